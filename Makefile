@@ -1,0 +1,46 @@
+# Two commands for a newcomer (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup db run serve test lint bench system-deps-bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## setup: virtualenv with the app and its test tools
+setup: $(STAMP)
+
+## db: create the embedded SQLite database and load geodata/ (idempotent)
+db: setup
+	$(BIN)/flask --app trailapp init-db
+	$(BIN)/flask --app trailapp load-geodata geodata/
+
+## run: set up, load the real data and serve on http://127.0.0.1:5000
+run: db
+	$(BIN)/flask --app trailapp run --host 127.0.0.1 --port 5000
+
+## serve: the production recipe on loopback (gunicorn; see README)
+serve: db
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+## test: set up and run the whole test suite
+test: setup
+	$(BIN)/python -m pytest -n 2
+
+lint: setup
+	$(BIN)/ruff check trailapp tests bench
+
+## bench: the read-API benchmark (installs wrk from Debian if missing)
+bench: setup system-deps-bench
+	$(BIN)/python bench/read_api.py
+
+system-deps-bench:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,24 @@
+"""gunicorn settings for production (see README and docs/operations.md).
+
+gthread workers: threads overlap waiting on slow mobile clients; a buffering proxy
+(nginx) in front still matters. Two processes use both cores; the store's flock
+keeps a single writer across them (SQLite 3.40's WAL-reset bug).
+"""
+
+import os
+
+bind = os.environ.get("TRAILAPP_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("TRAILAPP_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("TRAILAPP_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 10000
+max_requests_jitter = 1000
+limit_request_line = 8190
+# No "Server: gunicorn/x.y" version leak: the header names the service only.
+import gunicorn  # noqa: E402
+import gunicorn.http.wsgi  # noqa: E402
+
+gunicorn.SERVER = gunicorn.http.wsgi.SERVER = "trailapp"

@@ -1,0 +1,107 @@
+"""Fixtures: an app on a temporary SQLite file, its client and CLI runner, the real
+geodata loaded, and a real HTTP server on loopback for clients such as OWSLib."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from trailapp import create_app, loader
+
+ROOT = Path(__file__).resolve().parent.parent
+GEODATA = ROOT / "geodata"
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    """An app with an empty, migrated database under tmp_path."""
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite3"),
+                      "MEDIA_DIR": str(tmp_path / "media"), "SECRET_KEY": "test-only"})
+    yield app
+    app.extensions["trailapp"].store.close()
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["trailapp"].store
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def geo_app(app):
+    """The app with the real geodata/ loaded."""
+    loader.load(app.extensions["trailapp"].store, [GEODATA])
+    return app
+
+
+@pytest.fixture
+def geo_client(geo_app):
+    return geo_app.test_client()
+
+
+def write_geojson(path: Path, features: list[dict]) -> Path:
+    """Write a FeatureCollection file and return its path."""
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    return path
+
+
+def place(fid: str, lon: float | None, lat: float | None, municipality: str = "bollnas",
+          **props) -> dict:
+    """A test place feature in the geodata schema (ids start with test- : not real data)."""
+    geometry = None if lon is None else {"type": "Point", "coordinates": [lon, lat]}
+    base = {"collection": "places", "municipality": municipality, "kind": "test-site",
+            "name_en": f"Test place {fid}", "name_sv": f"Testplats {fid}",
+            "accuracy": "unknown" if geometry is None else "exact",
+            "source": "synthetic test data"}
+    base.update(props)
+    return {"type": "Feature", "id": fid, "geometry": geometry, "properties": base}
+
+
+def trail(fid: str, coords: list[list[float]] | None, municipality: str = "bollnas",
+          **props) -> dict:
+    """A test trail feature (synthetic)."""
+    geometry = None if coords is None else {"type": "LineString", "coordinates": coords}
+    base = {"collection": "trails", "municipality": municipality, "kind": "trail",
+            "name_en": f"Test trail {fid}", "accuracy": "unknown" if coords is None else "exact",
+            "source": "synthetic test data"}
+    base.update(props)
+    return {"type": "Feature", "id": fid, "geometry": geometry, "properties": base}
+
+
+class ServedApp:
+    """A running HTTP server for an app on 127.0.0.1 and a free port."""
+
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ServedApp:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def served(geo_app) -> Iterator[ServedApp]:
+    """The app with real geodata, served over real HTTP on loopback."""
+    with ServedApp(geo_app) as s:
+        yield s

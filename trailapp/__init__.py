@@ -1,0 +1,72 @@
+"""trailapp: the backend of a heritage-trail app for Bollnäs and Lobatse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_compress import Compress
+from flask_cors import CORS
+from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .catalog import Catalog
+from .features import GEOJSON, GPX, JSON, OPENAPI as OPENAPI_TYPE
+from .store import Store
+
+__version__ = "0.1.0"
+
+
+@dataclass
+class State:
+    """What the app holds for its lifetime, on app.extensions['trailapp']."""
+
+    store: Store
+    catalog: Catalog
+    openapi_text: str | None = None
+    openapi_etag: str | None = None
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
+    """Make the app: settings, store (migrated), services, routes and error handlers."""
+    from . import cli, http
+    from .http.openapi import validation_error
+
+    app = OpenAPI(
+        __name__,
+        info=Info(
+            title="trailapp: Bollnäs and Lobatse heritage trails",
+            version=__version__,
+            description="OGC API – Features (Part 1: Core) over the trails and cultural-"
+                        "history places of Bollnäs and Lobatse. GeoJSON (RFC 7946), "
+                        "WGS84 longitude/latitude.",
+        ),
+        security_schemes={},
+        validation_error_status=400,
+        validation_error_model=http.models.Error,
+        validation_error_callback=validation_error,
+        doc_ui=False,
+        instance_relative_config=True,
+    )
+    app.config.update(settings.load(app.instance_path, test_config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    store = Store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
+    store.initialise()
+    app.extensions["trailapp"] = State(store=store, catalog=Catalog())
+
+    if app.config["PROXY_FIX"]:
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore
+
+    # flask-compress only compresses types listed before it is initialised.
+    app.config["COMPRESS_MIMETYPES"] = [JSON, GEOJSON, GPX, OPENAPI_TYPE, "text/csv"]
+    app.config["COMPRESS_ALGORITHM"] = ["gzip"]
+    Compress(app)
+    CORS(app, methods=["GET", "HEAD", "OPTIONS"],
+         expose_headers=["ETag", "Last-Modified", "Content-Language", "Retry-After"])
+
+    http.register(app)
+    cli.register(app)
+    return app

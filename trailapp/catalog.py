@@ -1,0 +1,240 @@
+"""The public catalogue: which collections exist and how their items are queried.
+
+Plain Python: takes a store Reader and plain query values, returns rendered
+features and counts. The HTTP layer shapes the response around them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from shapely.geometry import box, shape
+
+from . import features, geo, municipalities, trails
+from .errors import Conflict, InvalidParameter, NotFound
+from .store import Reader
+from .store.features import Candidate, FeatureFilter
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One public collection and the filters it understands."""
+
+    id: str
+    item_type: str = "feature"
+    along_trail: bool = True  # may be filtered with trail=&within=
+
+
+COLLECTIONS: dict[str, Collection] = {
+    "places": Collection("places"),
+    "trails": Collection("trails", along_trail=False),
+}
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """What a client asked of /collections/{id}/items, already parsed."""
+
+    collection: str
+    lang: str
+    limit: int
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+    municipality: str | None = None
+    kind: str | None = None
+    text: str | None = None
+    updated_since: str | None = None
+    near: tuple[float, float] | None = None
+    radius_m: float = 5000
+    trail: str | None = None
+    within_m: float = 500
+
+    def feature_filter(self) -> FeatureFilter:
+        """The non-spatial part of the query, as the store takes it."""
+        return FeatureFilter(
+            collection=self.collection, municipality=self.municipality, kind=self.kind,
+            text=self.text, updated_after=self.updated_since, time_from=self.time_from,
+            time_to=self.time_to)
+
+
+@dataclass
+class ItemsPage:
+    """One page of rendered features and how many matched in all."""
+
+    features: list[str]
+    number_matched: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Catalog:
+    """Answers item queries; caches counts and extents per content version."""
+
+    def __init__(self, cache_size: int = 2048):
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    # -- collections ----------------------------------------------------------
+
+    def collection(self, collection_id: str) -> Collection:
+        """The collection with this id, or NotFound."""
+        found = COLLECTIONS.get(collection_id)
+        if found is None:
+            raise NotFound(f"There is no collection {collection_id!r}; "
+                           f"see /collections for the list.")
+        return found
+
+    def extent(self, reader: Reader, collection_id: str, version: int) -> dict[str, Any]:
+        """Bounds and time range of a collection (cached per content version)."""
+        return self._cached(("extent", version, collection_id),
+                            lambda: reader.extent(collection_id))
+
+    # -- items ----------------------------------------------------------------
+
+    def items(self, reader: Reader, q: ItemsQuery, version: int) -> ItemsPage:
+        """One page of features matching the query."""
+        collection = self.collection(q.collection)
+        if q.near is not None and q.trail is not None:
+            raise InvalidParameter("near", "use either near or trail, not both")
+        f = q.feature_filter()
+        if q.trail is not None:
+            if not collection.along_trail:
+                raise InvalidParameter("trail", f"is not available for {q.collection}")
+            return self._along_trail(reader, q, f)
+        if q.near is not None:
+            return self._near(reader, q, f)
+        if q.bbox is not None:
+            return self._in_bbox(reader, q, f)
+        matched = self._cached(("count", version, f), lambda: reader.count(f))
+        return ItemsPage(reader.page(f, q.lang, q.limit, q.offset), matched)
+
+    def _page_of(self, reader: Reader, q: ItemsQuery, chosen: list[Candidate],
+                 extra: list[dict[str, Any]] | None = None) -> ItemsPage:
+        window = slice(q.offset, q.offset + q.limit)
+        picked = chosen[window]
+        by_rowid = reader.json_by_rowid([c.rowid for c in picked], q.lang)
+        out = []
+        for i, c in enumerate(picked):
+            text = by_rowid[c.rowid]
+            if extra is not None:
+                text = features.with_properties(text, extra[window][i])
+            out.append(text)
+        return ItemsPage(out, len(chosen))
+
+    def _in_bbox(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
+        assert q.bbox is not None  # noqa: S101
+        boxes = geo.split_box(*q.bbox)
+        chosen = [c for c in reader.candidates(f, boxes) if _meets(c, boxes)]
+        return self._page_of(reader, q, chosen)
+
+    def _near(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
+        assert q.near is not None  # noqa: S101
+        lon, lat = q.near
+        found = self._filter_bbox(q, reader.candidates(f, geo.degree_box(lon, lat, q.radius_m)))
+        points = [c for c in found if c.geom_type == "Point"]
+        dist = dict(zip((c.rowid for c in points), geo.geodesic_distances_m(
+            lon, lat, np.array([c.minx for c in points]), np.array([c.miny for c in points])),
+            strict=True))
+        for c in found:
+            if c.geom_type != "Point":
+                crs = municipalities.MUNICIPALITIES[c.municipality].metric_crs
+                dist[c.rowid] = geo.distance_to_geometry_m(
+                    lon, lat, shape(json.loads(c.geometry or "null")), crs)
+        chosen = sorted((c for c in found if dist[c.rowid] <= q.radius_m),
+                        key=lambda c: (dist[c.rowid], c.id))
+        extra = [{"distance_m": round(float(dist[c.rowid]), 1)} for c in chosen]
+        return self._page_of(reader, q, chosen, extra)
+
+    def _along_trail(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
+        assert q.trail is not None  # noqa: S101
+        row = reader.feature_row("trails", q.trail)
+        if row is None:
+            raise NotFound(f"There is no trail {q.trail!r}.")
+        if row["geometry"] is None:
+            raise Conflict(f"Trail {q.trail!r} has no surveyed line yet, so places along it "
+                           "cannot be found; its location is to be surveyed.")
+        line = shape(json.loads(row["geometry"]))
+        crs = municipalities.MUNICIPALITIES[row["municipality"]].metric_crs
+        length_m = json.loads(row["record"])["attrs"].get("length_m") or \
+            geo.geodesic_length_m(line)
+        minx, miny, maxx, maxy = line.bounds
+        margin = geo.degree_box((minx + maxx) / 2, max(abs(miny), abs(maxy)) *
+                                (1 if maxy >= 0 else -1), q.within_m)[0]
+        dlon = (margin[2] - margin[0]) / 2
+        dlat = (margin[3] - margin[1]) / 2
+        boxes = geo.split_box(minx - dlon, max(-90, miny - dlat), maxx + dlon,
+                              min(90, maxy + dlat))
+        found = [c for c in self._filter_bbox(q, reader.candidates(f, boxes))]
+        lons = np.array([_representative(c)[0] for c in found])
+        lats = np.array([_representative(c)[1] for c in found])
+        dist, pos = geo.along_line(line, crs, lons, lats)
+        order = sorted((i for i in range(len(found)) if dist[i] <= q.within_m),
+                       key=lambda i: (pos[i], found[i].id))
+        chosen = [found[i] for i in order]
+        extra = [{"distance_to_trail_m": round(float(dist[i]), 1),
+                  "distance_along_trail_m": round(float(pos[i] * length_m), 1)} for i in order]
+        page = self._page_of(reader, q, chosen, extra)
+        page.extra = {"trail": {"id": q.trail, "length_m": round(length_m, 1),
+                                "within_m": q.within_m}}
+        return page
+
+    def _filter_bbox(self, q: ItemsQuery, found: list[Candidate]) -> list[Candidate]:
+        if q.bbox is None:
+            return found
+        boxes = geo.split_box(*q.bbox)
+        return [c for c in found if _meets(c, boxes)]
+
+    # -- single items -----------------------------------------------------------
+
+    def item(self, reader: Reader, collection_id: str, feature_id: str, lang: str) -> str:
+        """One rendered feature, or NotFound."""
+        self.collection(collection_id)
+        text = reader.feature_json(collection_id, feature_id, lang)
+        if text is None:
+            raise NotFound(f"There is no feature {feature_id!r} in {collection_id}.")
+        return text
+
+    def trail_gpx(self, reader: Reader, trail_id: str, lang: str, self_url: str) -> str:
+        """A trail as GPX 1.1; Conflict while its line is not surveyed."""
+        row = reader.feature_row("trails", trail_id)
+        if row is None:
+            raise NotFound(f"There is no feature {trail_id!r} in trails.")
+        if row["geometry"] is None:
+            raise Conflict(f"Trail {trail_id!r} has no surveyed line yet, so there is no GPX "
+                           "track to download; its location is to be surveyed.")
+        record = json.loads(row["record"])
+        return trails.to_gpx(record, lang, self_url)
+
+
+def _meets(c: Candidate, boxes: list[tuple[float, float, float, float]]) -> bool:
+    """The exact test: does the feature meet any of the boxes?"""
+    if c.geom_type == "Point":
+        return any(b[0] <= c.minx <= b[2] and b[1] <= c.miny <= b[3] for b in boxes)
+    geom = shape(json.loads(c.geometry or "null"))
+    return any(geom.intersects(box(*b)) for b in boxes)
+
+
+def _representative(c: Candidate) -> tuple[float, float]:
+    if c.geom_type == "Point":
+        return c.minx, c.miny
+    point = shape(json.loads(c.geometry or "null")).representative_point()
+    return point.x, point.y

@@ -1,0 +1,82 @@
+"""Configuration: defaults first, then TRAILAPP_* from the environment.
+
+Every setting here is listed in docs/operations.md; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: Settings and their defaults. Paths left as None are placed under the instance folder.
+DEFAULTS: dict[str, Any] = {
+    # Path of the embedded SQLite database file.
+    "DATABASE": None,
+    # Folder for uploaded media (outside any static folder).
+    "MEDIA_DIR": None,
+    # Signs session cookies. When unset, a random key is made once and kept in
+    # instance/secret_key (mode 0600); never a fixed default.
+    "SECRET_KEY": None,
+    # SQLite busy timeout: how long a writer waits for the write lock.
+    "BUSY_TIMEOUT_MS": 5000,
+    # Paging of /collections/{id}/items.
+    "ITEMS_DEFAULT_LIMIT": 100,
+    "ITEMS_MAX_LIMIT": 1000,
+    # near=lon,lat&radius=metres
+    "NEAR_DEFAULT_RADIUS_M": 5000,
+    "NEAR_MAX_RADIUS_M": 100_000,
+    # trail={id}&within=metres
+    "TRAIL_DEFAULT_WITHIN_M": 500,
+    "TRAIL_MAX_WITHIN_M": 10_000,
+    # Largest request body accepted (bytes); larger gets 413.
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    # Cache-Control max-age (seconds) on public GET responses.
+    "CACHE_MAX_AGE": 60,
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers
+    # are trusted. 0 trusts none (a client could otherwise forge its address).
+    "PROXY_FIX": 0,
+}
+
+
+def load(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then the environment, then test_config."""
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        raw = os.environ.get(f"TRAILAPP_{key}")
+        if raw is not None:
+            config[key] = _coerce(key, raw, DEFAULTS[key])
+    if test_config:
+        config.update(test_config)
+    instance = Path(instance_path)
+    if config["DATABASE"] is None:
+        config["DATABASE"] = str(instance / "trailapp.sqlite3")
+    if config["MEDIA_DIR"] is None:
+        config["MEDIA_DIR"] = str(instance / "media")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(instance)
+    return config
+
+
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    """Turn an environment string into the type of the default, naming bad values."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"TRAILAPP_{key} must be a whole number, got {raw!r}") from None
+    return raw
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret kept in the instance folder, made on first use."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

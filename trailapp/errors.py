@@ -1,0 +1,75 @@
+"""One error hierarchy for the whole service; each error carries its HTTP status.
+
+No Flask here: the HTTP layer maps any ApiError to the one JSON error shape
+{"code", "description", "status", "errors"?} in a single handler.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base class: a problem the client can act on, with its HTTP status."""
+
+    status = 500
+    code = "ServerError"
+
+    def __init__(self, description: str, *, errors: list[dict[str, str]] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(description)
+        self.description = description
+        self.errors = errors or []
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict:
+        """The JSON body for this error."""
+        body: dict = {"code": self.code, "description": self.description, "status": self.status}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class InvalidParameter(ApiError):
+    """A query parameter is malformed, out of range or not allowed here (400)."""
+
+    status = 400
+    code = "InvalidParameterValue"
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"{parameter}: {message}",
+                         errors=[{"field": parameter, "message": message}])
+        self.parameter = parameter
+
+
+class NotFound(ApiError):
+    """No such collection or feature (404)."""
+
+    status = 404
+    code = "NotFound"
+
+
+class Conflict(ApiError):
+    """The request is valid but the resource's state does not allow it (409)."""
+
+    status = 409
+    code = "Conflict"
+
+
+class NotAcceptable(ApiError):
+    """None of the media types the client accepts can be produced (406)."""
+
+    status = 406
+    code = "NotAcceptable"
+
+
+class InvalidGeodata(ApiError):
+    """Geodata that cannot be loaded; the message names file, feature and fault."""
+
+    status = 422
+    code = "InvalidGeodata"
+
+
+class ServiceUnavailable(ApiError):
+    """The store is busy or out of space; try again later (503)."""
+
+    status = 503
+    code = "ServiceUnavailable"

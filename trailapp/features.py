@@ -1,0 +1,109 @@
+"""The one GeoJSON writer: records to Feature / FeatureCollection JSON, and links.
+
+A record is a plain dict: collection, id, municipality, kind, accuracy, geometry
+(GeoJSON dict or None), texts {field: {lang: text}}, attrs {name: value}, updated.
+Features are rendered once per language when they are written, and the stored JSON
+keeps "properties" as the last member so that per-request values (a distance) can
+be added without parsing it again (see with_properties).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import i18n
+
+TEXT_FIELDS = ("name", "description", "location_note", "heritage_status", "caveats",
+               "condition_note")
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+GPX = "application/gpx+xml"
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON with real UTF-8 characters (smaller for Swedish text)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def render(record: dict[str, Any], lang: str) -> str:
+    """One feature as GeoJSON text in one language."""
+    props: dict[str, Any] = {}
+    text_language: dict[str, str] = {}
+    for field in TEXT_FIELDS:
+        value, used = i18n.pick(record["texts"].get(field), lang)
+        if value is not None and used is not None:
+            props[field] = value
+            text_language[field] = used
+    accuracy = record["accuracy"]
+    props["municipality"] = record["municipality"]
+    props["kind"] = record["kind"]
+    props["accuracy"] = accuracy
+    props["location_status"] = "to-be-surveyed" if record["geometry"] is None else accuracy
+    props["location_label"] = i18n.label(
+        "unknown" if record["geometry"] is None else accuracy, lang)
+    for key, value in record["attrs"].items():
+        props[key] = _localise(value, lang)
+    props["text_language"] = text_language
+    props["updated"] = record["updated"]
+    feature = {
+        "type": "Feature",
+        "id": record["id"],
+        "geometry": record["geometry"],
+        "properties": props,
+    }
+    return dumps(feature)
+
+
+def _localise(value: Any, lang: str) -> Any:
+    """Attributes may hold {sv, en, tn} texts (a stage note); pick one language."""
+    if isinstance(value, dict) and value and set(value) <= set(i18n.LANGS):
+        return i18n.pick(value, lang)[0]
+    if isinstance(value, list):
+        return [_localise(v, lang) for v in value]
+    if isinstance(value, dict):
+        return {k: _localise(v, lang) for k, v in value.items()}
+    return value
+
+
+def with_properties(feature_json: str, extra: dict[str, Any]) -> str:
+    """Add members to a rendered feature's properties (which render() puts last)."""
+    if not extra:
+        return feature_json
+    assert feature_json.endswith("}}")  # noqa: S101 - render() guarantees it
+    inner = dumps(extra)[1:-1]
+    head = feature_json[:-2]
+    sep = "" if head.endswith("{") else ","
+    return f"{head}{sep}{inner}}}}}"
+
+
+def with_links(feature_json: str, links: list[dict[str, Any]]) -> str:
+    """A rendered feature with a links member added after its properties."""
+    assert feature_json.endswith("}")  # noqa: S101
+    return f'{feature_json[:-1]},"links":{dumps(links)}}}'
+
+
+def collection_json(features: list[str], *, number_matched: int | None, time_stamp: str,
+                    links: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> str:
+    """A FeatureCollection around already rendered features."""
+    tail: dict[str, Any] = {}
+    if number_matched is not None:
+        tail["numberMatched"] = number_matched
+    tail["numberReturned"] = len(features)
+    tail["timeStamp"] = time_stamp
+    tail["links"] = links
+    if extra:
+        tail.update(extra)
+    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "],"
+            + dumps(tail)[1:])
+
+
+def link(href: str, rel: str, type_: str, title: str | None = None, **more: Any
+         ) -> dict[str, Any]:
+    """One OGC link object."""
+    out: dict[str, Any] = {"href": href, "rel": rel, "type": type_}
+    if title:
+        out["title"] = title
+    out.update(more)
+    return out

@@ -1,0 +1,61 @@
+"""The HTTP layer: blueprints, and the one place errors become responses."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ApiError, InvalidParameter, ServiceUnavailable
+from .common import error_response
+from .ogc import bp as ogc_bp
+from .openapi import api_bp
+
+log = logging.getLogger("trailapp")
+
+HTTP_CODES = {
+    404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable", 413: "PayloadTooLarge",
+    415: "UnsupportedMediaType", 429: "TooManyRequests",
+}
+
+
+def register(app: Flask) -> None:
+    """Attach blueprints, the duplicate-parameter check and the error handlers."""
+    app.register_api(ogc_bp)
+    app.register_api(api_bp)
+
+    @app.before_request
+    def refuse_repeated_parameters() -> None:
+        for name in request.args:
+            if len(request.args.getlist(name)) > 1:
+                raise InvalidParameter(name, "given more than once")
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        api = ApiError(error.description or error.name)
+        api.status = status
+        api.code = HTTP_CODES.get(status, error.name.replace(" ", ""))
+        if status == 404:
+            api.description = f"There is nothing at {request.path}; see / for what there is."
+        response = error_response(api)
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> Response:
+        import sqlite3
+
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return error_response(ServiceUnavailable(
+                "The database is busy; please try again shortly.",
+                headers={"Retry-After": "1"}))
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        api = ApiError("Something went wrong on our side. It has been logged.")
+        return error_response(api)

@@ -1,0 +1,214 @@
+"""Request and response models: they validate requests and make the OpenAPI document.
+
+Query models forbid extra fields, so an unknown query parameter gets a 400 that
+names it, as OGC API Features asks, unless the document declares it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import params
+
+Lang = Literal["sv", "en", "tn"]
+FEATURE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class Strict(BaseModel):
+    """A query model: unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetaQuery(Strict):
+    """Parameters of the landing page, conformance, /api and collection metadata."""
+
+    f: Literal["json"] | None = Field(None, description="Output format; only json.")
+    lang: Lang | None = Field(
+        None, description="Language of texts: sv, en or tn. Overrides Accept-Language.")
+
+
+class ItemQuery(Strict):
+    """Parameters of one feature."""
+
+    f: Literal["json", "geojson", "gpx"] | None = Field(
+        None, description="Output format: geojson (default; json is the same body as "
+        "application/json) or gpx (trails only: a GPX 1.1 track).")
+    lang: Lang | None = Field(
+        None, description="Language of texts: sv, en or tn. Overrides Accept-Language.")
+
+
+class ItemsQuery(Strict):
+    """Parameters of /collections/{collectionId}/items."""
+
+    limit: int = Field(
+        100, ge=1, description="Features per page. Default 100, maximum 1000: a larger "
+        "value is treated as 1000 (OGC API Features asks that it is not an error).")
+    offset: int = Field(0, ge=0, le=1_000_000,
+                        description="Features to skip; the next/prev links carry it.")
+    bbox: str | None = Field(
+        None, description="minlon,minlat,maxlon,maxlat in WGS84 (CRS84); 6 numbers "
+        "with heights are accepted and the heights ignored. minlon > maxlon crosses "
+        "the antimeridian.", json_schema_extra={"example": "16.3,61.3,16.5,61.4"})
+    datetime: str | None = Field(
+        None, description="RFC 3339 instant or interval (start/end, '..' for an open end). "
+        "Matches the feature's time: when it was last updated for places and trails.",
+        json_schema_extra={"example": "2026-01-01T00:00:00Z/.."})
+    municipality: Literal["bollnas", "lobatse"] | None = Field(
+        None, description="Only features of this municipality.")
+    kind: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,49}$",
+                             description="Only features of this kind, e.g. church, trail.")
+    q: str | None = Field(
+        None, max_length=200, description="Text search in names and descriptions, in "
+        "every language; words are matched as prefixes (kyrk finds kyrka), accents ignored.")
+    lang: Lang | None = Field(
+        None, description="Language of texts: sv, en or tn. Overrides Accept-Language. "
+        "Missing texts fall back (tn → en → sv; sv → en; en → sv) and "
+        "properties.text_language says which language each text is in.")
+    near: str | None = Field(
+        None, description="lon,lat: only features within radius metres (geodesic, WGS84), "
+        "nearest first; each gets properties.distance_m.",
+        json_schema_extra={"example": "16.39,61.35"})
+    radius: float | None = Field(
+        None, gt=0, le=100_000, description="Metres around near. Default 5000, maximum 100000.")
+    trail: str | None = Field(
+        None, pattern=FEATURE_ID, description="A trail id: only features within `within` "
+        "metres of its line, in order along it; each gets properties.distance_to_trail_m and "
+        "properties.distance_along_trail_m (from the trail's start). 409 while the trail's "
+        "line is not surveyed.")
+    within: float | None = Field(
+        None, gt=0, le=10_000, description="Metres from the trail. Default 500, maximum 10000.")
+    updated_since: str | None = Field(
+        None, description="Full RFC 3339 date-time with time zone: only features changed "
+        "after it.", json_schema_extra={"example": "2026-11-01T00:00:00Z"})
+    f: Literal["json", "geojson"] | None = Field(
+        None, description="Output format: geojson (default) or json (same body, "
+        "Content-Type application/json).")
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, v: str | None) -> str | None:
+        if v is not None:
+            params.parse_bbox(v)
+        return v
+
+    @field_validator("datetime")
+    @classmethod
+    def _datetime(cls, v: str | None) -> str | None:
+        if v is not None:
+            params.parse_datetime(v)
+        return v
+
+    @field_validator("near")
+    @classmethod
+    def _near(cls, v: str | None) -> str | None:
+        if v is not None:
+            params.parse_point(v)
+        return v
+
+    @field_validator("updated_since")
+    @classmethod
+    def _updated_since(cls, v: str | None) -> str | None:
+        if v is not None:
+            params.parse_instant(v)
+        return v
+
+
+class CollectionPath(BaseModel):
+    collectionId: str = Field(description="Collection id: places or trails.")  # noqa: N815
+
+
+class ItemPath(BaseModel):
+    collectionId: str = Field(description="Collection id: places or trails.")  # noqa: N815
+    featureId: str = Field(description="Feature id, e.g. bol-gastgivars.")  # noqa: N815
+
+
+# -- response models (documentation and schemathesis' response checks) -------------
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    href: str
+    rel: str
+    type: str | None = None
+    title: str | None = None
+
+
+class ErrorItem(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class Error(BaseModel):
+    """The one error shape of the whole service."""
+
+    code: str = Field(description="A short machine-readable name, e.g. InvalidParameterValue.")
+    description: str = Field(description="What went wrong, for a person to read.")
+    status: int = Field(description="The HTTP status code.")
+    errors: list[ErrorItem] | None = Field(None, description="One entry per faulty field.")
+
+
+class LandingPage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    title: str
+    description: str
+    attribution: str
+    links: list[Link]
+
+
+class Conformance(BaseModel):
+    conformsTo: list[str]  # noqa: N815
+
+
+class Extent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    spatial: dict[str, Any]
+    temporal: dict[str, Any]
+
+
+class CollectionInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    title: str
+    description: str
+    links: list[Link]
+    extent: Extent
+    itemType: str  # noqa: N815
+    crs: list[str]
+
+
+class Collections(BaseModel):
+    links: list[Link]
+    collections: list[CollectionInfo]
+
+
+class Geometry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                  "MultiPolygon"]
+    coordinates: list[Any]
+
+
+class Feature(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["Feature"]
+    id: str
+    geometry: Geometry | None
+    properties: dict[str, Any]
+    links: list[Link] | None = None
+
+
+class FeatureCollection(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+    numberMatched: int | None = None  # noqa: N815
+    numberReturned: int  # noqa: N815
+    timeStamp: str  # noqa: N815
+    links: list[Link]
+
+
+RESPONSE_MODELS = [Link, ErrorItem, Error, LandingPage, Conformance, Extent, CollectionInfo,
+                   Collections, Geometry, Feature, FeatureCollection]

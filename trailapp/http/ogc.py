@@ -1,0 +1,234 @@
+"""OGC API – Features – Part 1: Core, over the public collections.
+
+Thin: parse the request (the models validate), ask the catalogue, shape the
+response. Every GET carries a strong ETag and answers 304 to If-None-Match.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+from flask_openapi3 import APIBlueprint, Tag
+
+from .. import i18n
+from ..catalog import COLLECTIONS, ItemsQuery
+from ..features import GEOJSON, GPX, JSON, OPENAPI, collection_json, dumps, link, with_links
+from . import models, params
+from .common import (
+    accepts,
+    base_url,
+    cached_response,
+    catalog,
+    language,
+    not_modified,
+    store_reader,
+    version_etag,
+)
+from .openapi import ERRORS, json_response, ogc_responses
+
+bp = APIBlueprint("ogc", __name__, abp_tags=[Tag(name="OGC API - Features")])
+
+ATTRIBUTION = (
+    "Heritage facts from the sources cited in each feature. Hälsingeleden stage data "
+    "© OpenStreetMap contributors, ODbL 1.0. Wikipedia-derived coordinates CC BY-SA.")
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def _json(body: dict, lang: str | None, media_type: str = JSON) -> Response:
+    accepts(media_type, JSON)
+    with store_reader() as reader:
+        etag, at = version_etag(reader, lang or "", media_type)
+    return not_modified(etag) or cached_response(dumps(body), media_type, etag, lang)
+
+
+@bp.get("/", summary="Landing page", responses=json_response(models.LandingPage))
+def landing(query: models.MetaQuery) -> Response:
+    """Links to the API definition, conformance and the collections."""
+    lang = language(query.lang)
+    base = base_url()
+    body = {
+        "title": "trailapp: Bollnäs and Lobatse heritage trails",
+        "description": "Trails and cultural-history places of Bollnäs (Hälsingland, Sweden) "
+                       "and Lobatse (Botswana), as GeoJSON.",
+        "attribution": ATTRIBUTION,
+        "links": [
+            link(f"{base}/", "self", JSON, "This document"),
+            link(f"{base}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
+            link(f"{base}/collections", "data", JSON, "The collections"),
+        ],
+    }
+    return _json(body, lang)
+
+
+@bp.get("/conformance", summary="Conformance classes",
+        responses=json_response(models.Conformance))
+def conformance(query: models.MetaQuery) -> Response:
+    """The OGC conformance classes this service implements."""
+    return _json({"conformsTo": CONFORMANCE}, None)
+
+
+def _collection_info(collection_id: str, lang: str, reader, version: int) -> dict:
+    base = base_url()
+    extent = catalog().extent(reader, collection_id, version)
+    bbox = extent["bbox"] or [-180.0, -90.0, 180.0, 90.0]
+    return {
+        "id": collection_id,
+        "title": i18n.label(f"{collection_id}.title", lang),
+        "description": i18n.label(f"{collection_id}.description", lang),
+        "attribution": ATTRIBUTION,
+        "links": [
+            link(f"{base}/collections/{collection_id}", "self", JSON),
+            link(f"{base}/collections/{collection_id}/items", "items", GEOJSON, "Items"),
+        ],
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": CRS84},
+            "temporal": {"interval": [extent["interval"]],
+                         "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+        },
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "numberOfFeatures": extent["count"],
+    }
+
+
+@bp.get("/collections", summary="The collections",
+        responses=json_response(models.Collections))
+def collections(query: models.MetaQuery) -> Response:
+    """Every public collection with its extent and links."""
+    lang = language(query.lang)
+    accepts(JSON)
+    with store_reader() as reader:
+        etag, _ = version_etag(reader, lang, JSON)
+        if (hit := not_modified(etag)) is not None:
+            return hit
+        version = reader.version()[0]
+        body = {
+            "links": [link(f"{base_url()}/collections", "self", JSON)],
+            "collections": [_collection_info(c, lang, reader, version) for c in COLLECTIONS],
+        }
+    return cached_response(dumps(body), JSON, etag, lang)
+
+
+@bp.get("/collections/<collectionId>", summary="One collection",
+        responses=json_response(models.CollectionInfo, 404))
+def collection(path: models.CollectionPath, query: models.MetaQuery) -> Response:
+    """One collection's metadata."""
+    lang = language(query.lang)
+    catalog().collection(path.collectionId)
+    accepts(JSON)
+    with store_reader() as reader:
+        etag, _ = version_etag(reader, lang, JSON)
+        if (hit := not_modified(etag)) is not None:
+            return hit
+        body = _collection_info(path.collectionId, lang, reader, reader.version()[0])
+    return cached_response(dumps(body), JSON, etag, lang)
+
+
+def _items_query(collection_id: str, q: models.ItemsQuery, lang: str) -> ItemsQuery:
+    config = current_app.config
+    time_from, time_to = params.parse_datetime(q.datetime) if q.datetime else (None, None)
+    updated = (params.rfc3339(params.parse_instant(q.updated_since))
+               if q.updated_since else None)
+    return ItemsQuery(
+        collection=collection_id, lang=lang,
+        limit=min(q.limit, config["ITEMS_MAX_LIMIT"]), offset=q.offset,
+        bbox=params.parse_bbox(q.bbox) if q.bbox else None,
+        time_from=time_from, time_to=time_to, municipality=q.municipality, kind=q.kind,
+        text=q.q, updated_since=updated,
+        near=params.parse_point(q.near) if q.near else None,
+        radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
+        trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"])
+
+
+def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str) -> list:
+    base = f"{base_url()}/collections/{collection_id}/items"
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("offset", "f")]
+
+    def href(offset: int | None = None, f: str | None = None) -> str:
+        extra = ([("offset", str(offset))] if offset else []) + ([("f", f)] if f else [])
+        query = urlencode(args + extra)
+        return f"{base}?{query}" if query else base
+
+    current = q.offset if q.offset else None
+    links = [
+        link(href(current, None if media_type == GEOJSON else "json"), "self", media_type),
+        link(href(current, "json" if media_type == GEOJSON else None), "alternate",
+             JSON if media_type == GEOJSON else GEOJSON),
+        link(f"{base_url()}/collections/{collection_id}", "collection", JSON),
+    ]
+    if q.offset + q.limit < matched:
+        links.append(link(href(q.offset + q.limit), "next", GEOJSON, "Next page"))
+    if q.offset > 0:
+        links.append(link(href(max(0, q.offset - q.limit)), "prev", GEOJSON, "Previous page"))
+    return links
+
+
+@bp.get("/collections/<collectionId>/items", summary="Features of a collection",
+        responses=ogc_responses(models.FeatureCollection, 404, 409))
+def items(path: models.CollectionPath, query: models.ItemsQuery) -> Response:
+    """Features, filtered and paged; GeoJSON FeatureCollection."""
+    lang = language(query.lang)
+    media_type = JSON if query.f == "json" else GEOJSON
+    accepts(GEOJSON, JSON)
+    service = catalog()
+    service.collection(path.collectionId)
+    q = _items_query(path.collectionId, query, lang)
+    with store_reader() as reader:
+        etag, at = version_etag(reader, lang, media_type)
+        if (hit := not_modified(etag)) is not None:
+            return hit
+        page = service.items(reader, q, reader.version()[0])
+    body = collection_json(
+        page.features, number_matched=page.number_matched, time_stamp=at or "",
+        links=_page_links(path.collectionId, q, page.number_matched, media_type),
+        extra=page.extra)
+    return cached_response(body, media_type, etag, lang)
+
+
+@bp.get("/collections/<collectionId>/items/<featureId>", summary="One feature",
+        responses=ogc_responses(models.Feature, 404, 409, gpx=True))
+def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
+    """One feature as GeoJSON, or a trail as GPX 1.1 with f=gpx."""
+    lang = language(query.lang)
+    service = catalog()
+    service.collection(path.collectionId)
+    if query.f == "gpx" and path.collectionId != "trails":
+        raise params_error("f", "gpx is only available for trails")
+    media_type = {"gpx": GPX, "json": JSON}.get(query.f or "", GEOJSON)
+    accepts(media_type, GPX if path.collectionId == "trails" else GEOJSON)
+    base = base_url()
+    self_href = f"{base}/collections/{path.collectionId}/items/{path.featureId}"
+    with store_reader() as reader:
+        etag, _ = version_etag(reader, lang, media_type)
+        if (hit := not_modified(etag)) is not None:
+            return hit
+        if media_type == GPX:
+            body = service.trail_gpx(reader, path.featureId, lang, self_href)
+            return cached_response(body, GPX, etag, lang)
+        text = service.item(reader, path.collectionId, path.featureId, lang)
+    links = [
+        link(self_href, "self", media_type),
+        link(f"{self_href}?f={'json' if media_type == GEOJSON else 'geojson'}", "alternate",
+             JSON if media_type == GEOJSON else GEOJSON),
+        link(f"{base}/collections/{path.collectionId}", "collection", JSON),
+    ]
+    if path.collectionId == "trails":
+        links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
+    return cached_response(with_links(text, links), media_type, etag, lang)
+
+
+def params_error(name: str, message: str) -> Exception:
+    from ..errors import InvalidParameter
+
+    return InvalidParameter(name, message)
+
+
+__all__ = ["bp", "ERRORS", "OPENAPI"]

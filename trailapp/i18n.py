@@ -1,0 +1,79 @@
+"""Languages: which one a client gets, the fallback chain, and the few fixed labels.
+
+Texts are kept per language (sv, en, tn). Setswana texts fall back to English
+until translated; every response says which language each text is really in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from babel import negotiate_locale
+
+LANGS = ("sv", "en", "tn")
+DEFAULT_LANG = "en"
+FALLBACK: dict[str, tuple[str, ...]] = {
+    "sv": ("sv", "en"),
+    "en": ("en", "sv"),
+    "tn": ("tn", "en", "sv"),
+}
+
+
+def negotiate(preferred: Iterable[str]) -> str:
+    """The best of sv/en/tn for language tags in preference order (Accept-Language).
+
+    Babel matches 'sv-SE' to 'sv' and keeps the client's order, where Werkzeug's
+    best_match answered 'en' for 'sv-SE,en;q=0.5'.
+    """
+    tags = [t.strip().lower() for t in preferred if t and t.strip() != "*"]
+    found = negotiate_locale(tags, list(LANGS), sep="-", aliases=None)
+    if found is None:
+        found = negotiate_locale(tags, list(LANGS), sep="_", aliases=None)
+    return found or DEFAULT_LANG
+
+
+def pick(texts: dict[str, str | None] | None, lang: str) -> tuple[str | None, str | None]:
+    """The text in lang or the first language of its fallback chain, and that language."""
+    if not texts:
+        return None, None
+    for candidate in FALLBACK[lang]:
+        value = texts.get(candidate)
+        if value:
+            return value, candidate
+    return None, None
+
+
+LABELS: dict[str, dict[str, str | None]] = {
+    "exact": {"sv": "Exakt läge", "en": "Exact location", "tn": None},
+    "approximate": {"sv": "Ungefärligt läge", "en": "Approximate location", "tn": None},
+    "unknown": {"sv": "Platsen ska kartläggas", "en": "Location to be surveyed", "tn": None},
+    "places.title": {"sv": "Kulturhistoriska platser", "en": "Cultural-history places",
+                     "tn": None},
+    "places.description": {
+        "sv": "Kulturarv i Bollnäs och Lobatse: byggnader, fornlämningar och platser "
+              "från befrielsekampens tid. Platser utan känt läge har geometrin null.",
+        "en": "Heritage of Bollnäs and Lobatse: buildings, ancient sites and places from "
+              "the time of the liberation struggle. Places without a known location have "
+              "a null geometry.",
+        "tn": None,
+    },
+    "trails.title": {"sv": "Leder", "en": "Trails", "tn": None},
+    "trails.description": {
+        "sv": "Vandringsleder: Hälsingeleden genom Bollnäs och vandringar i Lobatse, med "
+              "etapper i ordning. Leder som inte mätts in ännu har geometrin null.",
+        "en": "Walking trails: Hälsingeleden through Bollnäs and walks in Lobatse, with "
+              "stages in order. Trails not yet surveyed have a null geometry.",
+        "tn": None,
+    },
+    "walking_time_basis": {
+        "sv": "Uppskattning: 4 km/h över ledens längd, utan pauser eller stigningar.",
+        "en": "Estimate: 4 km/h over the trail's length, without breaks or climbs.",
+        "tn": None,
+    },
+}
+
+
+def label(key: str, lang: str) -> str:
+    """A fixed label in lang, falling back like any text."""
+    value, _ = pick(LABELS[key], lang)
+    return value or key

@@ -1,0 +1,500 @@
+"""Load geodata files (GeoJSON, GPX, KML/KMZ) into the store, all or nothing.
+
+Every file is read and checked before anything is written; any fault anywhere
+stops the whole load with a list naming file, feature and fault. Re-loading the
+same files changes nothing (an unchanged feature is not written again).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+import gpxpy
+from defusedxml import DefusedXmlException
+from fastkml import kml
+
+from . import municipalities
+from .errors import InvalidGeodata
+from .features import TEXT_FIELDS
+from .geo import GeometryError, check_in_municipality, parse_geometry, to_geojson
+from .i18n import LANGS
+from .publishing import now_rfc3339, publish
+from .store import Store
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_KMZ_UNZIPPED = 50 * 1024 * 1024
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+COLLECTIONS = ("places", "trails")
+ACCURACIES = ("exact", "approximate", "unknown")
+DIFFICULTIES = (None, "easy", "moderate", "demanding")
+STAGE_ROLES = ("main", "branch", "connector")
+TEXT_KEYS = {f"{f}_{lang}" for f in TEXT_FIELDS for lang in LANGS}
+# Plain attributes a feature may carry, with a check of each value's type.
+ATTR_CHECKS: dict[str, Any] = {
+    "source": lambda v: isinstance(v, str) and v.strip() != "",
+    "additional_sources": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    "address": lambda v: isinstance(v, str),
+    "name_local": lambda v: isinstance(v, str),
+    "osm_relation": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "official_length_km": lambda v: isinstance(v, dict) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) and x > 0 for x in v.values()),
+    "official_length_source": lambda v: isinstance(v, str),
+    "difficulty": lambda v: v in DIFFICULTIES,
+    "overnight_cabins": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    "rest_cabins": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    "connectors": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    "stages": lambda v: isinstance(v, list),
+    "stage_source": lambda v: isinstance(v, str),
+    "waypoints": lambda v: isinstance(v, list),
+    "start_place": lambda v: isinstance(v, str),
+}
+STRUCTURE_KEYS = {"collection", "municipality", "kind", "accuracy"}
+
+
+class Problems:
+    """Faults found while reading, each naming file and feature."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, source: str, feature: str | None, fault: str) -> None:
+        where = f"{source}: feature {feature!r}" if feature is not None else source
+        self.items.append(f"{where}: {fault}")
+
+
+@dataclass
+class LoadReport:
+    """What a load did."""
+
+    files: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Options:
+    """Choices for GPX and KML, which carry less than our GeoJSON."""
+
+    municipality: str | None = None  # else found from the coordinates
+    lang: str | None = None          # language of names; else the municipality's own
+    accuracy: str = "exact"          # a GPS track is a surveyed line
+    trail_id: str | None = None      # id for the (single) track of a GPX file
+
+
+# -- GeoJSON ---------------------------------------------------------------------
+
+
+def read_geojson(data: bytes, source: str, problems: Problems) -> list[dict[str, Any]]:
+    """Records from a GeoJSON FeatureCollection (or single Feature) in our schema."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.add(source, None, f"not valid UTF-8 JSON ({exc})")
+        return []
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = {"type": "FeatureCollection", "features": [doc]}
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+            doc.get("features"), list):
+        problems.add(source, None, "expected a GeoJSON FeatureCollection")
+        return []
+    if "crs" in doc:
+        problems.add(source, None, "a 'crs' member is not allowed (RFC 7946 uses WGS84 lon/lat)")
+    records = []
+    for index, feature in enumerate(doc["features"]):
+        record = _record_from_feature(feature, source, index, problems)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _record_from_feature(feature: Any, source: str, index: int, problems: Problems
+                         ) -> dict[str, Any] | None:
+    label = f"#{index}"
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        problems.add(source, label, "not a GeoJSON Feature")
+        return None
+    fid = feature.get("id")
+    if not isinstance(fid, str) or not ID_PATTERN.match(fid):
+        problems.add(source, label, "id must be a string of a-z, 0-9, '.', '_' or '-' "
+                     "(up to 100 characters, starting with a letter or digit)")
+        return None
+    props = feature.get("properties")
+    if not isinstance(props, dict):
+        problems.add(source, fid, "properties must be an object")
+        return None
+    before = len(problems.items)
+    unknown = sorted(set(props) - TEXT_KEYS - STRUCTURE_KEYS - set(ATTR_CHECKS))
+    if unknown:
+        problems.add(source, fid, f"unknown properties {', '.join(unknown)}")
+    texts: dict[str, dict[str, str | None]] = {}
+    for key in TEXT_KEYS & set(props):
+        value = props[key]
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.add(source, fid, f"{key} must be text or null")
+            continue
+        text_field, lang = key.rsplit("_", 1)
+        texts.setdefault(text_field, {code: None for code in LANGS})[lang] = value
+    if not any((texts.get("name") or {}).values()):
+        problems.add(source, fid, "needs a name (name_sv, name_en or name_tn)")
+    attrs = {}
+    for key, check in ATTR_CHECKS.items():
+        if key in props:
+            if not check(props[key]):
+                problems.add(source, fid, f"property {key} has a value of the wrong kind")
+            attrs[key] = props[key]
+    if "stages" in attrs and isinstance(attrs["stages"], list):
+        _check_stages(attrs["stages"], source, fid, problems)
+    record = {
+        "collection": props.get("collection"),
+        "id": fid,
+        "municipality": props.get("municipality"),
+        "kind": props.get("kind"),
+        "accuracy": props.get("accuracy"),
+        "geometry": feature.get("geometry"),
+        "texts": texts,
+        "attrs": attrs,
+    }
+    _check_record(record, source, problems)
+    return record if len(problems.items) == before else None
+
+
+def _check_stages(stages: list[Any], source: str, fid: str, problems: Problems) -> None:
+    seqs = []
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, dict):
+            problems.add(source, fid, f"stage {i} must be an object")
+            continue
+        seq, km = stage.get("seq"), stage.get("length_km")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            problems.add(source, fid, f"stage {i}: seq must be a positive whole number")
+        seqs.append(seq)
+        if not isinstance(stage.get("from"), str) or not isinstance(stage.get("to"), str):
+            problems.add(source, fid, f"stage {i}: 'from' and 'to' must be names")
+        if km is not None and (not isinstance(km, int | float) or isinstance(km, bool) or km <= 0):
+            problems.add(source, fid, f"stage {i}: length_km must be a positive number")
+        if stage.get("role") not in STAGE_ROLES:
+            problems.add(source, fid, f"stage {i}: role must be one of {', '.join(STAGE_ROLES)}")
+    if len(set(seqs)) != len(seqs):
+        problems.add(source, fid, "stages have duplicate seq numbers")
+
+
+def _check_record(record: dict[str, Any], source: str, problems: Problems) -> None:
+    """Checks every record passes, whatever format it came from."""
+    fid = record["id"]
+    if record["collection"] not in COLLECTIONS:
+        problems.add(source, fid, f"collection must be one of {', '.join(COLLECTIONS)}")
+    municipality = municipalities.get(record["municipality"] or "")
+    if municipality is None:
+        problems.add(source, fid, f"unknown municipality {record['municipality']!r} "
+                     f"(known: {', '.join(municipalities.MUNICIPALITIES)})")
+    if not isinstance(record["kind"], str) or not re.match(r"^[a-z][a-z0-9-]{0,49}$",
+                                                           record["kind"] or ""):
+        problems.add(source, fid, "kind must be a short lower-case word (a-z, 0-9, '-')")
+    if record["accuracy"] not in ACCURACIES:
+        problems.add(source, fid, f"accuracy must be one of {', '.join(ACCURACIES)}")
+    geometry = record["geometry"]
+    if geometry is None:
+        if record["accuracy"] in ("exact", "approximate"):
+            problems.add(source, fid, "a feature without geometry must have accuracy 'unknown'")
+        return
+    if record["accuracy"] == "unknown":
+        problems.add(source, fid, "accuracy 'unknown' needs a null geometry: never guess a "
+                     "location (use 'approximate' for an estimate with its basis)")
+    allowed = {"LineString", "MultiLineString"} if record["collection"] == "trails" else None
+    try:
+        geom = parse_geometry(geometry, allowed)
+        if municipality is not None:
+            check_in_municipality(geom, municipality)
+        record["geometry"] = to_geojson(geom)
+    except GeometryError as exc:
+        problems.add(source, fid, str(exc))
+
+
+# -- GPX and KML -----------------------------------------------------------------
+
+
+def _screen_xml(data: bytes, source: str, problems: Problems) -> bool:
+    """Refuse DTDs and entities before any other parser sees the bytes."""
+    try:
+        SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        problems.add(source, None, "XML with a DTD or entities is refused (entity expansion)")
+        return False
+    except SafeET.ParseError as exc:
+        problems.add(source, None, f"not well-formed XML ({exc})")
+        return False
+    return True
+
+
+def slug(text: str) -> str:
+    """A feature id from a name: lower-case ASCII letters, digits and hyphens."""
+    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", "æ": "ae",
+                           "ø": "o"})
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(table)).strip("-")
+    return s[:90] or "unnamed"
+
+
+def _partial(collection: str, fid: str, name: str | None, description: str | None,
+             geometry: dict[str, Any], kind: str, options: Options) -> dict[str, Any]:
+    """A record from GPX/KML: geometry and names; merged into a stored one if it exists."""
+    return {
+        "collection": collection, "id": fid, "municipality": options.municipality,
+        "kind": kind, "accuracy": options.accuracy, "geometry": geometry,
+        "texts": {"name": {"_": name}, "description": {"_": description}},
+        "attrs": {}, "partial": True,
+    }
+
+
+def _finish_partial(record: dict[str, Any], source: str, options: Options,
+                    problems: Problems) -> None:
+    """Find the municipality from the coordinates, the language, and the id prefix."""
+    if record["municipality"] is None:
+        try:
+            geom = parse_geometry(record["geometry"])
+        except GeometryError as exc:
+            problems.add(source, record["id"], str(exc))
+            return
+        inside = [m for m in municipalities.MUNICIPALITIES.values()
+                  if _all_inside(geom, m)]
+        if len(inside) != 1:
+            problems.add(source, record["id"], "cannot tell the municipality from the "
+                         "coordinates; give --municipality")
+            return
+        record["municipality"] = inside[0].id
+    m = municipalities.get(record["municipality"])
+    lang = options.lang or (m.primary_lang if m else "en")
+    for text_field in ("name", "description"):
+        value = record["texts"][text_field].pop("_")
+        record["texts"][text_field] = {code: (value if code == lang else None) for code in LANGS}
+    if options.trail_id is None or record["collection"] != "trails":
+        prefix = (record["municipality"] or "")[:3] + "-"
+        if not record["id"].startswith(prefix):
+            record["id"] = prefix + record["id"]
+
+
+def _all_inside(geom: Any, m: municipalities.Municipality) -> bool:
+    try:
+        check_in_municipality(geom, m)
+        return True
+    except GeometryError:
+        return False
+
+
+def read_gpx(data: bytes, source: str, problems: Problems, options: Options
+             ) -> list[dict[str, Any]]:
+    """Trails from GPX tracks and routes, places from GPX waypoints."""
+    if not _screen_xml(data, source, problems):
+        return []
+    try:
+        doc = gpxpy.parse(data.decode("utf-8"))
+    except (UnicodeDecodeError, gpxpy.gpx.GPXException) as exc:
+        problems.add(source, None, f"not a readable GPX file ({exc})")
+        return []
+    records: list[dict[str, Any]] = []
+    lines: list[tuple[str | None, str | None, list[list[list[float]]]]] = []
+    for track in doc.tracks:
+        parts = [[[p.longitude, p.latitude] for p in seg.points] for seg in track.segments]
+        lines.append((track.name, track.description, [p for p in parts if p]))
+    for route in doc.routes:
+        lines.append((route.name, route.description,
+                      [[[p.longitude, p.latitude] for p in route.points]]))
+    if options.trail_id and len(lines) > 1:
+        problems.add(source, None, "--trail-id needs a GPX file with exactly one track")
+        return []
+    for i, (name, description, parts) in enumerate(lines):
+        fid = options.trail_id or slug(name or doc.name or Path(source).stem)
+        if not parts:
+            problems.add(source, fid, f"track {i} has no points")
+            continue
+        geometry = ({"type": "LineString", "coordinates": parts[0]} if len(parts) == 1
+                    else {"type": "MultiLineString", "coordinates": parts})
+        records.append(_partial("trails", fid, name or doc.name, description, geometry,
+                                "trail", options))
+    for wpt in doc.waypoints:
+        if not wpt.name:
+            problems.add(source, None, "a waypoint without a name cannot become a place")
+            continue
+        kind = slug(wpt.type) if wpt.type else "point-of-interest"
+        records.append(_partial("places", slug(wpt.name), wpt.name, wpt.description,
+                                {"type": "Point", "coordinates": [wpt.longitude, wpt.latitude]},
+                                kind, options))
+    return records
+
+
+def read_kml(data: bytes, source: str, problems: Problems, options: Options
+             ) -> list[dict[str, Any]]:
+    """Places from KML Point placemarks, trails from LineString placemarks (KMZ too)."""
+    if data[:2] == b"PK":
+        data = _kmz_document(data, source, problems) or b""
+        if not data:
+            return []
+    if not _screen_xml(data, source, problems):
+        return []
+    try:
+        doc = kml.KML.from_string(data)
+    except Exception as exc:  # fastkml raises many kinds; all mean "unreadable"
+        problems.add(source, None, f"not a readable KML file ({exc})")
+        return []
+    records = []
+    for placemark in _placemarks(doc):
+        name = placemark.name
+        if placemark.geometry is None:
+            continue
+        geometry = json.loads(json.dumps(placemark.geometry.__geo_interface__))
+        geometry.pop("bbox", None)
+        geometry["coordinates"] = _lists(geometry["coordinates"])
+        extended = {e.name: e.value for e in (placemark.extended_data.elements
+                                              if placemark.extended_data else [])
+                    if getattr(e, "name", None)}
+        collection = "trails" if geometry["type"] in ("LineString", "MultiLineString") \
+            else "places"
+        fid = extended.get("id") or placemark.id or slug(name or "")
+        kind = extended.get("kind") or ("trail" if collection == "trails" else
+                                        "point-of-interest")
+        records.append(_partial(collection, fid, name, placemark.description, geometry,
+                                kind, options))
+    return records
+
+
+def _lists(coords: Any) -> Any:
+    if isinstance(coords, tuple | list) and coords and isinstance(coords[0], int | float):
+        return [float(c) for c in coords]
+    return [_lists(c) for c in coords]
+
+
+def _placemarks(node: Any) -> list[Any]:
+    found = []
+    for child in getattr(node, "features", None) or []:
+        if type(child).__name__ == "Placemark":
+            found.append(child)
+        found += _placemarks(child)
+    return found
+
+
+def _kmz_document(data: bytes, source: str, problems: Problems) -> bytes | None:
+    """The main KML document of a KMZ archive, refusing zip bombs."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
+            if not names:
+                problems.add(source, None, "KMZ archive holds no .kml document")
+                return None
+            info = archive.getinfo("doc.kml" if "doc.kml" in names else names[0])
+            if info.file_size > MAX_KMZ_UNZIPPED:
+                problems.add(source, None, "KMZ document is too large when unzipped")
+                return None
+            with archive.open(info) as f:
+                body = f.read(MAX_KMZ_UNZIPPED + 1)
+            if len(body) > MAX_KMZ_UNZIPPED:
+                problems.add(source, None, "KMZ document is too large when unzipped")
+                return None
+            return body
+    except zipfile.BadZipFile:
+        problems.add(source, None, "not a readable KMZ (zip) file")
+        return None
+
+
+# -- the load --------------------------------------------------------------------
+
+
+def read_file(path: Path, problems: Problems, options: Options) -> list[dict[str, Any]]:
+    """Records from one file, by its extension."""
+    source = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.add(source, None, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            return []
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(source, None, f"cannot read file ({exc.strerror})")
+        return []
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return read_geojson(data, source, problems)
+    if suffix == ".gpx":
+        records = read_gpx(data, source, problems, options)
+    elif suffix in (".kml", ".kmz"):
+        records = read_kml(data, source, problems, options)
+    else:
+        problems.add(source, None, "unknown file type (use .geojson, .json, .gpx, .kml or .kmz)")
+        return []
+    for record in records:
+        _finish_partial(record, source, options, problems)
+        _check_record(record, source, problems)
+    return records
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named, and the geodata files inside folders named, in a stable order."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.iterdir()
+                          if p.suffix.lower() in (".geojson", ".gpx", ".kml", ".kmz"))
+        else:
+            out.append(path)
+    return out
+
+
+def load(store: Store, paths: list[Path], options: Options | None = None) -> LoadReport:
+    """Read and check every file, then write everything in one transaction."""
+    options = options or Options()
+    problems = Problems()
+    files = expand(paths)
+    if not files:
+        raise InvalidGeodata("no geodata files found in the paths given")
+    records: list[tuple[str, dict[str, Any]]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for path in files:
+        for record in read_file(path, problems, options):
+            key = (record["collection"], record["id"])
+            if key in seen:
+                problems.add(str(path), record["id"],
+                             f"duplicate id (also in {seen[key]})")
+                continue
+            seen[key] = str(path)
+            records.append((str(path), record))
+    if problems.items:
+        raise InvalidGeodata("; ".join(problems.items),
+                             errors=[{"message": p} for p in problems.items])
+    report = LoadReport(files=[str(p) for p in files])
+    updated = now_rfc3339()
+    with store.writer() as writer:
+        for source, record in records:
+            existing = writer.feature_row(record["collection"], record["id"])
+            if record.pop("partial", False) and existing is not None:
+                record = _merge(json.loads(existing["record"]), record)
+                merge_problems = Problems()
+                _check_record(record, source, merge_problems)
+                if merge_problems.items:  # raising here rolls the whole load back
+                    raise InvalidGeodata("; ".join(merge_problems.items))
+            changed = publish(writer, record, updated)
+            if existing is None:
+                report.created.append(record["id"])
+            elif changed:
+                report.updated.append(record["id"])
+            else:
+                report.unchanged.append(record["id"])
+    return report
+
+
+def _merge(stored: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
+    """A stored record with the geometry (and missing names) of a GPX/KML record."""
+    merged = dict(stored)
+    merged["geometry"] = partial["geometry"]
+    merged["accuracy"] = partial["accuracy"]
+    texts = {k: dict(v) for k, v in stored["texts"].items()}
+    for text_field, values in partial["texts"].items():
+        for lang, value in values.items():
+            if value and not (texts.get(text_field) or {}).get(lang):
+                texts.setdefault(text_field, {code: None for code in LANGS})[lang] = value
+    merged["texts"] = texts
+    return merged

@@ -1,0 +1,93 @@
+"""Publishing: turn a validated record into a stored, rendered feature.
+
+Everything that becomes public passes through publish(): trails get their derived
+figures (geodesic length, walking time), every language is rendered, the search
+text and bounds are set, and the store writes it with its change-log entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from . import features, i18n, trails
+from .geo import parse_geometry
+from .store import Writer
+
+RENDER_VERSION = 1  # bump when render() changes, then run `flask rerender`
+
+
+def now_rfc3339() -> str:
+    """The current UTC time as RFC 3339 with milliseconds."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    """A hash of what a record says (not when it was written)."""
+    stable = {k: v for k, v in record.items() if k not in ("updated", "created")}
+    stable["render_version"] = RENDER_VERSION
+    blob = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _search_text(record: dict[str, Any]) -> str:
+    parts = [record["id"], record["kind"]]
+    for field in ("name", "description"):
+        parts += [t for t in (record["texts"].get(field) or {}).values() if t]
+    return "\n".join(parts)
+
+
+def to_row(record: dict[str, Any], updated: str) -> dict[str, Any]:
+    """The store row for a record: derived figures, rendered JSON, bounds and hash."""
+    record = trails.with_derived(record) if record["collection"] == "trails" else dict(record)
+    digest = content_hash(record)
+    record["updated"] = updated
+    geometry = record["geometry"]
+    bounds: tuple[float | None, ...] = (None, None, None, None)
+    geom_type = None
+    if geometry is not None:
+        geom = parse_geometry(geometry)
+        bounds = tuple(float(b) for b in geom.bounds)
+        geom_type = geometry["type"]
+    time_start = record.get("time_start") or updated
+    time_end = record.get("time_end") or time_start
+    rendered = {lang: features.render(record, lang) for lang in i18n.LANGS}
+    return {
+        "collection": record["collection"],
+        "id": record["id"],
+        "municipality": record["municipality"],
+        "kind": record["kind"],
+        "accuracy": record["accuracy"],
+        "geometry": None if geometry is None else features.dumps(geometry),
+        "geom_type": geom_type,
+        "minx": bounds[0], "miny": bounds[1], "maxx": bounds[2], "maxy": bounds[3],
+        "time_start": time_start,
+        "time_end": time_end,
+        "created": updated,
+        "updated": updated,
+        "content_hash": digest,
+        "record": features.dumps({k: v for k, v in record.items() if k != "updated"}),
+        "search_text": _search_text(record),
+        "json_sv": rendered["sv"], "json_en": rendered["en"], "json_tn": rendered["tn"],
+    }
+
+
+def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) -> bool:
+    """Write one record as a public feature; True when it changed anything."""
+    return writer.upsert_feature(to_row(record, updated or now_rfc3339()))
+
+
+def rerender_all(writer: Writer) -> int:
+    """Render every stored feature again (after render() changed); return the count."""
+    count = 0
+    for row in writer.records():
+        record = json.loads(row["record"])
+        record["updated"] = row["updated"]
+        fresh = to_row(record, row["updated"])
+        if fresh["content_hash"] != row["content_hash"]:
+            fresh["created"] = row["created"]
+            writer.upsert_feature(fresh)
+            count += 1
+    return count

@@ -1,0 +1,171 @@
+"""The store: every SQL statement of the service lives in this package.
+
+One Store owns the database file. Reads run on pooled read-only connections, each
+request in its own snapshot. Writes go through exactly one connection at a time,
+across threads (a lock) and across processes (an flock on a lock file beside the
+database). That keeps SQLite 3.40's WAL-reset bug (two connections writing or
+checkpointing at once can lose committed data) out of reach: read connections
+never checkpoint (wal_autocheckpoint=0, query_only) and only the writer does, inside
+its lock. See docs/operations.md for the deployment that keeps it so.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import ServiceUnavailable
+from .features import Reader, Writer
+from .schema import migrations
+
+__all__ = ["Store", "Reader", "Writer", "StoreBusy"]
+
+
+class StoreBusy(ServiceUnavailable):
+    """The write lock was not free within the busy timeout."""
+
+    def __init__(self, seconds: float):
+        super().__init__(
+            "The database is busy; please try again shortly.",
+            headers={"Retry-After": str(max(1, round(seconds)))},
+        )
+
+
+class Store:
+    """Owns every connection to one SQLite database file."""
+
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_ms: int = 5000):
+        self.path = str(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._lock_path = self.path + ".write-lock"
+        self._thread_lock = threading.Lock()
+        self._pid = os.getpid()
+        self._writer_conn: sqlite3.Connection | None = None
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+
+    # -- connections -------------------------------------------------------------
+
+    def _connect(self, *, writer: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False,
+            timeout=self.busy_timeout_ms / 1000,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        if writer:
+            conn.execute("PRAGMA journal_mode = WAL")
+        else:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
+            conn.execute("PRAGMA query_only = 1")
+        return conn
+
+    def _after_fork(self) -> None:
+        """A forked worker must not reuse its parent's connections."""
+        if os.getpid() != self._pid:
+            self._pid = os.getpid()
+            self._thread_lock = threading.Lock()
+            self._writer_conn = None
+            self._readers = queue.SimpleQueue()
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        timeout = self.busy_timeout_ms / 1000
+        if not self._thread_lock.acquire(timeout=timeout):
+            raise StoreBusy(timeout)
+        try:
+            with open(self._lock_path, "a+") as lock_file:
+                deadline = time.monotonic() + timeout
+                while True:
+                    try:
+                        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise StoreBusy(timeout) from None
+                        time.sleep(0.002)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    # -- public ------------------------------------------------------------------
+
+    def initialise(self) -> list[str]:
+        """Create the file if needed and apply pending migrations; return their names."""
+        import sqlite_utils
+
+        self._after_fork()
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with self._write_lock():
+            conn = self._writer()
+            db = sqlite_utils.Database(conn)
+            pending = [m.name for m in migrations.pending(db)]
+            migrations.apply(db)
+        return pending
+
+    def _writer(self) -> sqlite3.Connection:
+        if self._writer_conn is None:
+            self._writer_conn = self._connect(writer=True)
+        return self._writer_conn
+
+    @contextmanager
+    def writer(self) -> Iterator[Writer]:
+        """One write transaction (BEGIN IMMEDIATE), committed durably on success."""
+        self._after_fork()
+        with self._write_lock():
+            conn = self._writer()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # another program holds the file
+                raise StoreBusy(self.busy_timeout_ms / 1000) from exc
+            try:
+                yield Writer(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A read-only snapshot: every query inside sees the same committed state."""
+        self._after_fork()
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = self._connect(writer=False)
+        conn.execute("BEGIN")
+        try:
+            yield Reader(conn)
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+            self._readers.put(conn)
+
+    def integrity_check(self) -> str:
+        """SQLite's own integrity check; 'ok' when the file is sound."""
+        with self.reader() as r:
+            return r.integrity_check()
+
+    def close(self) -> None:
+        """Close every pooled connection (tests and CLI commands call this)."""
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
+        if self._writer_conn is not None:
+            with self._write_lock():
+                self._writer_conn.close()
+                self._writer_conn = None

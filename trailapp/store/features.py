@@ -1,0 +1,227 @@
+"""SQL for published features: the read queries and the writes.
+
+Only constant SQL fragments are joined here; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGS = ("sv", "en", "tn")
+_JSON_COLUMN = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class FeatureFilter:
+    """Which features of one collection a query asks for (all optional but collection)."""
+
+    collection: str
+    municipality: str | None = None
+    kind: str | None = None
+    text: str | None = None
+    updated_after: str | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+    ids: tuple[str, ...] | None = None
+    spatial_only: bool = field(default=False)
+
+    def text_tokens(self) -> list[str]:
+        """The words of the text search, lower-cased; punctuation dropped."""
+        return [w.lower() for w in _WORD.findall(self.text or "")][:10]
+
+
+def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
+    clauses = ["f.collection = ?"]
+    params: list[Any] = [f.collection]
+    if f.municipality is not None:
+        clauses.append("f.municipality = ?")
+        params.append(f.municipality)
+    if f.kind is not None:
+        clauses.append("f.kind = ?")
+        params.append(f.kind)
+    if f.updated_after is not None:
+        clauses.append("f.updated > ?")
+        params.append(f.updated_after)
+    if f.time_from is not None:
+        clauses.append("f.time_end >= ?")
+        params.append(f.time_from)
+    if f.time_to is not None:
+        clauses.append("f.time_start <= ?")
+        params.append(f.time_to)
+    if f.ids is not None:
+        clauses.append("f.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(f.ids)))
+    if f.spatial_only:
+        clauses.append("f.minx IS NOT NULL")
+    tokens = f.text_tokens()
+    if tokens:
+        # Each word as a quoted prefix term: no FTS syntax from the client survives.
+        clauses.append("f.rowid IN (SELECT rowid FROM features_fts WHERE features_fts MATCH ?)")
+        params.append(" ".join(f'"{t}"*' for t in tokens))
+    elif f.text is not None:
+        clauses.append("0")  # a search with no words matches nothing
+    return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A feature found by the spatial index, with what the exact test needs."""
+
+    rowid: int
+    id: str
+    geom_type: str
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+    geometry: str | None  # GeoJSON text, only for non-points
+    municipality: str
+
+
+class Reader:
+    """Read queries inside one snapshot (see Store.reader)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def version(self) -> tuple[int, str | None]:
+        """The content version: the last change's sequence number and time."""
+        row = self.conn.execute(
+            "SELECT seq, at FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row["seq"], row["at"]) if row else (0, None)
+
+    def count(self, f: FeatureFilter) -> int:
+        """How many features match the filter."""
+        where, params = _where(f)
+        return self.conn.execute(
+            f"SELECT count(*) FROM features f WHERE {where}", params).fetchone()[0]  # noqa: S608
+
+    def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> list[str]:
+        """Rendered features in id order, one page of them."""
+        where, params = _where(f)
+        col = _JSON_COLUMN[lang]
+        rows = self.conn.execute(
+            f"SELECT f.{col} FROM features f WHERE {where} "  # noqa: S608
+            "ORDER BY f.id LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [r[0] for r in rows]
+
+    def candidates(self, f: FeatureFilter, boxes: Sequence[tuple[float, float, float, float]]
+                   ) -> list[Candidate]:
+        """Features whose float64 bounds meet any of the boxes, in id order."""
+        where, params = _where(f)
+        box_sql = []
+        box_params: list[float] = []
+        for minx, miny, maxx, maxy in boxes:
+            box_sql.append(
+                "(f.rowid IN (SELECT id FROM features_rtree WHERE minx <= ? AND maxx >= ? "
+                "AND miny <= ? AND maxy >= ?) AND f.minx <= ? AND f.maxx >= ? "
+                "AND f.miny <= ? AND f.maxy >= ?)")
+            box_params += [maxx, minx, maxy, miny, maxx, minx, maxy, miny]
+        if not box_sql:
+            return []
+        rows = self.conn.execute(
+            "SELECT f.rowid, f.id, f.geom_type, f.minx, f.miny, f.maxx, f.maxy, f.municipality, "
+            "CASE WHEN f.geom_type = 'Point' THEN NULL ELSE f.geometry END AS geometry "
+            f"FROM features f WHERE {where} AND ({' OR '.join(box_sql)}) "  # noqa: S608
+            "ORDER BY f.id", [*params, *box_params])
+        return [Candidate(r["rowid"], r["id"], r["geom_type"], r["minx"], r["miny"], r["maxx"],
+                          r["maxy"], r["geometry"], r["municipality"]) for r in rows]
+
+    def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
+        """Rendered features for the given rowids."""
+        col = _JSON_COLUMN[lang]
+        rows = self.conn.execute(
+            f"SELECT rowid, {col} FROM features "  # noqa: S608
+            "WHERE rowid IN (SELECT value FROM json_each(?))", [json.dumps(list(rowids))])
+        return {r[0]: r[1] for r in rows}
+
+    def feature_json(self, collection: str, feature_id: str, lang: str) -> str | None:
+        """One rendered feature, or None."""
+        col = _JSON_COLUMN[lang]
+        row = self.conn.execute(
+            f"SELECT {col} FROM features WHERE collection = ? AND id = ?",  # noqa: S608
+            [collection, feature_id]).fetchone()
+        return row[0] if row else None
+
+    def feature_row(self, collection: str, feature_id: str) -> dict[str, Any] | None:
+        """The stored row of one feature (record, geometry, times), or None."""
+        row = self.conn.execute(
+            "SELECT id, collection, municipality, kind, accuracy, geometry, geom_type, "
+            "created, updated, record, content_hash FROM features "
+            "WHERE collection = ? AND id = ?", [collection, feature_id]).fetchone()
+        return dict(row) if row else None
+
+    def records(self, collection: str | None = None) -> list[dict[str, Any]]:
+        """Every stored row's record and times (for re-rendering and exports)."""
+        sql = "SELECT collection, id, created, updated, record, content_hash FROM features"
+        params: list[Any] = []
+        if collection is not None:
+            sql += " WHERE collection = ?"
+            params.append(collection)
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY collection, id", params)]
+
+    def extent(self, collection: str) -> dict[str, Any]:
+        """Spatial bounds and update-time range of a collection."""
+        row = self.conn.execute(
+            "SELECT min(minx), min(miny), max(maxx), max(maxy), min(time_start), max(time_end), "
+            "count(*) FROM features WHERE collection = ?", [collection]).fetchone()
+        return {"bbox": None if row[0] is None else [row[0], row[1], row[2], row[3]],
+                "interval": [row[4], row[5]], "count": row[6]}
+
+    def integrity_check(self) -> str:
+        """PRAGMA integrity_check's answer."""
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+class Writer(Reader):
+    """Writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
+
+    def upsert_feature(self, row: dict[str, Any]) -> bool:
+        """Insert or update one feature; True when something changed.
+
+        An unchanged feature (same content_hash) is left alone, so re-loading the
+        same data writes nothing and adds nothing to the change log.
+        """
+        cur = self.conn.execute(
+            """
+            INSERT INTO features (collection, id, municipality, kind, accuracy, geometry,
+                geom_type, minx, miny, maxx, maxy, time_start, time_end, created, updated,
+                content_hash, record, search_text, json_sv, json_en, json_tn)
+            VALUES (:collection, :id, :municipality, :kind, :accuracy, :geometry,
+                :geom_type, :minx, :miny, :maxx, :maxy, :time_start, :time_end, :created,
+                :updated, :content_hash, :record, :search_text, :json_sv, :json_en, :json_tn)
+            ON CONFLICT (collection, id) DO UPDATE SET
+                municipality = excluded.municipality, kind = excluded.kind,
+                accuracy = excluded.accuracy, geometry = excluded.geometry,
+                geom_type = excluded.geom_type, minx = excluded.minx, miny = excluded.miny,
+                maxx = excluded.maxx, maxy = excluded.maxy, time_start = excluded.time_start,
+                time_end = excluded.time_end, updated = excluded.updated,
+                content_hash = excluded.content_hash, record = excluded.record,
+                search_text = excluded.search_text, json_sv = excluded.json_sv,
+                json_en = excluded.json_en, json_tn = excluded.json_tn
+            WHERE features.content_hash != excluded.content_hash
+            """, row)
+        return cur.rowcount > 0
+
+    def rerender(self, collection: str, feature_id: str, rendered: dict[str, str]) -> None:
+        """Replace the rendered JSON of one feature.
+
+        This is logged as a change like any other: the representation changed, so
+        ETags and sync cursors must move on.
+        """
+        self.conn.execute(
+            "UPDATE features SET json_sv = ?, json_en = ?, json_tn = ? "
+            "WHERE collection = ? AND id = ?",
+            [rendered["sv"], rendered["en"], rendered["tn"], collection, feature_id])
+
+    def delete_feature(self, collection: str, feature_id: str) -> bool:
+        """Delete one feature; True when it existed."""
+        cur = self.conn.execute(
+            "DELETE FROM features WHERE collection = ? AND id = ?", [collection, feature_id])
+        return cur.rowcount > 0
