@@ -14,6 +14,13 @@ from . import params
 
 Lang = Literal["sv", "en", "tn"]
 FEATURE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+# Patterns for the document (fuzzers and clients); the validators below give the
+# friendly messages and check what a pattern cannot (ranges, order).
+_NUM = r"-?[0-9]+(\.[0-9]+)?"
+BBOX_PATTERN = rf"^{_NUM},{_NUM},{_NUM},{_NUM}(,{_NUM},{_NUM})?$"
+POINT_PATTERN = rf"^{_NUM},{_NUM}$"
+INSTANT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
+DATETIME_PATTERN = rf"^({INSTANT}|({INSTANT}|\.\.)?/({INSTANT}|\.\.)?)$"
 
 
 class Strict(BaseModel):
@@ -51,11 +58,12 @@ class ItemsQuery(Strict):
     bbox: str | None = Field(
         None, description="minlon,minlat,maxlon,maxlat in WGS84 (CRS84); 6 numbers "
         "with heights are accepted and the heights ignored. minlon > maxlon crosses "
-        "the antimeridian.", json_schema_extra={"example": "16.3,61.3,16.5,61.4"})
+        "the antimeridian.",
+        json_schema_extra={"example": "16.3,61.3,16.5,61.4", "pattern": BBOX_PATTERN})
     datetime: str | None = Field(
         None, description="RFC 3339 instant or interval (start/end, '..' for an open end). "
         "Matches the feature's time: when it was last updated for places and trails.",
-        json_schema_extra={"example": "2026-01-01T00:00:00Z/.."})
+        json_schema_extra={"example": "2026-01-01T00:00:00Z/..", "pattern": DATETIME_PATTERN})
     municipality: Literal["bollnas", "lobatse"] | None = Field(
         None, description="Only features of this municipality.")
     kind: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,49}$",
@@ -70,7 +78,7 @@ class ItemsQuery(Strict):
     near: str | None = Field(
         None, description="lon,lat: only features within radius metres (geodesic, WGS84), "
         "nearest first; each gets properties.distance_m.",
-        json_schema_extra={"example": "16.39,61.35"})
+        json_schema_extra={"example": "16.39,61.35", "pattern": POINT_PATTERN})
     radius: float | None = Field(
         None, gt=0, le=100_000, description="Metres around near. Default 5000, maximum 100000.")
     trail: str | None = Field(
@@ -82,7 +90,9 @@ class ItemsQuery(Strict):
         None, gt=0, le=10_000, description="Metres from the trail. Default 500, maximum 10000.")
     updated_since: str | None = Field(
         None, description="Full RFC 3339 date-time with time zone: only features changed "
-        "after it.", json_schema_extra={"example": "2026-11-01T00:00:00Z"})
+        "after it.",
+        json_schema_extra={"example": "2026-11-01T00:00:00Z", "format": "date-time",
+                           "pattern": f"^{INSTANT}$"})
     f: Literal["json", "geojson"] | None = Field(
         None, description="Output format: geojson (default) or json (same body, "
         "Content-Type application/json).")
