@@ -25,7 +25,6 @@ class State:
     store: Store
     catalog: Catalog
     openapi_text: str | None = None
-    openapi_etag: str | None = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from . import loader, publishing
 from .errors import InvalidGeodata
@@ -18,6 +19,7 @@ def _store():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create the database (or apply pending migrations) and report its path."""
     applied = _store().initialise()
@@ -26,6 +28,7 @@ def init_db() -> None:
 
 
 @click.command("load-geodata")
+@with_appcontext
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--municipality", type=click.Choice(sorted(MUNICIPALITIES)),
@@ -57,6 +60,7 @@ def load_geodata(paths: tuple[Path, ...], municipality: str | None, lang: str | 
 
 
 @click.command("rerender")
+@with_appcontext
 def rerender() -> None:
     """Render every feature again (after the GeoJSON writer changed)."""
     with _store().writer() as writer:
@@ -65,6 +69,7 @@ def rerender() -> None:
 
 
 @click.command("check-db")
+@with_appcontext
 def check_db() -> None:
     """Run SQLite's integrity check; exit 1 unless it answers ok."""
     result = _store().integrity_check()

@@ -18,7 +18,6 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
-from shapely.ops import transform
 from shapely.validation import explain_validity
 
 from .municipalities import Municipality
@@ -117,10 +116,10 @@ def parse_geometry(obj: Any, allowed: set[str] | None = None) -> BaseGeometry:
 
 
 def _first_self_crossing(geom: BaseGeometry) -> str:
-    """' near [lon, lat]' for a point where a line meets itself, if one is found.
+    """' near [lon, lat]' for a point where a line meets or runs over itself.
 
     unary_union splits the line at every crossing; a crossing is then the end of
-    more than two pieces.
+    more than two pieces. Where the line doubles back, the overlap is found instead.
     """
     counts: Counter[tuple[float, float]] = Counter()
     noded = shapely.unary_union(geom)
@@ -130,6 +129,21 @@ def _first_self_crossing(geom: BaseGeometry) -> str:
     for (lon, lat), n in counts.items():
         if n > 2:
             return f" near [{lon:.6f}, {lat:.6f}]"
+    # No crossing: the line runs back over itself. The middle of a piece of the
+    # union that lies inside two of the original segments is where it does.
+    segments = []
+    for part in getattr(geom, "geoms", [geom]):
+        c = shapely.get_coordinates(part)
+        segments += list(shapely.linestrings(np.stack([c[:-1], c[1:]], axis=1)))
+    segs = np.array(segments)
+    mids = shapely.line_interpolate_point(list(getattr(noded, "geoms", [noded])), 0.5,
+                                          normalized=True)
+    mid_i, seg_i = shapely.STRtree(segs).query(mids, predicate="dwithin", distance=1e-9)
+    at_end = ((shapely.distance(shapely.get_point(segs[seg_i], 0), mids[mid_i]) < 1e-9)
+              | (shapely.distance(shapely.get_point(segs[seg_i], -1), mids[mid_i]) < 1e-9))
+    for i, n in Counter(mid_i[~at_end].tolist()).items():
+        if n > 1:
+            return f" near [{mids[i].x:.6f}, {mids[i].y:.6f}]"
     return ""
 
 
@@ -183,8 +197,12 @@ def degree_box(lon: float, lat: float, radius_m: float) -> list[tuple[float, flo
     """
     margin = 1.01  # the ellipsoid's meridian degree is at most 111.7 km; stay generous
     dlat = radius_m * margin / 110_574.0
-    coslat = math.cos(math.radians(min(89.9, abs(lat) + dlat)))
-    dlon = min(180.0, radius_m * margin / (111_320.0 * max(coslat, 1e-6)))
+    reach = abs(lat) + dlat  # the circle's most poleward latitude
+    if reach >= 90:  # the circle holds the pole: every longitude
+        dlon = 180.0
+    else:
+        coslat = math.cos(math.radians(reach))
+        dlon = min(180.0, radius_m * margin / (111_320.0 * max(coslat, 1e-6)))
     return split_box(lon - dlon, max(-90.0, lat - dlat), lon + dlon, min(90.0, lat + dlat))
 
 
@@ -208,8 +226,9 @@ def _to_metric(crs: str) -> Transformer:
 
 
 def metric(geom: BaseGeometry, crs: str) -> BaseGeometry:
-    """The geometry projected into a metric CRS (metres)."""
-    return transform(_to_metric(crs).transform, geom)
+    """The geometry projected into a metric CRS (metres), in two dimensions."""
+    # shapely.transform, not shapely.ops.transform: the latter is deprecated in 2.2.
+    return shapely.transform(geom, _to_metric(crs).transform, interleaved=False)
 
 
 def along_line(line: BaseGeometry, crs: str, lons: np.ndarray, lats: np.ndarray

@@ -470,6 +470,10 @@ def load(store: Store, paths: list[Path], options: Options | None = None) -> Loa
     with store.writer() as writer:
         for source, record in records:
             existing = writer.feature_row(record["collection"], record["id"])
+            if existing is None and options.trail_id and record["collection"] == "trails":
+                raise InvalidGeodata(  # raising inside the writer rolls the load back
+                    f"{source}: feature {record['id']!r}: --trail-id names no stored trail; "
+                    "load the trail's GeoJSON first or check the id")
             if record.pop("partial", False) and existing is not None:
                 record = _merge(json.loads(existing["record"]), record)
                 merge_problems = Problems()

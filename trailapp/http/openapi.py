@@ -8,6 +8,7 @@ It is self-contained: every $ref points inside it.
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 from flask import Response, current_app
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 from ..errors import ApiError
 from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
-from .common import error_response
+from .common import accepts, cached_response, error_response, not_modified
 
 REF = "#/components/schemas/"
 ERRORS = {
@@ -149,16 +150,11 @@ api_bp = APIBlueprint("api", __name__, abp_tags=[Tag(name="Service")])
 })
 def api(query: models.MetaQuery) -> Response:
     """The OpenAPI 3.0 document describing every route."""
-    from .common import accepts, cached_response, not_modified
-
     accepts(OPENAPI, JSON)
     state = current_app.extensions["trailapp"]
     if state.openapi_text is None:
         state.openapi_text = dumps(build_document(current_app))
-        import hashlib
-
-        state.openapi_etag = hashlib.blake2b(state.openapi_text.encode(),
-                                             digest_size=16).hexdigest()
-    hit = not_modified(state.openapi_etag)
     media_type = JSON if query.f == "json" else OPENAPI
-    return hit or cached_response(state.openapi_text, media_type, state.openapi_etag, None)
+    etag = hashlib.blake2b(f"{media_type}|{state.openapi_text}".encode(),
+                           digest_size=16).hexdigest()
+    return not_modified(etag) or cached_response(state.openapi_text, media_type, etag, None)

@@ -63,7 +63,10 @@ def parse_instant(raw: str) -> datetime:
                          "for example 2026-05-01T12:00:00Z") from None
     if value.tzinfo is None:
         raise ValueError("needs a time zone (Z or an offset such as +02:00)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
+        raise ValueError("lies outside the years 0001..9999 in UTC") from None
 
 
 def rfc3339(value: datetime) -> str:

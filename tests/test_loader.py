@@ -1,0 +1,336 @@
+"""Loading geodata (GeoJSON, GPX, KML/KMZ): all or nothing, idempotent, and every
+fault named with its file, feature and cause; through loader.load and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import gpxpy.gpx
+import pytest
+from conftest import GEODATA, place, trail, write_geojson
+from pyproj import Geod
+
+from trailapp import loader
+from trailapp.errors import InvalidGeodata
+from trailapp.store.features import FeatureFilter
+
+WGS84 = Geod(ellps="WGS84")
+# A short walk in Bollnäs, as GPS fixes (lat, lon, elevation): a plain bent line.
+WALK = [(61.3400, 16.3900, 45.0), (61.3425, 16.3950, 47.5), (61.3440, 16.4030, 50.0),
+        (61.3470, 16.4080, 52.0), (61.3510, 16.4100, 55.5)]
+KML_DOC = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Test</name>
+<Placemark><name>Test källan</name><description>En källa</description>
+  <Point><coordinates>16.41,61.33</coordinates></Point></Placemark>
+<Placemark><name>Test stigen</name>
+  <LineString><coordinates>16.40,61.30 16.41,61.31 16.43,61.32</coordinates></LineString>
+</Placemark>
+</Document></kml>"""
+# A small "billion laughs": entities that would expand to 1,000 copies of "lol".
+ENTITY_BOMB_GPX = """<?xml version="1.0"?>
+<!DOCTYPE gpx [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
+ <wpt lat="61.33" lon="16.41"><name>&lol3;</name></wpt>
+</gpx>"""
+
+
+def cli(runner, *args: str):
+    """Run `flask load-geodata ARGS` through Flask's CLI test runner."""
+    return runner.invoke(args=["load-geodata", *args])
+
+
+def count(store, collection: str) -> int:
+    with store.reader() as r:
+        return r.count(FeatureFilter(collection=collection))
+
+
+def table_rows(store, table: str) -> int:
+    with store.reader() as r:
+        return r.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def stored(store, collection: str, fid: str) -> dict:
+    """The stored record of one feature."""
+    with store.reader() as r:
+        row = r.feature_row(collection, fid)
+    assert row is not None, f"{collection}/{fid} is not stored"
+    return json.loads(row["record"])
+
+
+def faults(store, *paths: Path, **options) -> list[str]:
+    """The messages a refused load gives, one per fault."""
+    with pytest.raises(InvalidGeodata) as info:
+        loader.load(store, list(paths), loader.Options(**options))
+    return [e["message"] for e in info.value.errors]
+
+
+def write_gpx(path: Path, track: str | None = "Test leden", points=WALK,
+              waypoints: tuple[tuple[str, float, float, str | None], ...] = ()) -> Path:
+    """A GPX 1.1 file written by gpxpy: one track and any waypoints (name, lat, lon, type)."""
+    doc = gpxpy.gpx.GPX()
+    if track is not None:
+        segment = gpxpy.gpx.GPXTrackSegment(
+            [gpxpy.gpx.GPXTrackPoint(lat, lon, elevation=ele) for lat, lon, ele in points])
+        doc.tracks.append(gpxpy.gpx.GPXTrack(name=track))
+        doc.tracks[0].segments.append(segment)
+    for name, lat, lon, kind in waypoints:
+        doc.waypoints.append(gpxpy.gpx.GPXWaypoint(lat, lon, name=name, type=kind))
+    path.write_text(doc.to_xml(version="1.1"), encoding="utf-8")
+    return path
+
+
+def walk_length_m() -> float:
+    """The walk's length as the sum of geodesic segments (pyproj), the reference."""
+    lats, lons = [p[0] for p in WALK], [p[1] for p in WALK]
+    return sum(WGS84.inv(lons[:-1], lats[:-1], lons[1:], lats[1:])[2])
+
+
+def copy_geodata(tmp_path: Path) -> Path:
+    folder = tmp_path / "geodata"
+    shutil.copytree(GEODATA, folder)
+    return folder
+
+
+# -- the real data ---------------------------------------------------------------
+
+
+def test_real_geodata_loads_33_places_and_2_trails(store):
+    report = loader.load(store, [GEODATA])
+    assert (len(report.created), report.updated, report.unchanged) == (35, [], [])
+    assert (count(store, "places"), count(store, "trails")) == (33, 2)
+
+
+def test_real_geodata_keeps_null_geometries_null_with_accuracy_unknown(store):
+    loader.load(store, [GEODATA])
+    with store.reader() as r:
+        rows = r.conn.execute(
+            "SELECT collection, accuracy FROM features WHERE geometry IS NULL").fetchall()
+    assert len(rows) == 21  # 19 places and 2 trails, as geodata/README.md counts them
+    assert {row["accuracy"] for row in rows} == {"unknown"}
+    assert stored(store, "places", "lob-keitseng-house")["geometry"] is None
+
+
+def test_real_geodata_loads_through_the_cli(runner, store):
+    result = cli(runner, str(GEODATA))
+    assert result.exit_code == 0, result.output
+    assert result.output == "Loaded 2 file(s): 35 created, 0 updated, 0 unchanged.\n"
+    assert count(store, "places") == 33
+
+
+def test_reloading_changes_nothing(store):
+    loader.load(store, [GEODATA])
+    changes = table_rows(store, "changes")
+    report = loader.load(store, [GEODATA])
+    assert (report.created, report.updated, len(report.unchanged)) == ([], [], 35)
+    assert table_rows(store, "changes") == changes
+
+
+def test_reloading_through_the_cli_reports_all_unchanged(runner, store):
+    cli(runner, str(GEODATA))
+    changes = table_rows(store, "changes")
+    result = cli(runner, str(GEODATA))
+    assert result.output == "Loaded 2 file(s): 0 created, 0 updated, 35 unchanged.\n"
+    assert table_rows(store, "changes") == changes
+
+
+def test_editing_one_feature_updates_exactly_that_one(store, tmp_path):
+    folder = copy_geodata(tmp_path)
+    loader.load(store, [folder])
+    changes = table_rows(store, "changes")
+    path = folder / "bollnas.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    church = next(f for f in doc["features"] if f["id"] == "bol-bollnas-kyrka")
+    church["properties"]["name_en"] = "Bollnäs Church (St Nicholas)"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+    report = loader.load(store, [folder])
+    assert (report.created, report.updated, len(report.unchanged)) == (
+        [], ["bol-bollnas-kyrka"], 34)
+    assert table_rows(store, "changes") == changes + 1
+    assert stored(store, "places", "bol-bollnas-kyrka")["texts"]["name"]["en"] == (
+        "Bollnäs Church (St Nicholas)")
+
+
+# -- all or nothing ---------------------------------------------------------------
+
+
+def test_one_bad_file_means_nothing_is_written(store, tmp_path):
+    good = write_geojson(tmp_path / "a-good.geojson", [place("test-good", 16.40, 61.35)])
+    bad = write_geojson(tmp_path / "b-bad.geojson", [place("test-bad", 61.35, 16.40)])
+    assert faults(store, good, bad) == [
+        f"{bad}: feature 'test-bad': coordinate [61.35, 16.4] lies outside Bollnäs "
+        "(expected longitude 15.5..17.5, latitude 60.9..62.0). "
+        "The coordinates look swapped: GeoJSON wants [longitude, latitude]."]
+    assert [table_rows(store, t) for t in ("features", "changes", "features_rtree")] == [0, 0, 0]
+
+
+def test_cli_refuses_with_exit_code_1_and_nothing_loaded(runner, store, tmp_path):
+    good = write_geojson(tmp_path / "a-good.geojson", [place("test-good", 16.40, 61.35)])
+    bad = write_geojson(tmp_path / "b-bad.geojson",
+                        [place("test-bad", 16.40, 61.35, municipality="gavle")])
+    result = cli(runner, str(good), str(bad))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Nothing was loaded. Fix these and run again:",
+        f"  - {bad}: feature 'test-bad': unknown municipality 'gavle' "
+        "(known: bollnas, lobatse)"]
+    assert table_rows(store, "features") == 0
+
+
+# -- every fault names file, feature and cause ---------------------------------------
+
+ZIGZAG = [[16.40, 61.35], [16.50, 61.40], [16.50, 61.35], [16.40, 61.40]]
+OPEN_RING = [[16.40, 61.35], [16.45, 61.35], [16.45, 61.38], [16.40, 61.38]]
+
+
+def with_geometry(geometry: dict) -> dict:
+    feature = place("test-bad", 16.4, 61.35)
+    feature["geometry"] = geometry
+    return feature
+
+
+@pytest.mark.parametrize("feature, fault", [
+    (with_geometry({"type": "Point", "coordinates": [16.4]}),
+     "Point: a position must be [longitude, latitude] or with elevation"),
+    (trail("test-bad", ZIGZAG), "self-intersecting LineString near [16.450000, 61.375000]"),
+    (with_geometry({"type": "Polygon", "coordinates": [OPEN_RING]}),
+     "Polygon, ring 0: unclosed ring (the first and last positions differ)"),
+    (place("test-bad", 16.4, 91.0), "Point: coordinate [16.4, 91.0] is out of range"),
+    (place("test-bad", 61.35, 16.4), "The coordinates look swapped"),
+    (place("test-bad", 16.4, 61.35, municipality="gavle"), "unknown municipality 'gavle'"),
+    (place("test-bad", 16.4, 61.35, colour="red"), "unknown properties colour"),
+    (place("test-bad", 16.4, 61.35, accuracy="unknown"),
+     "accuracy 'unknown' needs a null geometry"),
+    (place("test-bad", None, None, accuracy="exact"),
+     "a feature without geometry must have accuracy 'unknown'"),
+], ids=["invalid-geometry", "self-intersection", "unclosed-ring", "out-of-range",
+        "swapped-lat-lon", "unknown-municipality", "unknown-property",
+        "unknown-accuracy-with-geometry", "exact-without-geometry"])
+def test_fault_is_named_with_file_and_feature(store, tmp_path, feature, fault):
+    path = write_geojson(tmp_path / "test.geojson", [place("test-fine", 16.4, 61.35), feature])
+    [message] = faults(store, path)
+    assert message.startswith(f"{path}: feature 'test-bad': ")
+    assert fault in message
+    assert table_rows(store, "features") == 0
+
+
+def test_duplicate_id_within_a_file_is_named(store, tmp_path):
+    path = write_geojson(tmp_path / "test.geojson",
+                         [place("test-dup", 16.40, 61.35), place("test-dup", 16.41, 61.36)])
+    assert faults(store, path) == [f"{path}: feature 'test-dup': duplicate id (also in {path})"]
+
+
+def test_duplicate_id_across_two_files_names_both(store, tmp_path):
+    first = write_geojson(tmp_path / "a.geojson", [place("test-dup", 16.40, 61.35)])
+    second = write_geojson(tmp_path / "b.geojson", [place("test-dup", 16.41, 61.36)])
+    assert faults(store, first, second) == [
+        f"{second}: feature 'test-dup': duplicate id (also in {first})"]
+
+
+@pytest.mark.parametrize("content", [
+    "{\"type\": \"FeatureCollection\", \"name\": \"Bolln\xe4s\"}".encode("latin-1"),
+    b"type,id\nFeature,test-a\n",
+], ids=["latin-1", "csv"])
+def test_file_that_is_not_utf8_json_is_named(store, tmp_path, content):
+    path = tmp_path / "test.geojson"
+    path.write_bytes(content)
+    [message] = faults(store, path)
+    assert message.startswith(f"{path}: not valid UTF-8 JSON (")
+
+
+# -- GPX ----------------------------------------------------------------------------
+
+
+def test_gpx_track_loads_as_a_trail_with_its_geodesic_length(store, tmp_path):
+    report = loader.load(store, [write_gpx(tmp_path / "test.gpx")])
+    assert report.created == ["bol-test-leden"]
+    record = stored(store, "trails", "bol-test-leden")
+    assert record["municipality"] == "bollnas"  # found from the coordinates
+    assert record["texts"]["name"] == {"sv": "Test leden", "en": None, "tn": None}
+    assert record["geometry"]["coordinates"] == [[lon, lat] for lat, lon, _ in WALK]
+    assert record["attrs"]["length_m"] == pytest.approx(walk_length_m(), abs=0.05)
+
+
+def test_gpx_with_trail_id_replaces_the_line_and_keeps_names_and_stages(geo_app, runner,
+                                                                       tmp_path):
+    store = geo_app.extensions["trailapp"].store
+    before = stored(store, "trails", "bol-halsingeleden")
+    assert before["geometry"] is None and before["attrs"]["length_m"] is None
+    assert before["attrs"]["walking_time_length_source"] == "official length"
+
+    result = cli(runner, str(write_gpx(tmp_path / "test.gpx")),
+                 "--trail-id", "bol-halsingeleden")
+    assert result.output == "Loaded 1 file(s): 0 created, 1 updated, 0 unchanged.\n"
+    after = stored(store, "trails", "bol-halsingeleden")
+    assert after["texts"]["name"] == before["texts"]["name"]  # "Hälsingeleden" kept
+    assert after["texts"]["name"]["sv"] == "Hälsingeleden"
+    assert after["attrs"]["stages"] == before["attrs"]["stages"]
+    assert len(after["attrs"]["stages"]) == 21
+    assert after["geometry"]["coordinates"] == [[lon, lat] for lat, lon, _ in WALK]
+    assert after["attrs"]["length_m"] == pytest.approx(walk_length_m(), abs=0.05)
+    assert after["attrs"]["walking_time_min"] == round(after["attrs"]["length_m"] / 1000 / 4 * 60)
+    assert after["attrs"]["walking_time_length_source"] == "surveyed line"
+
+
+# --trail-id names the trail a track belongs to: a mistyped id is refused rather
+# than publishing a second, stage-less trail under the new id.
+def test_gpx_with_an_unknown_trail_id_is_refused(store, tmp_path):
+    with pytest.raises(InvalidGeodata):
+        loader.load(store, [write_gpx(tmp_path / "test.gpx")],
+                    loader.Options(trail_id="test-no-such-trail"))
+
+
+def test_gpx_with_an_entity_declaration_is_refused(store, tmp_path):
+    path = tmp_path / "test.gpx"
+    path.write_text(ENTITY_BOMB_GPX, encoding="utf-8")
+    assert faults(store, path) == [
+        f"{path}: XML with a DTD or entities is refused (entity expansion)"]
+    assert table_rows(store, "features") == 0
+
+
+def test_gpx_waypoints_become_places(store, tmp_path):
+    path = write_gpx(tmp_path / "test.gpx", track=None,
+                     waypoints=(("Test källan", 61.33, 16.41, "Spring"),
+                                ("Test stenen", 61.34, 16.42, None)))
+    assert loader.load(store, [path]).created == ["bol-test-kallan", "bol-test-stenen"]
+    spring = stored(store, "places", "bol-test-kallan")
+    assert spring["geometry"] == {"type": "Point", "coordinates": [16.41, 61.33]}
+    assert (spring["kind"], spring["accuracy"]) == ("spring", "exact")
+    assert spring["texts"]["name"]["sv"] == "Test källan"
+    assert stored(store, "places", "bol-test-stenen")["kind"] == "point-of-interest"
+
+
+# -- KML and KMZ ----------------------------------------------------------------------
+
+
+def test_kml_point_and_line_load_as_a_place_and_a_trail(store, tmp_path):
+    path = tmp_path / "test.kml"
+    path.write_text(KML_DOC, encoding="utf-8")
+    assert loader.load(store, [path]).created == ["bol-test-kallan", "bol-test-stigen"]
+    assert stored(store, "places", "bol-test-kallan")["geometry"]["coordinates"] == [16.41, 61.33]
+    line = stored(store, "trails", "bol-test-stigen")
+    assert line["geometry"]["coordinates"] == [[16.40, 61.30], [16.41, 61.31], [16.43, 61.32]]
+    assert line["attrs"]["length_m"] > 0
+
+
+def test_kmz_archive_loads_its_document(store, tmp_path):
+    path = tmp_path / "test.kmz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", KML_DOC)
+    assert loader.load(store, [path]).created == ["bol-test-kallan", "bol-test-stigen"]
+
+
+def test_kmz_larger_than_the_cap_when_unzipped_is_refused(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "MAX_KMZ_UNZIPPED", len(KML_DOC.encode()) - 1)
+    path = tmp_path / "test.kmz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", KML_DOC)
+    assert faults(store, path) == [f"{path}: KMZ document is too large when unzipped"]
+    assert table_rows(store, "features") == 0
