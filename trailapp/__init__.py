@@ -12,7 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .catalog import Catalog
-from .features import GEOJSON, GPX, JSON, OPENAPI as OPENAPI_TYPE
+from .features import GEOJSON, GPX, JSON
+from .features import OPENAPI as OPENAPI_TYPE
 from .store import Store
 
 __version__ = "0.1.0"

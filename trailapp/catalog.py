@@ -68,7 +68,8 @@ class ItemsQuery:
 class ItemsPage:
     """One page of rendered features and how many matched in all."""
 
-    features: list[str]
+    features: str  # rendered features joined by commas
+    returned: int
     number_matched: int
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -125,7 +126,8 @@ class Catalog:
         if q.bbox is not None:
             return self._in_bbox(reader, q, f)
         matched = self._cached(("count", version, f), lambda: reader.count(f))
-        return ItemsPage(reader.page(f, q.lang, q.limit, q.offset), matched)
+        joined, returned = reader.page(f, q.lang, q.limit, q.offset)
+        return ItemsPage(joined, returned, matched)
 
     def _page_of(self, reader: Reader, q: ItemsQuery, chosen: list[Candidate],
                  extra: list[dict[str, Any]] | None = None) -> ItemsPage:
@@ -138,7 +140,7 @@ class Catalog:
             if extra is not None:
                 text = features.with_properties(text, extra[window][i])
             out.append(text)
-        return ItemsPage(out, len(chosen))
+        return ItemsPage(",".join(out), len(out), len(chosen))
 
     def _in_bbox(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
         assert q.bbox is not None  # noqa: S101

@@ -84,19 +84,19 @@ def with_links(feature_json: str, links: list[dict[str, Any]]) -> str:
     return f'{feature_json[:-1]},"links":{dumps(links)}}}'
 
 
-def collection_json(features: list[str], *, number_matched: int | None, time_stamp: str,
-                    links: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> str:
-    """A FeatureCollection around already rendered features."""
+def collection_json(features: str, returned: int, *, number_matched: int | None,
+                    time_stamp: str, links: list[dict[str, Any]],
+                    extra: dict[str, Any] | None = None) -> str:
+    """A FeatureCollection around already rendered features (joined by commas)."""
     tail: dict[str, Any] = {}
     if number_matched is not None:
         tail["numberMatched"] = number_matched
-    tail["numberReturned"] = len(features)
+    tail["numberReturned"] = returned
     tail["timeStamp"] = time_stamp
     tail["links"] = links
     if extra:
         tail.update(extra)
-    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "],"
-            + dumps(tail)[1:])
+    return '{"type":"FeatureCollection","features":[' + features + "]," + dumps(tail)[1:]
 
 
 def link(href: str, rel: str, type_: str, title: str | None = None, **more: Any

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Response, current_app, g, request
@@ -42,10 +44,24 @@ def accepts(*media_types: str) -> None:
     accept = request.accept_mimetypes
     if not request.headers.get("Accept") or request.args.get("f"):
         return
-    if not any(accept[m] for m in media_types) and not accept["application/*"]:
+    if not any(accept[m] for m in media_types):
         raise NotAcceptable(
             "This resource is available as " + ", ".join(media_types)
             + "; the Accept header allows none of them.")
+
+
+FORMATS = {"json": JSON, "geojson": GEOJSON, "gpx": "application/gpx+xml"}
+
+
+def negotiate(f: str | None, offered: list[str]) -> str:
+    """The media type to send: f= wins, else the best of offered for the Accept header
+    (the first offered on a tie or without the header); 406 when none is acceptable."""
+    if f:
+        return FORMATS[f]
+    if not request.headers.get("Accept"):
+        return offered[0]
+    accepts(*offered)
+    return request.accept_mimetypes.best_match(offered, default=offered[0]) or offered[0]
 
 
 def version_etag(reader: Reader, lang: str, media_type: str) -> tuple[str, str | None]:
@@ -62,14 +78,23 @@ def version_etag(reader: Reader, lang: str, media_type: str) -> tuple[str, str |
 
 
 def not_modified(etag: str) -> Response | None:
-    """A 304 when the client already holds this representation (plain or gzipped)."""
+    """A 304 when the client already holds this representation (plain or gzipped).
+
+    If-None-Match compares weakly (RFC 9110 13.1.2): a proxy that re-encodes the body
+    makes the ETag weak, and W/"x" must still match "x".
+    """
     for candidate in (etag, f"{etag}:gzip"):
-        if candidate in request.if_none_match:
+        if request.if_none_match.contains_weak(candidate):
             response = Response(status=304)
             response.set_etag(candidate)
             _cache_headers(response)
             return response
     return None
+
+
+@lru_cache(maxsize=64)
+def _http_date(rfc3339: str) -> str:
+    return format_datetime(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")), usegmt=True)
 
 
 def _cache_headers(response: Response) -> None:
@@ -78,11 +103,10 @@ def _cache_headers(response: Response) -> None:
     response.headers["Cache-Control"] += ", stale-if-error=86400"
     at = g.get("content_time")
     if at:
-        from datetime import datetime
-
-        response.headers["Last-Modified"] = format_datetime(
-            datetime.fromisoformat(at.replace("Z", "+00:00")), usegmt=True)
-    response.vary.update(["Accept-Language", "Accept"])
+        response.headers["Last-Modified"] = _http_date(at)
+    # flask-cors echoes the request's Origin in Access-Control-Allow-Origin, so a
+    # shared cache must keep one copy per Origin.
+    response.headers["Vary"] = "Accept-Language, Accept, Origin"
 
 
 def cached_response(body: str | bytes, media_type: str, etag: str, lang: str | None,

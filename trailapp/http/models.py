@@ -19,14 +19,31 @@ FEATURE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 _NUM = r"-?[0-9]+(\.[0-9]+)?"
 BBOX_PATTERN = rf"^{_NUM},{_NUM},{_NUM},{_NUM}(,{_NUM},{_NUM})?$"
 POINT_PATTERN = rf"^{_NUM},{_NUM}$"
-INSTANT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
+INSTANT = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+           r"(Z|[+-][0-9]{2}:[0-9]{2})")
 DATETIME_PATTERN = rf"^({INSTANT}|({INSTANT}|\.\.)?/({INSTANT}|\.\.)?)$"
+
+
+_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 class Strict(BaseModel):
     """A query model: unknown parameters are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        """Pydantic's schema, made once per model and arguments.
+
+        flask-openapi3 asks for a query model's JSON schema on every request (to find
+        list-valued fields); building it costs more than the rest of a request. It is
+        only read, so one copy serves.
+        """
+        key = (cls, args, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return _SCHEMAS[key]
 
 
 class MetaQuery(Strict):

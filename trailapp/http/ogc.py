@@ -13,6 +13,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from .. import i18n
 from ..catalog import COLLECTIONS, ItemsQuery
+from ..errors import InvalidParameter
 from ..features import GEOJSON, GPX, JSON, OPENAPI, collection_json, dumps, link, with_links
 from . import models, params
 from .common import (
@@ -21,6 +22,7 @@ from .common import (
     cached_response,
     catalog,
     language,
+    negotiate,
     not_modified,
     store_reader,
     version_etag,
@@ -38,6 +40,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+NEVER = "1970-01-01T00:00:00.000Z"  # timeStamp of a service that holds no content yet
 
 
 def _json(body: dict, lang: str | None, media_type: str = JSON) -> Response:
@@ -142,7 +145,7 @@ def _items_query(collection_id: str, q: models.ItemsQuery, lang: str) -> ItemsQu
         limit=min(q.limit, config["ITEMS_MAX_LIMIT"]), offset=q.offset,
         bbox=params.parse_bbox(q.bbox) if q.bbox else None,
         time_from=time_from, time_to=time_to, municipality=q.municipality, kind=q.kind,
-        text=q.q, updated_since=updated,
+        text=q.q if q.q and q.q.strip() else None, updated_since=updated,
         near=params.parse_point(q.near) if q.near else None,
         radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
         trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"])
@@ -176,8 +179,7 @@ def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str
 def items(path: models.CollectionPath, query: models.ItemsQuery) -> Response:
     """Features, filtered and paged; GeoJSON FeatureCollection."""
     lang = language(query.lang)
-    media_type = JSON if query.f == "json" else GEOJSON
-    accepts(GEOJSON, JSON)
+    media_type = negotiate(query.f, [GEOJSON, JSON])
     service = catalog()
     service.collection(path.collectionId)
     q = _items_query(path.collectionId, query, lang)
@@ -187,7 +189,7 @@ def items(path: models.CollectionPath, query: models.ItemsQuery) -> Response:
             return hit
         page = service.items(reader, q, reader.version()[0])
     body = collection_json(
-        page.features, number_matched=page.number_matched, time_stamp=at or "",
+        page.features, page.returned, number_matched=page.number_matched, time_stamp=at or NEVER,
         links=_page_links(path.collectionId, q, page.number_matched, media_type),
         extra=page.extra)
     return cached_response(body, media_type, etag, lang)
@@ -201,9 +203,9 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     service = catalog()
     service.collection(path.collectionId)
     if query.f == "gpx" and path.collectionId != "trails":
-        raise params_error("f", "gpx is only available for trails")
-    media_type = {"gpx": GPX, "json": JSON}.get(query.f or "", GEOJSON)
-    accepts(media_type, GPX if path.collectionId == "trails" else GEOJSON)
+        raise InvalidParameter("f", "gpx is only available for trails")
+    offered = [GEOJSON, JSON] + ([GPX] if path.collectionId == "trails" else [])
+    media_type = negotiate(query.f, offered)
     base = base_url()
     self_href = f"{base}/collections/{path.collectionId}/items/{path.featureId}"
     with store_reader() as reader:
@@ -223,12 +225,6 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     if path.collectionId == "trails":
         links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
     return cached_response(with_links(text, links), media_type, etag, lang)
-
-
-def params_error(name: str, message: str) -> Exception:
-    from ..errors import InvalidParameter
-
-    return InvalidParameter(name, message)
 
 
 __all__ = ["bp", "ERRORS", "OPENAPI"]

@@ -102,14 +102,22 @@ class Reader:
         return self.conn.execute(
             f"SELECT count(*) FROM features f WHERE {where}", params).fetchone()[0]  # noqa: S608
 
-    def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> list[str]:
-        """Rendered features in id order, one page of them."""
+    def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> tuple[str, int]:
+        """One page of rendered features in id order: their JSON joined by commas, and
+        how many there are.
+
+        Aggregated inside SQLite so the page comes back in a single step: Python's
+        sqlite3 releases the GIL on every row, and with several busy threads each
+        release can wait a whole switch interval (a convoy that cut 1000-feature
+        pages to a fifth). The ordered subquery fixes group_concat's order.
+        """
         where, params = _where(f)
         col = _JSON_COLUMN[lang]
-        rows = self.conn.execute(
-            f"SELECT f.{col} FROM features f WHERE {where} "  # noqa: S608
-            "ORDER BY f.id LIMIT ? OFFSET ?", [*params, limit, offset])
-        return [r[0] for r in rows]
+        row = self.conn.execute(
+            f"SELECT group_concat(j, ','), count(*) FROM (SELECT f.{col} AS j "  # noqa: S608
+            f"FROM features f WHERE {where} ORDER BY f.id LIMIT ? OFFSET ?)",
+            [*params, limit, offset]).fetchone()
+        return row[0] or "", row[1]
 
     def candidates(self, f: FeatureFilter, boxes: Sequence[tuple[float, float, float, float]]
                    ) -> list[Candidate]:
@@ -125,21 +133,30 @@ class Reader:
             box_params += [maxx, minx, maxy, miny, maxx, minx, maxy, miny]
         if not box_sql:
             return []
-        rows = self.conn.execute(
-            "SELECT f.rowid, f.id, f.geom_type, f.minx, f.miny, f.maxx, f.maxy, f.municipality, "
+        # One aggregated row rather than one step per candidate (see page()).
+        # where and box_sql are constant fragments; values are bound parameters.
+        row = self.conn.execute(
+            "SELECT json_group_array(json_array(rowid, id, geom_type, minx, miny, maxx, maxy, "  # noqa: S608
+            "geometry, municipality)) FROM (SELECT f.rowid, f.id, f.geom_type, f.minx, f.miny, "
+            "f.maxx, f.maxy, f.municipality, "
             "CASE WHEN f.geom_type = 'Point' THEN NULL ELSE f.geometry END AS geometry "
-            f"FROM features f WHERE {where} AND ({' OR '.join(box_sql)}) "  # noqa: S608
-            "ORDER BY f.id", [*params, *box_params])
-        return [Candidate(r["rowid"], r["id"], r["geom_type"], r["minx"], r["miny"], r["maxx"],
-                          r["maxy"], r["geometry"], r["municipality"]) for r in rows]
+            f"FROM features f WHERE {where} AND ({' OR '.join(box_sql)}) "
+            "ORDER BY f.id)", [*params, *box_params]).fetchone()
+        return [Candidate(*values) for values in json.loads(row[0])]
 
     def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
-        """Rendered features for the given rowids."""
+        """Rendered features for the given rowids, fetched in one step (see page())."""
         col = _JSON_COLUMN[lang]
-        rows = self.conn.execute(
-            f"SELECT rowid, {col} FROM features "  # noqa: S608
-            "WHERE rowid IN (SELECT value FROM json_each(?))", [json.dumps(list(rowids))])
-        return {r[0]: r[1] for r in rows}
+        row = self.conn.execute(
+            f"SELECT group_concat(rowid || ':' || {col}, char(30)) FROM features "  # noqa: S608
+            "WHERE rowid IN (SELECT value FROM json_each(?))", [json.dumps(list(rowids))]
+        ).fetchone()
+        # Rendered JSON escapes control characters, so U+001E cannot occur inside it.
+        out = {}
+        for part in (row[0] or "").split("\x1e") if row[0] else []:
+            rowid, _, text = part.partition(":")
+            out[int(rowid)] = text
+        return out
 
     def feature_json(self, collection: str, feature_id: str, lang: str) -> str | None:
         """One rendered feature, or None."""

@@ -12,8 +12,6 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("trailapp")
 
-NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
 
 def _run(db: Database, *statements: str) -> None:
     # Not executescript(): that would COMMIT the migration's transaction midway.
@@ -114,22 +112,22 @@ def m001_features(db: Database) -> None:
             at TEXT NOT NULL
         )
         """,
-        f"""
+        """
         CREATE TRIGGER features_change_insert AFTER INSERT ON features BEGIN
             INSERT INTO changes (collection, feature_id, op, at)
-                VALUES (new.collection, new.id, 'upsert', {NOW});
+                VALUES (new.collection, new.id, 'upsert', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         END
         """,
-        f"""
+        """
         CREATE TRIGGER features_change_update AFTER UPDATE ON features BEGIN
             INSERT INTO changes (collection, feature_id, op, at)
-                VALUES (new.collection, new.id, 'upsert', {NOW});
+                VALUES (new.collection, new.id, 'upsert', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         END
         """,
-        f"""
+        """
         CREATE TRIGGER features_change_delete AFTER DELETE ON features BEGIN
             INSERT INTO changes (collection, feature_id, op, at)
-                VALUES (old.collection, old.id, 'delete', {NOW});
+                VALUES (old.collection, old.id, 'delete', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         END
         """,
     )

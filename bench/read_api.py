@@ -1,0 +1,189 @@
+"""Read-API benchmark: requests/s and p50/p99 per route at 1k, 10k and 100k places,
+each beside a bare Flask JSON endpoint under the same gunicorn settings, measured
+with wrk on loopback. Prints a table of figures and ratios; never passes or fails.
+
+    .venv/bin/python bench/read_api.py [--sizes 1000,10000,100000] [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trailapp import create_app  # noqa: E402
+from trailapp.publishing import now_rfc3339, to_row  # noqa: E402
+
+BOX = (16.0, 61.1, 16.8, 61.6)  # synthetic places spread over this part of Bollnäs
+TRAIL = [[16.05, 61.35], [16.4, 61.36], [16.75, 61.34]]  # a synthetic 38 km line
+
+
+def synthetic_record(i: int, rng: random.Random) -> dict:
+    lon = rng.uniform(BOX[0], BOX[2])
+    lat = rng.uniform(BOX[1], BOX[3])
+    return {
+        "collection": "places", "id": f"bench-{i:06d}", "municipality": "bollnas",
+        "kind": rng.choice(["church", "museum", "farmhouse", "viewpoint"]),
+        "accuracy": "exact", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "texts": {"name": {"sv": f"Plats {i}", "en": f"Place {i}", "tn": None},
+                  "description": {"sv": "Syntetisk plats för mätning. " * 4,
+                                  "en": "A synthetic place for benchmarking. " * 4,
+                                  "tn": None}},
+        "attrs": {"source": "synthetic benchmark data", "additional_sources": []},
+    }
+
+
+def build_database(path: Path, n: int) -> None:
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench"})
+    store = app.extensions["trailapp"].store
+    rng = random.Random(n)
+    updated = now_rfc3339()
+    with store.writer() as w:
+        for i in range(n):
+            w.upsert_feature(to_row(synthetic_record(i, rng), updated))
+        w.upsert_feature(to_row({
+            "collection": "trails", "id": "bench-trail", "municipality": "bollnas",
+            "kind": "trail", "accuracy": "exact",
+            "geometry": {"type": "LineString", "coordinates": TRAIL},
+            "texts": {"name": {"sv": "Mätled", "en": "Bench trail", "tn": None}},
+            "attrs": {"source": "synthetic benchmark data"}}, updated))
+    store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(module: str, env: dict, port: int) -> subprocess.Popen:
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+           "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), module]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)  # noqa: S310
+            return proc
+        except urllib.error.HTTPError:
+            return proc  # the bare app answers 404 on / : it is up
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn for {module} did not start: {proc.stderr.read()}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(10)
+
+
+def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url]
+    for k, v in (headers or {}).items():
+        cmd[1:1] = ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "p50": to_ms(lat["50"]), "p99": to_ms(lat["99"]),
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def to_ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def routes(n: int, base: str) -> list[tuple[str, str, dict]]:
+    """Routes sized so bbox, near and trail each return about 50 places."""
+    area = (BOX[2] - BOX[0]) * (BOX[3] - BOX[1])
+    side = math.sqrt(area * 50 / n)
+    cx, cy = 16.4, 61.35
+    bbox = f"{cx - side / 2:.6f},{cy - side / 2:.6f},{cx + side / 2:.6f},{cy + side / 2:.6f}"
+    m_per_deg_lat, m_per_deg_lon = 111_400.0, 111_320.0 * math.cos(math.radians(cy))
+    area_m2 = area * m_per_deg_lat * m_per_deg_lon
+    radius = math.sqrt(area_m2 * 50 / n / math.pi)
+    trail_len = 38_000.0
+    within = area_m2 * 50 / n / (2 * trail_len)
+    items = f"{base}/collections/places/items"
+    with urllib.request.urlopen(f"{items}?limit=50") as r:  # noqa: S310
+        etag = r.headers["ETag"]
+    return [
+        ("items?limit=50", f"{items}?limit=50", {}),
+        ("items?bbox (~50)", f"{items}?bbox={bbox}&limit=100", {}),
+        ("items/{id}", f"{items}/bench-{n // 2:06d}", {}),
+        ("items?limit=1000", f"{items}?limit=1000", {}),
+        ("near (~50)", f"{items}?near={cx},{cy}&radius={radius:.0f}&limit=100", {}),
+        ("trail&within (~50)", f"{items}?trail=bench-trail&within={within:.0f}&limit=100", {}),
+        ("304 (If-None-Match)", f"{items}?limit=50", {"If-None-Match": etag}),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    folder = Path(tempfile.mkdtemp(prefix="trailapp-bench-"))
+    results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count(),
+                     "seconds": args.seconds, "sizes": {}}
+    try:
+        for n in sizes:
+            db = folder / f"places-{n}.sqlite3"
+            t0 = time.perf_counter()
+            build_database(db, n)
+            print(f"\n{n} places: database built in {time.perf_counter() - t0:.1f} s")
+            env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "bench"}
+            port, bare_port = free_port(), free_port()
+            app_proc = start_gunicorn("wsgi:app", env, port)
+            bare_proc = start_gunicorn("bench.bare_app:app", env, bare_port)
+            try:
+                table = {}
+                bare_runs = [wrk(f"http://127.0.0.1:{bare_port}/bare", args.seconds)]
+                for name, url, headers in routes(n, f"http://127.0.0.1:{port}"):
+                    wrk(url, 1, headers)  # warm-up
+                    table[name] = wrk(url, args.seconds, headers)
+                    bare_runs.append(wrk(f"http://127.0.0.1:{bare_port}/bare", args.seconds))
+                bare = sorted(bare_runs, key=lambda r: r["rps"])[len(bare_runs) // 2]
+            finally:
+                stop(app_proc)
+                stop(bare_proc)
+            results["sizes"][n] = {"bare": bare, "routes": table}
+            print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} "
+                  f"{'non-2xx':>8}")
+            print(f"{'bare Flask (median)':24} {bare['rps']:8.0f} {bare['p50']:8.2f} "
+                  f"{bare['p99']:8.2f} {1:7.2f} {bare['errors']:8}")
+            for name, r in table.items():
+                print(f"{name:24} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
+                      f"{r['rps'] / bare['rps']:7.2f} {r['errors']:8}")
+        if len(sizes) > 1:
+            small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
+            print(f"\np50 / p99 at {sizes[-1]} relative to {sizes[0]}:")
+            for name in small["routes"]:
+                a, b = small["routes"][name], large["routes"][name]
+                print(f"  {name:24} p50 x{b['p50'] / a['p50']:.2f}  p99 x{b['p99'] / a['p99']:.2f}")
+        out = ROOT / "bench" / "results"
+        out.mkdir(exist_ok=True)
+        (out / "read_api.json").write_text(json.dumps(results, indent=1))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
