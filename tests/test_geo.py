@@ -278,3 +278,27 @@ def test_along_line_point_beyond_the_start_is_at_position_zero():
 def test_along_line_with_no_points_returns_empty_arrays():
     dist, pos = geo.along_line(MERIDIAN, BOLLNAS.metric_crs, np.array([]), np.array([]))
     assert dist.shape == (0,) and pos.shape == (0,)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lon=st.floats(15.6, 17.4), lat=st.floats(61.0, 61.9),
+    bearings=st.lists(st.floats(0, 360), min_size=1, max_size=6),
+    legs=st.lists(st.floats(50, 20_000), min_size=6, max_size=6),
+    within=st.floats(1, 5_000), along=st.floats(0, 1), side=st.floats(0, 360),
+    frac=st.floats(0, 1),
+)
+def test_corridor_boxes_cover_every_point_near_the_line(lon, lat, bearings, legs, within,
+                                                         along, side, frac):
+    """A point at most `within` metres from any point of the line lies in some box."""
+    coords = [(lon, lat)]
+    for bearing, leg in zip(bearings, legs, strict=False):
+        x, y, _ = WGS84.fwd(*coords[-1], bearing, leg)
+        coords.append((x, y))
+    if len(coords) < 2:
+        return
+    line = LineString(coords)
+    on_line = line.interpolate(along, normalized=True)
+    x, y, _ = WGS84.fwd(on_line.x, on_line.y, side, within * frac)
+    boxes = geo.corridor_boxes(line, within)
+    assert any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)

@@ -178,14 +178,8 @@ class Catalog:
         crs = municipalities.MUNICIPALITIES[row["municipality"]].metric_crs
         length_m = json.loads(row["record"])["attrs"].get("length_m") or \
             geo.geodesic_length_m(line)
-        minx, miny, maxx, maxy = line.bounds
-        margin = geo.degree_box((minx + maxx) / 2, max(abs(miny), abs(maxy)) *
-                                (1 if maxy >= 0 else -1), q.within_m)[0]
-        dlon = (margin[2] - margin[0]) / 2
-        dlat = (margin[3] - margin[1]) / 2
-        boxes = geo.split_box(minx - dlon, max(-90, miny - dlat), maxx + dlon,
-                              min(90, maxy + dlat))
-        found = [c for c in self._filter_bbox(q, reader.candidates(f, boxes))]
+        boxes = geo.corridor_boxes(line, q.within_m)
+        found = self._filter_bbox(q, reader.candidates(f, boxes))
         lons = np.array([_representative(c)[0] for c in found])
         lats = np.array([_representative(c)[1] for c in found])
         dist, pos = geo.along_line(line, crs, lons, lats)

@@ -123,25 +123,30 @@ class Reader:
                    ) -> list[Candidate]:
         """Features whose float64 bounds meet any of the boxes, in id order."""
         where, params = _where(f)
-        box_sql = []
-        box_params: list[float] = []
-        for minx, miny, maxx, maxy in boxes:
-            box_sql.append(
-                "(f.rowid IN (SELECT id FROM features_rtree WHERE minx <= ? AND maxx >= ? "
-                "AND miny <= ? AND maxy >= ?) AND f.minx <= ? AND f.maxx >= ? "
-                "AND f.miny <= ? AND f.maxy >= ?)")
-            box_params += [maxx, minx, maxy, miny, maxx, minx, maxy, miny]
-        if not box_sql:
+        if not boxes:
             return []
-        # One aggregated row rather than one step per candidate (see page()).
-        # where and box_sql are constant fragments; values are bound parameters.
+        index_sql, exact_sql = [], []
+        index_params: list[float] = []
+        exact_params: list[float] = []
+        for minx, miny, maxx, maxy in boxes:
+            index_sql.append("SELECT id FROM features_rtree "
+                             "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?")
+            exact_sql.append("(f.minx <= ? AND f.maxx >= ? AND f.miny <= ? AND f.maxy >= ?)")
+            index_params += [maxx, minx, maxy, miny]
+            exact_params += [maxx, minx, maxy, miny]
+        # The R*Tree drives the query (CROSS JOIN keeps it the outer loop: otherwise
+        # SQLite walks every feature of the collection to keep id order), then the
+        # float64 bounds make the test exact. One aggregated row rather than one step
+        # per candidate (see page()). Only constant fragments are joined in; every
+        # value is a bound parameter.
         row = self.conn.execute(
             "SELECT json_group_array(json_array(rowid, id, geom_type, minx, miny, maxx, maxy, "  # noqa: S608
             "geometry, municipality)) FROM (SELECT f.rowid, f.id, f.geom_type, f.minx, f.miny, "
             "f.maxx, f.maxy, f.municipality, "
             "CASE WHEN f.geom_type = 'Point' THEN NULL ELSE f.geometry END AS geometry "
-            f"FROM features f WHERE {where} AND ({' OR '.join(box_sql)}) "
-            "ORDER BY f.id)", [*params, *box_params]).fetchone()
+            f"FROM ({' UNION '.join(index_sql)}) AS r CROSS JOIN features f ON f.rowid = r.id "
+            f"WHERE {where} AND ({' OR '.join(exact_sql)}) ORDER BY f.id)",
+            [*index_params, *params, *exact_params]).fetchone()
         return [Candidate(*values) for values in json.loads(row[0])]
 
     def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
