@@ -14,6 +14,10 @@ threads = int(os.environ.get("TRAILAPP_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads
+# connections evenly (one shared socket let one worker take most keep-alive
+# connections and left the other core idle).
+reuse_port = True
 max_requests = 10000
 max_requests_jitter = 1000
 limit_request_line = 8190

@@ -65,7 +65,10 @@ def test_sql_lives_only_in_the_store(path):
 def test_store_builds_sql_from_constants_only():
     """SQL f-strings in the store interpolate only constant column and clause names."""
     allowed = {"where", "col", "' OR '.join(exact_sql)", "' UNION '.join(index_sql)",
-               "int(self.busy_timeout_ms)"}
+               "int(self.busy_timeout_ms)", "' AND '.join(clauses)", "', '.join(cols)",
+               "', '.join(('?' for _ in cols))", "', '.join(_MEDIA_COLUMNS)",
+               "', '.join(('?' for _ in _MEDIA_COLUMNS))",
+               "', '.join((f'{c} = ?' for c in cols))", "c"}
     for path in (PACKAGE / "store").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

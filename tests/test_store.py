@@ -13,6 +13,7 @@ import pytest
 
 from trailapp.publishing import publish
 from trailapp.store import Store, StoreBusy
+from trailapp.store.schema import migrations
 from trailapp.store.features import FeatureFilter
 
 # Holds the write lock file until told to stop (a line on stdin), like another worker.
@@ -102,9 +103,11 @@ def write_each_in_own_store(path: str, prefix: str, n: int) -> list[str]:
 def test_migrations_apply_once_and_are_safe_to_rerun(tmp_path):
     store = Store(tmp_path / "fresh.sqlite3")
     try:
-        assert store.initialise() == ["m001_features"]
+        assert store.initialise() == [m.name for m in migrations._migrations]
         assert store.initialise() == []
         assert one(store, "SELECT count(*) FROM features") == 0
+        assert one(store, "SELECT count(*) FROM _sqlite_migrations") == len(
+            migrations._migrations)
     finally:
         store.close()
 

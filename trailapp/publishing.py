@@ -39,9 +39,20 @@ def _search_text(record: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def to_row(record: dict[str, Any], updated: str) -> dict[str, Any]:
-    """The store row for a record: derived figures, rendered JSON, bounds and hash."""
+def to_row(record: dict[str, Any], updated: str,
+           related: dict[str, int] | None = None) -> dict[str, Any]:
+    """The store row for a record: derived figures, rendered JSON, bounds and hash.
+
+    related holds a place's counts of published stories and activities; they are
+    rendered with links to them and are part of the hash (a new story changes the
+    place's representation).
+    """
     record = trails.with_derived(record) if record["collection"] == "trails" else dict(record)
+    if related is not None:
+        record = {**record, "attrs": {**record["attrs"], **{
+            name: {"count": count,
+                   "href": f"/collections/{name}/items?place={record['id']}"}
+            for name, count in related.items()}}}
     digest = content_hash(record)
     record["updated"] = updated
     geometry = record["geometry"]
@@ -71,12 +82,24 @@ def to_row(record: dict[str, Any], updated: str) -> dict[str, Any]:
         "record": features.dumps({k: v for k, v in record.items() if k != "updated"}),
         "search_text": _search_text(record),
         "json_sv": rendered["sv"], "json_en": rendered["en"], "json_tn": rendered["tn"],
+        "place_id": record.get("place_id"),
     }
 
 
 def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) -> bool:
     """Write one record as a public feature; True when it changed anything."""
-    return writer.upsert_feature(to_row(record, updated or now_rfc3339()))
+    related = writer.related_counts(record["id"]) if record["collection"] == "places" else None
+    return writer.upsert_feature(to_row(record, updated or now_rfc3339(), related))
+
+
+def republish_place(writer: Writer, place_id: str) -> None:
+    """Render a place again with its current story and activity counts."""
+    row = writer.feature_row("places", place_id)
+    if row is not None:
+        record = json.loads(row["record"])
+        for name in ("stories", "activities"):
+            record["attrs"].pop(name, None)
+        publish(writer, record)
 
 
 def rerender_all(writer: Writer) -> int:
@@ -85,7 +108,12 @@ def rerender_all(writer: Writer) -> int:
     for row in writer.records():
         record = json.loads(row["record"])
         record["updated"] = row["updated"]
-        fresh = to_row(record, row["updated"])
+        related = None
+        if record["collection"] == "places":
+            for name in ("stories", "activities"):
+                record["attrs"].pop(name, None)
+            related = writer.related_counts(record["id"])
+        fresh = to_row(record, row["updated"], related)
         if fresh["content_hash"] != row["content_hash"]:
             fresh["created"] = row["created"]
             writer.upsert_feature(fresh)

@@ -22,10 +22,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ServiceUnavailable
-from .features import Reader, Writer
+from .contributions import ContributionReads, ContributionWrites
+from .features import FeatureReads, FeatureWrites
 from .schema import migrations
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
+
+
+class Reader(FeatureReads, ContributionReads):
+    """Read queries inside one snapshot (see Store.reader)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+
+class Writer(Reader, FeatureWrites, ContributionWrites):
+    """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 
 class StoreBusy(ServiceUnavailable):
@@ -63,6 +75,8 @@ class Store:
         conn.execute("PRAGMA synchronous = FULL")
         if writer:
             conn.execute("PRAGMA journal_mode = WAL")
+            # Erased contributions are overwritten with zeros, not left in free pages.
+            conn.execute("PRAGMA secure_delete = ON")
         else:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
             conn.execute("PRAGMA query_only = 1")
@@ -152,6 +166,13 @@ class Store:
             if conn.in_transaction:
                 conn.execute("COMMIT")
             self._readers.put(conn)
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (after an erasure, so
+        that erased text does not linger in the WAL file). Best effort: a reader
+        still using old frames keeps them until it finishes."""
+        with self._write_lock():
+            self._writer().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity_check(self) -> str:
         """SQLite's own integrity check; 'ok' when the file is sound."""

@@ -29,6 +29,7 @@ class FeatureFilter:
     time_from: str | None = None
     time_to: str | None = None
     ids: tuple[str, ...] | None = None
+    place_id: str | None = None
     spatial_only: bool = field(default=False)
 
     def text_tokens(self) -> list[str]:
@@ -54,6 +55,9 @@ def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
     if f.time_to is not None:
         clauses.append("f.time_start <= ?")
         params.append(f.time_to)
+    if f.place_id is not None:
+        clauses.append("f.place_id = ?")
+        params.append(f.place_id)
     if f.ids is not None:
         clauses.append("f.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(f.ids)))
@@ -84,11 +88,10 @@ class Candidate:
     municipality: str
 
 
-class Reader:
-    """Read queries inside one snapshot (see Store.reader)."""
+class FeatureReads:
+    """Read queries on published features (mixed into the store's Reader)."""
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
+    conn: sqlite3.Connection
 
     def version(self) -> tuple[int, str | None]:
         """The content version: the last change's sequence number and time."""
@@ -196,13 +199,24 @@ class Reader:
         return {"bbox": None if row[0] is None else [row[0], row[1], row[2], row[3]],
                 "interval": [row[4], row[5]], "count": row[6]}
 
+    def related_counts(self, place_id: str) -> dict[str, int]:
+        """How many published stories and activities hang off a place."""
+        rows = self.conn.execute(
+            "SELECT collection, count(*) FROM features WHERE place_id = ? "
+            "AND collection IN ('stories', 'activities') GROUP BY collection", [place_id])
+        counts = {"stories": 0, "activities": 0}
+        counts.update({r[0]: r[1] for r in rows})
+        return counts
+
     def integrity_check(self) -> str:
         """PRAGMA integrity_check's answer."""
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-class Writer(Reader):
-    """Writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
+class FeatureWrites:
+    """Writes of published features (mixed into the store's Writer)."""
+
+    conn: sqlite3.Connection
 
     def upsert_feature(self, row: dict[str, Any]) -> bool:
         """Insert or update one feature; True when something changed.
@@ -214,10 +228,11 @@ class Writer(Reader):
             """
             INSERT INTO features (collection, id, municipality, kind, accuracy, geometry,
                 geom_type, minx, miny, maxx, maxy, time_start, time_end, created, updated,
-                content_hash, record, search_text, json_sv, json_en, json_tn)
+                content_hash, record, search_text, json_sv, json_en, json_tn, place_id)
             VALUES (:collection, :id, :municipality, :kind, :accuracy, :geometry,
                 :geom_type, :minx, :miny, :maxx, :maxy, :time_start, :time_end, :created,
-                :updated, :content_hash, :record, :search_text, :json_sv, :json_en, :json_tn)
+                :updated, :content_hash, :record, :search_text, :json_sv, :json_en, :json_tn,
+                :place_id)
             ON CONFLICT (collection, id) DO UPDATE SET
                 municipality = excluded.municipality, kind = excluded.kind,
                 accuracy = excluded.accuracy, geometry = excluded.geometry,
@@ -226,7 +241,8 @@ class Writer(Reader):
                 time_end = excluded.time_end, updated = excluded.updated,
                 content_hash = excluded.content_hash, record = excluded.record,
                 search_text = excluded.search_text, json_sv = excluded.json_sv,
-                json_en = excluded.json_en, json_tn = excluded.json_tn
+                json_en = excluded.json_en, json_tn = excluded.json_tn,
+                place_id = excluded.place_id
             WHERE features.content_hash != excluded.content_hash
             """, row)
         return cur.rowcount > 0

@@ -131,3 +131,87 @@ def m001_features(db: Database) -> None:
         END
         """,
     )
+
+
+@migrations()
+def m002_contributions(db: Database) -> None:
+    """Young people's stories and activities, their media, reports and rate limits.
+
+    A contribution holds only what the feature needs: a pseudonym and an age band,
+    never a name, address or position. The secret token is stored only as a hash.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE contributions (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('story', 'activity')),
+            place_id TEXT NOT NULL,
+            municipality TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'approved', 'rejected', 'hidden')),
+            hidden_reason TEXT,
+            lang TEXT NOT NULL CHECK (lang IN ('sv', 'en', 'tn')),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            pseudonym TEXT NOT NULL,
+            age_band TEXT NOT NULL CHECK (age_band IN ('under-13', '13-15', '16-17', '18+')),
+            consent_by TEXT NOT NULL CHECK (consent_by IN ('self', 'guardian')),
+            consent_notice_version TEXT NOT NULL,
+            consent_at TEXT NOT NULL,
+            people_in_media INTEGER CHECK (people_in_media IN (0, 1)),
+            people_consented INTEGER CHECK (people_consented IN (0, 1)),
+            starts_at TEXT,
+            ends_at TEXT,
+            time_zone TEXT,
+            meeting_point TEXT,
+            capacity INTEGER CHECK (capacity IS NULL OR capacity > 0),
+            flags TEXT NOT NULL DEFAULT '[]',
+            rejection_reason TEXT,
+            token_hash TEXT NOT NULL,
+            idempotency_key_hash TEXT UNIQUE,
+            request_hash TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            decided_at TEXT,
+            CHECK ((kind = 'activity') = (starts_at IS NOT NULL))
+        )
+        """,
+        "CREATE INDEX contributions_queue ON contributions (status, municipality, created)",
+        "CREATE INDEX contributions_by_text ON contributions (text_hash, created)",
+        "CREATE INDEX contributions_by_place ON contributions (place_id, status)",
+        """
+        CREATE TABLE media (
+            id TEXT PRIMARY KEY,
+            contribution_id TEXT NOT NULL REFERENCES contributions (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('image', 'audio')),
+            media_type TEXT NOT NULL,
+            file TEXT NOT NULL UNIQUE,
+            thumb_file TEXT UNIQUE,
+            bytes INTEGER NOT NULL,
+            width INTEGER,
+            height INTEGER,
+            duration_s REAL
+        )
+        """,
+        "CREATE INDEX media_by_contribution ON media (contribution_id, position)",
+        """
+        CREATE TABLE reports (
+            contribution_id TEXT NOT NULL REFERENCES contributions (id) ON DELETE CASCADE,
+            reporter TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            note TEXT,
+            created TEXT NOT NULL,
+            PRIMARY KEY (contribution_id, reporter)
+        )
+        """,
+        # Rate-limit events: a keyed hash of the client, never its address.
+        "CREATE TABLE rate_events (bucket TEXT NOT NULL, client TEXT NOT NULL, at REAL NOT NULL)",
+        "CREATE INDEX rate_events_by_client ON rate_events (bucket, client, at)",
+        "CREATE INDEX rate_events_by_time ON rate_events (at)",
+        # Stories and activities hang off a place: filter and count them by it.
+        "ALTER TABLE features ADD COLUMN place_id TEXT",
+        "CREATE INDEX features_by_place ON features (collection, place_id, id)",
+    )

@@ -1,0 +1,348 @@
+"""Media from young people: judged by content, cleaned of metadata, stored safely.
+
+Images (JPEG, PNG, WebP) are decoded under a pixel cap (a decompression bomb is
+refused from its header, before decoding), turned upright by their EXIF
+orientation, scaled to at most 2048 px and re-encoded without any metadata (no
+EXIF, no GPS, no ICC, no XMP), with a thumbnail. Audio (AAC/M4A, MP3, Ogg/Opus,
+WAV) is checked for length and its tags are removed or blanked. Files get
+server-made random names in the media folder, outside any static folder.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import filetype
+from PIL import Image, ImageOps
+from tinytag import TinyTag, TinyTagException
+
+from .errors import ApiError
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+AUDIO_TYPES = {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/aac": "aac",
+               "audio/ogg": "ogg", "audio/x-wav": "wav"}
+MAX_PIXELS = 50_000_000     # a 50-megapixel phone photo still passes
+MAX_EDGE = 2048             # stored images are scaled down to this long edge
+THUMB_EDGE = 400
+JPEG_QUALITY = 85
+
+
+class MediaError(ApiError):
+    """A file that cannot be accepted (415 wrong type, 413 too large, 422 unreadable)."""
+
+    def __init__(self, status: int, field: str, message: str):
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+        self.status = status
+        self.code = {413: "PayloadTooLarge", 415: "UnsupportedMediaType"}.get(
+            status, "InvalidMedia")
+
+
+@dataclass
+class Limits:
+    """Caps for one request's files."""
+
+    image_bytes: int = 15 * 1024 * 1024
+    audio_bytes: int = 20 * 1024 * 1024
+    audio_seconds: float = 180.0
+    files: int = 5
+
+
+@dataclass
+class Processed:
+    """A cleaned file, written under a temporary name until the row is committed."""
+
+    kind: str
+    media_type: str
+    file: str
+    thumb_file: str | None
+    bytes: int
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type judged from the content, or None."""
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+def _name(ext: str) -> str:
+    """A random server-made file name in a two-level folder: ab/ab12….ext."""
+    token = secrets.token_hex(16)
+    return f"{token[:2]}/{token}.{ext}"
+
+
+class MediaStore:
+    """Writes cleaned files into the media folder, atomically and only once committed."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def path(self, name: str) -> Path:
+        """The absolute path of a stored name (names are server-made, never a client's)."""
+        return self.root / name
+
+    def _write_temp(self, name: str, data: bytes) -> None:
+        final = self.path(name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = final.with_name(final.name + ".part")
+        with open(temp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def publish(self, names: list[str]) -> None:
+        """Move written files into place (after the database row is committed)."""
+        for name in names:
+            final = self.path(name)
+            os.replace(final.with_name(final.name + ".part"), final)
+
+    def discard(self, names: list[str]) -> None:
+        """Remove files of a failed request, whether or not they were moved in place."""
+        for name in names:
+            final = self.path(name)
+            for p in (final, final.with_name(final.name + ".part")):
+                try:
+                    p.unlink()
+                except FileNotFoundError:
+                    pass
+
+    def process(self, field: str, stream: BinaryIO, limits: Limits) -> Processed:
+        """Check, clean and write one uploaded file (as a .part file)."""
+        data = stream.read(max(limits.image_bytes, limits.audio_bytes) + 1)
+        media_type = sniff(data[:8192])
+        if media_type in IMAGE_TYPES:
+            if len(data) > limits.image_bytes:
+                raise MediaError(413, field, f"images may be at most "
+                                 f"{limits.image_bytes // 2**20} MiB")
+            return self._image(field, data, media_type)
+        if media_type in AUDIO_TYPES:
+            if len(data) > limits.audio_bytes:
+                raise MediaError(413, field, f"audio may be at most "
+                                 f"{limits.audio_bytes // 2**20} MiB")
+            return self._audio(field, data, media_type, limits)
+        raise MediaError(415, field, "only JPEG, PNG or WebP images and AAC/M4A, MP3, "
+                         "Ogg/Opus or WAV audio are accepted (judged by content, not name)")
+
+    def _image(self, field: str, data: bytes, media_type: str) -> Processed:
+        full, thumb, size = clean_image(field, data, media_type)
+        name = _name("jpg")
+        thumb_name = name.replace(".jpg", "-thumb.jpg")
+        self._write_temp(name, full)
+        self._write_temp(thumb_name, thumb)
+        return Processed("image", "image/jpeg", name, thumb_name, len(full), *size)
+
+    def _audio(self, field: str, data: bytes, media_type: str, limits: Limits) -> Processed:
+        try:
+            tag = TinyTag.get(file_obj=io.BytesIO(data))
+        except (TinyTagException, ValueError, struct.error) as exc:
+            raise MediaError(422, field, "the audio file could not be read") from exc
+        if not tag.duration or tag.duration <= 0:
+            raise MediaError(422, field, "the audio file has no readable length")
+        if tag.duration > limits.audio_seconds:
+            raise MediaError(413, field, f"audio may be at most {limits.audio_seconds:.0f} "
+                             "seconds long")
+        cleaned = strip_audio_tags(media_type, data)
+        name = _name(AUDIO_TYPES[media_type])
+        self._write_temp(name, cleaned)
+        return Processed("audio", media_type, name, None, len(cleaned),
+                         duration_s=round(tag.duration, 2))
+
+
+def clean_image(field: str, data: bytes, media_type: str
+                ) -> tuple[bytes, bytes, tuple[int, int]]:
+    """Decode under the pixel cap, turn upright, scale, re-encode without metadata."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data), formats=[IMAGE_TYPES[media_type]])
+            if img.width * img.height > MAX_PIXELS:
+                raise MediaError(413, field, f"images may have at most "
+                                 f"{MAX_PIXELS // 1_000_000} megapixels")
+            img.draft("RGB", (MAX_EDGE, MAX_EDGE))  # JPEG: decode at a reduced scale
+            img = ImageOps.exif_transpose(img)
+            img.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise MediaError(413, field, "the image is too large when decoded") from exc
+        except (OSError, SyntaxError, ValueError, struct.error) as exc:
+            raise MediaError(422, field, "the image could not be decoded") from exc
+    if img.mode in ("RGBA", "LA", "P"):
+        img = img.convert("RGBA")
+        flat = Image.new("RGB", img.size, (255, 255, 255))
+        flat.paste(img, mask=img.getchannel("A"))
+        img = flat
+    elif img.mode != "RGB":
+        img = img.convert("RGB")
+    img.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+    full = _jpeg(img)
+    thumb = img.copy()
+    thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
+    return full, _jpeg(thumb), img.size
+
+
+def _jpeg(img: Image.Image) -> bytes:
+    # A fresh image with no info dict: nothing of the original's metadata can follow.
+    bare = Image.new(img.mode, img.size)
+    bare.paste(img)
+    out = io.BytesIO()
+    bare.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+# -- audio tags ------------------------------------------------------------------
+
+
+def strip_audio_tags(media_type: str, data: bytes) -> bytes:
+    """Audio without its tags (titles, comments, pictures, locations)."""
+    if media_type == "audio/mpeg":
+        return _strip_id3(data)
+    if media_type == "audio/x-wav":
+        return _strip_riff(data)
+    if media_type == "audio/mp4":
+        return _blank_mp4_metadata(data)
+    if media_type == "audio/ogg":
+        return _strip_ogg_comments(data)
+    return _strip_id3(data)  # raw AAC (ADTS) may carry ID3 tags too
+
+
+def _strip_id3(data: bytes) -> bytes:
+    """MP3/AAC without ID3v2 at the front and ID3v1 / APE at the end."""
+    while data[:3] == b"ID3" and len(data) > 10:
+        size = ((data[6] & 0x7F) << 21) | ((data[7] & 0x7F) << 14) | \
+               ((data[8] & 0x7F) << 7) | (data[9] & 0x7F)
+        footer = 10 if data[5] & 0x10 else 0
+        data = data[10 + size + footer:]
+    if data[-128:-125] == b"TAG":
+        data = data[:-128]
+    if data[-32:-24] == b"APETAGEX":
+        size = struct.unpack("<I", data[-20:-16])[0]
+        data = data[:-(size + 32)] if size + 32 <= len(data) else data
+    return data
+
+
+def _strip_riff(data: bytes) -> bytes:
+    """WAV keeping only its 'fmt ' and 'data' chunks (LIST/INFO, id3 and the rest go)."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return data
+    kept = [b"WAVE"]
+    pos = 12
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk = data[pos:pos + 8 + size + (size & 1)]
+        if cid in (b"fmt ", b"data"):
+            kept.append(chunk)
+        pos += 8 + size + (size & 1)
+    body = b"".join(kept)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+_MP4_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf"}
+
+
+def _blank_mp4_metadata(data: bytes) -> bytes:
+    """M4A with every 'udta' and 'meta' box turned into a zeroed 'free' box.
+
+    Renaming in place keeps every size and offset (chunk offsets point into mdat),
+    so the audio is untouched and the tags, location included, are gone.
+    """
+    out = bytearray(data)
+
+    def walk(start: int, end: int) -> None:
+        pos = start
+        while pos + 8 <= end:
+            size = struct.unpack(">I", out[pos:pos + 4])[0]
+            kind = bytes(out[pos + 4:pos + 8])
+            header = 8
+            if size == 1 and pos + 16 <= end:
+                size = struct.unpack(">Q", out[pos + 8:pos + 16])[0]
+                header = 16
+            elif size == 0:
+                size = end - pos
+            if size < header or pos + size > end:
+                return
+            if kind in (b"udta", b"meta"):
+                out[pos + 4:pos + 8] = b"free"
+                out[pos + header:pos + size] = bytes(size - header)
+            elif kind in _MP4_CONTAINERS:
+                walk(pos + header, pos + size)
+            pos += size
+
+    walk(0, len(out))
+    return bytes(out)
+
+
+def _ogg_crc(page: bytes) -> int:
+    crc = 0
+    for byte in page:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_TABLE[((crc >> 24) & 0xFF) ^ byte]
+    return crc
+
+
+_OGG_TABLE = []
+for _i in range(256):
+    _r = _i << 24
+    for _ in range(8):
+        _r = ((_r << 1) ^ 0x04C11DB7) if _r & 0x80000000 else (_r << 1)
+    _OGG_TABLE.append(_r & 0xFFFFFFFF)
+
+
+def _strip_ogg_comments(data: bytes) -> bytes:
+    """Ogg Opus/Vorbis with the comment header replaced by an empty one.
+
+    The comment packet must sit alone on the stream's second page (as encoders
+    write it); anything else is refused rather than passed on with its tags.
+    """
+    pages, pos = [], 0
+    while pos + 27 <= len(data) and data[pos:pos + 4] == b"OggS":
+        nseg = data[pos + 26]
+        lacing = data[pos + 27:pos + 27 + nseg]
+        end = pos + 27 + nseg + sum(lacing)
+        pages.append((pos, end, lacing))
+        pos = end
+    if len(pages) < 2 or pos != len(data):
+        raise MediaError(422, "media", "the Ogg file is not laid out as expected")
+    start, end, lacing = pages[1]
+    header = bytearray(data[start:start + 27])
+    packet = data[start + 27 + len(lacing):end]
+    if packet.startswith(b"OpusTags"):
+        empty = b"OpusTags" + struct.pack("<I", 0) + struct.pack("<I", 0)
+    elif packet.startswith(b"\x03vorbis"):
+        # Vorbis: the setup header follows in the same page; keep it unchanged.
+        vendor_len = struct.unpack("<I", packet[7:11])[0]
+        pos = 11 + vendor_len
+        count = struct.unpack("<I", packet[pos:pos + 4])[0]
+        pos += 4
+        for _ in range(count):
+            pos += 4 + struct.unpack("<I", packet[pos:pos + 4])[0]
+        rest = packet[pos + 1:]  # framing bit, then the setup packet
+        empty = b"\x03vorbis" + struct.pack("<I", 0) + struct.pack("<I", 0) + b"\x01"
+        if rest:
+            lacing_out = _lacing(len(empty)) + _lacing(len(rest))
+            return _ogg_page(data, start, end, header, lacing_out, empty + rest)
+    else:
+        raise MediaError(422, "media", "the Ogg file holds neither Opus nor Vorbis")
+    if lacing and lacing[-1] == 255:  # the comment packet continues on the next page
+        raise MediaError(422, "media", "the Ogg file's tags are too large to remove")
+    return _ogg_page(data, start, end, header, _lacing(len(empty)), empty)
+
+
+def _lacing(length: int) -> bytes:
+    return bytes([255] * (length // 255) + [length % 255])
+
+
+def _ogg_page(data: bytes, start: int, end: int, header: bytearray, lacing: bytes,
+              body: bytes) -> bytes:
+    header[26] = len(lacing)
+    header[22:26] = b"\0\0\0\0"
+    page = bytes(header) + lacing + body
+    crc = _ogg_crc(page)
+    page = page[:22] + struct.pack("<I", crc) + page[26:]
+    return data[:start] + page + data[end:]

@@ -1,0 +1,139 @@
+"""SQL for contributions, their media, reports and rate-limit events."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+_COLUMNS = (
+    "id", "kind", "place_id", "municipality", "status", "hidden_reason", "lang", "title",
+    "body", "pseudonym", "age_band", "consent_by", "consent_notice_version", "consent_at",
+    "people_in_media", "people_consented", "starts_at", "ends_at", "time_zone",
+    "meeting_point", "capacity", "flags", "rejection_reason", "token_hash",
+    "idempotency_key_hash", "request_hash", "text_hash", "created", "updated", "decided_at",
+)
+_MEDIA_COLUMNS = ("id", "contribution_id", "position", "kind", "media_type", "file",
+                  "thumb_file", "bytes", "width", "height", "duration_s")
+# Columns a status change may set (constants; never taken from a request).
+_STATUS_COLUMNS = ("status", "hidden_reason", "rejection_reason", "decided_at", "updated")
+
+
+class ContributionReads:
+    """Read queries on contributions (mixed into the store's Reader)."""
+
+    conn: sqlite3.Connection
+
+    def contribution(self, contribution_id: str) -> dict[str, Any] | None:
+        """One contribution row, or None."""
+        row = self.conn.execute(
+            "SELECT * FROM contributions WHERE id = ?", [contribution_id]).fetchone()
+        return dict(row) if row else None
+
+    def contribution_by_idempotency(self, key_hash: str) -> dict[str, Any] | None:
+        """The contribution a client's idempotency key created, or None."""
+        row = self.conn.execute("SELECT * FROM contributions WHERE idempotency_key_hash = ?",
+                                [key_hash]).fetchone()
+        return dict(row) if row else None
+
+    def media_of(self, contribution_id: str) -> list[dict[str, Any]]:
+        """A contribution's media in upload order."""
+        rows = self.conn.execute(
+            "SELECT * FROM media WHERE contribution_id = ? ORDER BY position",
+            [contribution_id])
+        return [dict(r) for r in rows]
+
+    def media_by_file(self, file: str) -> dict[str, Any] | None:
+        """The media row (and its contribution's status) for a stored file name."""
+        row = self.conn.execute(
+            "SELECT m.*, c.status AS contribution_status, c.token_hash AS token_hash, "
+            "m.thumb_file = ? AS is_thumb FROM media m JOIN contributions c "
+            "ON c.id = m.contribution_id WHERE m.file = ? OR m.thumb_file = ?",
+            [file, file, file]).fetchone()
+        return dict(row) if row else None
+
+    def contributions(self, status: str | None = None, municipality: str | None = None,
+                      limit: int = 100) -> list[dict[str, Any]]:
+        """Contributions, oldest first, optionally by status and municipality."""
+        clauses, params = ["1"], []
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if municipality is not None:
+            clauses.append("municipality = ?")
+            params.append(municipality)
+        rows = self.conn.execute(
+            f"SELECT * FROM contributions WHERE {' AND '.join(clauses)} "  # noqa: S608
+            "ORDER BY created, id LIMIT ?", [*params, limit])
+        return [dict(r) for r in rows]
+
+    def recent_same_text(self, text_hash: str, since: str) -> int:
+        """How many contributions with this normalised text arrived since a time."""
+        return self.conn.execute(
+            "SELECT count(*) FROM contributions WHERE text_hash = ? AND created >= ?",
+            [text_hash, since]).fetchone()[0]
+
+    def report_count(self, contribution_id: str) -> int:
+        """How many distinct clients reported a contribution."""
+        return self.conn.execute("SELECT count(*) FROM reports WHERE contribution_id = ?",
+                                 [contribution_id]).fetchone()[0]
+
+    def rate_events(self, bucket: str, client: str, since: float) -> list[float]:
+        """Times of a client's events in a bucket since a moment, oldest first."""
+        rows = self.conn.execute(
+            "SELECT at FROM rate_events WHERE bucket = ? AND client = ? AND at >= ? "
+            "ORDER BY at", [bucket, client, since])
+        return [r[0] for r in rows]
+
+
+class ContributionWrites:
+    """Writes of contributions (mixed into the store's Writer)."""
+
+    conn: sqlite3.Connection
+
+    def insert_contribution(self, row: dict[str, Any]) -> None:
+        """Store a new contribution (every column named; unknown keys are refused)."""
+        unknown = set(row) - set(_COLUMNS)
+        if unknown:
+            raise ValueError(f"not contribution columns: {sorted(unknown)}")
+        cols = [c for c in _COLUMNS if c in row]
+        self.conn.execute(
+            f"INSERT INTO contributions ({', '.join(cols)}) "  # noqa: S608 - constant names
+            f"VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
+
+    def insert_media(self, row: dict[str, Any]) -> None:
+        """Store one media file's row."""
+        self.conn.execute(
+            f"INSERT INTO media ({', '.join(_MEDIA_COLUMNS)}) "  # noqa: S608 - constant names
+            f"VALUES ({', '.join('?' for _ in _MEDIA_COLUMNS)})",
+            [row.get(c) for c in _MEDIA_COLUMNS])
+
+    def set_status(self, contribution_id: str, **values: Any) -> None:
+        """Change a contribution's status columns (only the known ones)."""
+        unknown = set(values) - set(_STATUS_COLUMNS)
+        if unknown:
+            raise ValueError(f"not status columns: {sorted(unknown)}")
+        cols = [c for c in _STATUS_COLUMNS if c in values]
+        self.conn.execute(
+            f"UPDATE contributions SET {', '.join(f'{c} = ?' for c in cols)} "  # noqa: S608
+            "WHERE id = ?", [*(values[c] for c in cols), contribution_id])
+
+    def delete_contribution(self, contribution_id: str) -> bool:
+        """Delete a contribution; its media rows and reports go with it."""
+        cur = self.conn.execute("DELETE FROM contributions WHERE id = ?", [contribution_id])
+        return cur.rowcount > 0
+
+    def add_report(self, row: dict[str, Any]) -> bool:
+        """Record a report; False when this client had already reported it."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO reports (contribution_id, reporter, reason, note, created) "
+            "VALUES (:contribution_id, :reporter, :reason, :note, :created)", row)
+        return cur.rowcount > 0
+
+    def add_rate_event(self, bucket: str, client: str, at: float) -> None:
+        """Count one event for a client in a bucket."""
+        self.conn.execute("INSERT INTO rate_events (bucket, client, at) VALUES (?, ?, ?)",
+                          [bucket, client, at])
+
+    def prune_rate_events(self, before: float) -> int:
+        """Forget rate-limit events older than a moment; return how many."""
+        return self.conn.execute("DELETE FROM rate_events WHERE at < ?", [before]).rowcount
