@@ -13,8 +13,8 @@ import pytest
 
 from trailapp.publishing import publish
 from trailapp.store import Store, StoreBusy
-from trailapp.store.schema import migrations
 from trailapp.store.features import FeatureFilter
+from trailapp.store.schema import migrations
 
 # Holds the write lock file until told to stop (a line on stdin), like another worker.
 HOLD_LOCK = """
