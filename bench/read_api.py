@@ -1,8 +1,9 @@
 """Read-API benchmark: requests/s and p50/p99 per route at 1k, 10k and 100k places,
 each beside a bare Flask JSON endpoint under the same gunicorn settings, measured
-with wrk on loopback. Prints a table of figures and ratios; never passes or fails.
+with wrk on loopback, with the response cache on and off. Prints a table of figures
+and ratios (median of alternating route/bare pairs); never passes or fails.
 
-    .venv/bin/python bench/read_api.py [--sizes 1000,10000,100000] [--seconds 5]
+    .venv/bin/python bench/read_api.py [--sizes 1000,10000,100000] [--seconds 2] [--pairs 3]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,15 +136,32 @@ def routes(n: int, base: str) -> list[tuple[str, str, dict]]:
     ]
 
 
+def measure(url: str, bare_url: str, seconds: int, pairs: int, headers: dict) -> dict:
+    """Alternate runs of the route and the bare endpoint; the ratio is the median of
+    the pairs (the machine is shared and noisy; pairing cancels slow spells)."""
+    wrk(url, 1, headers)  # warm-up: caches, page cache, connection pools
+    runs, ratios = [], []
+    for _ in range(pairs):
+        bare = wrk(bare_url, seconds)
+        run = wrk(url, seconds, headers)
+        runs.append(run)
+        ratios.append(run["rps"] / bare["rps"])
+    mid = statistics.median
+    return {"rps": mid(r["rps"] for r in runs), "p50": mid(r["p50"] for r in runs),
+            "p99": mid(r["p99"] for r in runs), "ratio": mid(ratios),
+            "errors": sum(r["errors"] for r in runs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="trailapp-bench-"))
     results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count(),
-                     "seconds": args.seconds, "sizes": {}}
+                     "seconds": args.seconds, "pairs": args.pairs, "sizes": {}}
     try:
         for n in sizes:
             db = folder / f"places-{n}.sqlite3"
@@ -150,34 +169,39 @@ def main() -> None:
             build_database(db, n)
             print(f"\n{n} places: database built in {time.perf_counter() - t0:.1f} s")
             env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "bench"}
-            port, bare_port = free_port(), free_port()
-            app_proc = start_gunicorn("wsgi:app", env, port)
-            bare_proc = start_gunicorn("bench.bare_app:app", env, bare_port)
+            ports = {name: free_port() for name in ("cached", "uncached", "bare")}
+            procs = [start_gunicorn("wsgi:app", env, ports["cached"]),
+                     start_gunicorn("wsgi:app", {**env, "TRAILAPP_RESPONSE_CACHE_MB": "0"},
+                                    ports["uncached"]),
+                     start_gunicorn("bench.bare_app:app", env, ports["bare"])]
+            bare_url = f"http://127.0.0.1:{ports['bare']}/bare"
+            table: dict = {}
             try:
-                table = {}
-                bare_runs = [wrk(f"http://127.0.0.1:{bare_port}/bare", args.seconds)]
-                for name, url, headers in routes(n, f"http://127.0.0.1:{port}"):
-                    wrk(url, 1, headers)  # warm-up
-                    table[name] = wrk(url, args.seconds, headers)
-                    bare_runs.append(wrk(f"http://127.0.0.1:{bare_port}/bare", args.seconds))
-                bare = sorted(bare_runs, key=lambda r: r["rps"])[len(bare_runs) // 2]
+                bare = measure(bare_url, bare_url, args.seconds, 1, {})
+                for mode in ("cached", "uncached"):
+                    for name, url, headers in routes(n, f"http://127.0.0.1:{ports[mode]}"):
+                        table.setdefault(name, {})[mode] = measure(
+                            url, bare_url, args.seconds, args.pairs, headers)
             finally:
-                stop(app_proc)
-                stop(bare_proc)
+                for proc in procs:
+                    stop(proc)
             results["sizes"][n] = {"bare": bare, "routes": table}
-            print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} "
-                  f"{'non-2xx':>8}")
-            print(f"{'bare Flask (median)':24} {bare['rps']:8.0f} {bare['p50']:8.2f} "
-                  f"{bare['p99']:8.2f} {1:7.2f} {bare['errors']:8}")
-            for name, r in table.items():
-                print(f"{name:24} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
-                      f"{r['rps'] / bare['rps']:7.2f} {r['errors']:8}")
+            print(f"bare Flask: {bare['rps']:.0f} req/s, p50 {bare['p50']:.2f} ms, "
+                  f"p99 {bare['p99']:.2f} ms")
+            print(f"{'route':22} {'cache':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+                  f"{'x bare':>7} {'non-2xx':>7}")
+            for name, modes in table.items():
+                for mode, r in modes.items():
+                    print(f"{name:22} {mode:>8} {r['rps']:7.0f} {r['p50']:7.2f} {r['p99']:7.2f} "
+                          f"{r['ratio']:7.2f} {r['errors']:7}")
         if len(sizes) > 1:
             small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
-            print(f"\np50 / p99 at {sizes[-1]} relative to {sizes[0]}:")
+            print(f"\np50 and p99 at {sizes[-1]} places relative to {sizes[0]}:")
             for name in small["routes"]:
-                a, b = small["routes"][name], large["routes"][name]
-                print(f"  {name:24} p50 x{b['p50'] / a['p50']:.2f}  p99 x{b['p99'] / a['p99']:.2f}")
+                for mode in ("cached", "uncached"):
+                    a, b = small["routes"][name][mode], large["routes"][name][mode]
+                    print(f"  {name:22} {mode:>8} p50 x{b['p50'] / a['p50']:.2f}  "
+                          f"p99 x{b['p99'] / a['p99']:.2f}")
         out = ROOT / "bench" / "results"
         out.mkdir(exist_ok=True)
         (out / "read_api.json").write_text(json.dumps(results, indent=1))

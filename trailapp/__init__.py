@@ -14,6 +14,7 @@ from . import config as settings
 from .catalog import Catalog
 from .features import GEOJSON, GPX, JSON
 from .features import OPENAPI as OPENAPI_TYPE
+from .http.cache import ResponseCache
 from .store import Store
 
 __version__ = "0.1.0"
@@ -56,7 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     store.initialise()
     app.extensions["trailapp"] = State(store=store, catalog=Catalog())
 
-    if app.config["PROXY_FIX"]:
+    if app.config["RESPONSE_CACHE_MB"]:
+        app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
+            app.wsgi_app, store, int(app.config["RESPONSE_CACHE_MB"]) * 2**20)
+    if app.config["PROXY_FIX"]:  # outermost, so the cache sees the client's host
         n = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore
 

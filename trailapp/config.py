@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
     # Cache-Control max-age (seconds) on public GET responses.
     "CACHE_MAX_AGE": 60,
+    # In-process cache of public GET responses, per worker, in MiB (0 turns it off).
+    # Entries are keyed by the content version, so a write makes them all stale.
+    "RESPONSE_CACHE_MB": 64,
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers
     # are trusted. 0 trusts none (a client could otherwise forge its address).
     "PROXY_FIX": 0,

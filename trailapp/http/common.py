@@ -14,6 +14,7 @@ from .. import i18n
 from ..errors import ApiError, NotAcceptable
 from ..features import GEOJSON, JSON, dumps
 from ..store import Reader
+from .cache import VERSION_KEY
 
 
 def store_reader() -> Any:
@@ -71,6 +72,7 @@ def version_etag(reader: Reader, lang: str, media_type: str) -> tuple[str, str |
     timeStamp is the version's time, not the clock's, so equal inputs give equal bytes.
     """
     seq, at = reader.version()
+    request.environ[VERSION_KEY] = seq  # lets the response cache keep this response
     key = f"{seq}|{request.host_url}|{request.full_path}|{lang}|{media_type}"
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     g.content_time = at

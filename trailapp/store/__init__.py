@@ -167,6 +167,19 @@ class Store:
                 conn.execute("COMMIT")
             self._readers.put(conn)
 
+    def version_seq(self) -> int:
+        """The content version (last change-log sequence), read without a snapshot."""
+        self._after_fork()
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = self._connect(writer=False)
+        try:
+            row = conn.execute("SELECT seq FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+        finally:
+            self._readers.put(conn)
+        return row[0] if row else 0
+
     def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it (after an erasure, so
         that erased text does not linger in the WAL file). Best effort: a reader
