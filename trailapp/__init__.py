@@ -12,9 +12,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .catalog import Catalog
+from .contributions import Settings as ContributionSettings
 from .features import GEOJSON, GPX, JSON
 from .features import OPENAPI as OPENAPI_TYPE
 from .http.cache import ResponseCache
+from .media import Limits, MediaStore
+from .ratelimit import Limit
 from .store import Store
 
 __version__ = "0.1.0"
@@ -26,7 +29,26 @@ class State:
 
     store: Store
     catalog: Catalog
+    contributions: ContributionSettings
     openapi_text: str | None = None
+
+
+def _contribution_settings(config: dict[str, Any]) -> ContributionSettings:
+    return ContributionSettings(
+        secret=config["SECRET_KEY"],
+        media=MediaStore(config["MEDIA_DIR"]),
+        limits=Limits(image_bytes=config["MEDIA_MAX_IMAGE_BYTES"],
+                      audio_bytes=config["MEDIA_MAX_AUDIO_BYTES"],
+                      audio_seconds=config["MEDIA_MAX_AUDIO_SECONDS"],
+                      files=config["MEDIA_MAX_FILES"]),
+        guardian_under={"bollnas": config["GUARDIAN_CONSENT_UNDER_BOLLNAS"],
+                        "lobatse": config["GUARDIAN_CONSENT_UNDER_LOBATSE"]},
+        snap_m=config["SNAP_DISTANCE_M"],
+        submit_limit=Limit("submission", config["SUBMISSION_LIMIT"],
+                           config["SUBMISSION_WINDOW_S"]),
+        report_limit=Limit("report", config["REPORT_LIMIT"], config["REPORT_WINDOW_S"]),
+        hide_after_reports=config["HIDE_AFTER_REPORTS"],
+    )
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
@@ -43,7 +65,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
                         "history places of Bollnäs and Lobatse. GeoJSON (RFC 7946), "
                         "WGS84 longitude/latitude.",
         ),
-        security_schemes={},
+        security_schemes={"contributionToken": {
+            "type": "http", "scheme": "bearer",
+            "description": "The token returned when a contribution was submitted."}},
         validation_error_status=400,
         validation_error_model=http.models.Error,
         validation_error_callback=validation_error,
@@ -55,7 +79,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
 
     store = Store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
     store.initialise()
-    app.extensions["trailapp"] = State(store=store, catalog=Catalog())
+    app.extensions["trailapp"] = State(store=store, catalog=Catalog(),
+                                       contributions=_contribution_settings(app.config))
 
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]

@@ -28,11 +28,14 @@ class Collection:
     id: str
     item_type: str = "feature"
     along_trail: bool = True  # may be filtered with trail=&within=
+    has_place: bool = False  # hangs off a place: may be filtered with place=
 
 
 COLLECTIONS: dict[str, Collection] = {
     "places": Collection("places"),
     "trails": Collection("trails", along_trail=False),
+    "stories": Collection("stories", has_place=True),
+    "activities": Collection("activities", has_place=True),
 }
 
 
@@ -55,13 +58,14 @@ class ItemsQuery:
     radius_m: float = 5000
     trail: str | None = None
     within_m: float = 500
+    place: str | None = None
 
     def feature_filter(self) -> FeatureFilter:
         """The non-spatial part of the query, as the store takes it."""
         return FeatureFilter(
             collection=self.collection, municipality=self.municipality, kind=self.kind,
             text=self.text, updated_after=self.updated_since, time_from=self.time_from,
-            time_to=self.time_to)
+            time_to=self.time_to, place_id=self.place)
 
 
 @dataclass
@@ -117,6 +121,9 @@ class Catalog:
         if q.near is not None and q.trail is not None:
             raise InvalidParameter("near", "use either near or trail, not both")
         f = q.feature_filter()
+        if q.place is not None and not collection.has_place:
+            raise InvalidParameter("place", f"is not available for {q.collection}; use it "
+                                   "on stories or activities")
         if q.trail is not None:
             if not collection.along_trail:
                 raise InvalidParameter("trail", f"is not available for {q.collection}")

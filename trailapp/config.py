@@ -34,6 +34,25 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
     # Cache-Control max-age (seconds) on public GET responses.
     "CACHE_MAX_AGE": 60,
+    # Contributions: largest request with media, and per-file caps.
+    "MEDIA_MAX_REQUEST_BYTES": 40 * 1024 * 1024,
+    "MEDIA_MAX_IMAGE_BYTES": 15 * 1024 * 1024,
+    "MEDIA_MAX_AUDIO_BYTES": 20 * 1024 * 1024,
+    "MEDIA_MAX_AUDIO_SECONDS": 180,
+    "MEDIA_MAX_FILES": 5,
+    # Submissions per client and window (0 turns the limit off), and reports.
+    "SUBMISSION_LIMIT": 10,
+    "SUBMISSION_WINDOW_S": 600,
+    "REPORT_LIMIT": 20,
+    "REPORT_WINDOW_S": 3600,
+    # Distinct reports after which a published contribution is hidden for review.
+    "HIDE_AFTER_REPORTS": 3,
+    # A submitted point is snapped to the nearest place within this distance.
+    "SNAP_DISTANCE_M": 250,
+    # Below this age a guardian must consent (Sweden's age of digital consent is 13;
+    # Lobatse uses 16 until counsel says otherwise).
+    "GUARDIAN_CONSENT_UNDER_BOLLNAS": 13,
+    "GUARDIAN_CONSENT_UNDER_LOBATSE": 16,
     # In-process cache of public GET responses, per worker, in MiB (0 turns it off).
     # Entries are keyed by the content version, so a write makes them all stale.
     "RESPONSE_CACHE_MB": 64,

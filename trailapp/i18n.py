@@ -65,6 +65,22 @@ LABELS: dict[str, dict[str, str | None]] = {
               "stages in order. Trails not yet surveyed have a null geometry.",
         "tn": None,
     },
+    "stories.title": {"sv": "Berättelser", "en": "Stories", "tn": None},
+    "stories.description": {
+        "sv": "Ungas egna berättelser om platserna, med bilder och ljud. Varje berättelse "
+              "har granskats av en vuxen från kommunen innan den publicerades.",
+        "en": "Young people's own stories about the places, with photos and sounds. Every "
+              "story was reviewed by an adult from the municipality before it was published.",
+        "tn": None,
+    },
+    "activities.title": {"sv": "Aktiviteter", "en": "Activities", "tn": None},
+    "activities.description": {
+        "sv": "Vandringar, workshoppar och utmaningar vid platserna, med tid och mötesplats. "
+              "Filtrera med datetime på när de äger rum.",
+        "en": "Walks, workshops and challenges at the places, with times and meeting points. "
+              "Filter with datetime on when they take place.",
+        "tn": None,
+    },
     "walking_time_basis": {
         "sv": "Uppskattning: 4 km/h över ledens längd, utan pauser eller stigningar.",
         "en": "Estimate: 4 km/h over the trail's length, without breaks or climbs.",

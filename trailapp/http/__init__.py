@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import ApiError, InvalidParameter, ServiceUnavailable
 from .common import error_response
+from .contributions import bp as contributions_bp
 from .ogc import bp as ogc_bp
 from .openapi import api_bp
 
@@ -24,6 +25,16 @@ def register(app: Flask) -> None:
     """Attach blueprints, the duplicate-parameter check and the error handlers."""
     app.register_api(ogc_bp)
     app.register_api(api_bp)
+    app.register_api(contributions_bp)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        # JSON, GeoJSON, GPX and media: nothing here may be framed, sniffed or run.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'none'; frame-ancestors 'none'")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
 
     @app.before_request
     def refuse_repeated_parameters() -> None:

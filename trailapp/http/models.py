@@ -79,7 +79,8 @@ class ItemsQuery(Strict):
         json_schema_extra={"example": "16.3,61.3,16.5,61.4", "pattern": BBOX_PATTERN})
     datetime: str | None = Field(
         None, description="RFC 3339 instant or interval (start/end, '..' for an open end). "
-        "Matches the feature's time: when it was last updated for places and trails.",
+        "Matches the feature's time: when an activity takes place; when it was last "
+        "updated for places, trails and stories.",
         json_schema_extra={"example": "2026-01-01T00:00:00Z/..", "pattern": DATETIME_PATTERN})
     municipality: Literal["bollnas", "lobatse"] | None = Field(
         None, description="Only features of this municipality.")
@@ -105,6 +106,9 @@ class ItemsQuery(Strict):
         "line is not surveyed.")
     within: float | None = Field(
         None, gt=0, le=10_000, description="Metres from the trail. Default 500, maximum 10000.")
+    place: str | None = Field(
+        None, pattern=FEATURE_ID, description="Stories and activities: only those about "
+        "this place (a place id).")
     updated_since: str | None = Field(
         None, description="Full RFC 3339 date-time with time zone: only features changed "
         "after it.",
@@ -144,11 +148,13 @@ class ItemsQuery(Strict):
 
 
 class CollectionPath(BaseModel):
-    collectionId: str = Field(description="Collection id: places or trails.")  # noqa: N815
+    collectionId: str = Field(  # noqa: N815
+        description="Collection id: places, trails, stories or activities.")
 
 
 class ItemPath(BaseModel):
-    collectionId: str = Field(description="Collection id: places or trails.")  # noqa: N815
+    collectionId: str = Field(  # noqa: N815
+        description="Collection id: places, trails, stories or activities.")
     featureId: str = Field(description="Feature id, e.g. bol-gastgivars.")  # noqa: N815
 
 
@@ -239,3 +245,119 @@ class FeatureCollection(BaseModel):
 
 RESPONSE_MODELS = [Link, ErrorItem, Error, LandingPage, Conformance, Extent, CollectionInfo,
                    Collections, Geometry, Feature, FeatureCollection]
+
+
+# -- contributions -------------------------------------------------------------------
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+
+
+class SubmissionModel(Strict):
+    """A story or activity, as JSON or as the fields of a multipart form (with files
+    in `media`). Unknown fields are refused; status, municipality and flags are the
+    server's to set."""
+
+    kind: Literal["story", "activity"]
+    place: str | None = Field(None, pattern=FEATURE_ID,
+                              description="The place it is about (an id from /collections/places).")
+    point: str | None = Field(
+        None, description="Or lon,lat: the nearest place within 250 m is taken; the point "
+        "itself is never stored.", json_schema_extra={"pattern": POINT_PATTERN})
+    lang: Lang = Field(description="The language the title and text are written in.")
+    title: str = Field(min_length=1, max_length=400,
+                       description="Plain text, at most 120 characters once cleaned.")
+    body: str = Field(min_length=1, max_length=20_000,
+                      description="Plain text (HTML is dropped), at most 5000 characters.")
+    pseudonym: str = Field(min_length=1, max_length=100,
+                           description="A made-up name, 2–30 characters; GET /pseudonym "
+                           "suggests one. No e-mail, phone, bidi or invisible characters.")
+    age_band: Literal["under-13", "13-15", "16-17", "18+"]
+    consent_by: Literal["self", "guardian"] = Field(
+        description="Who agreed: the young person, or a parent/guardian (needed under 13 "
+        "in Bollnäs and under 16 in Lobatse).")
+    consent_notice_version: str = Field(max_length=40,
+                                        description="The version of /privacy-notice agreed to.")
+    people_in_media: bool | None = Field(
+        None, description="Required with photos: can people be recognised in them?")
+    people_consented: bool | None = Field(
+        None, description="Required true when people can be recognised: they agreed.")
+    starts_at: str | None = Field(None, description="Activities: RFC 3339 start.",
+                                  json_schema_extra={"pattern": f"^{INSTANT}$"})
+    ends_at: str | None = Field(None, description="Activities: RFC 3339 end.",
+                                json_schema_extra={"pattern": f"^{INSTANT}$"})
+    meeting_point: str | None = Field(None, max_length=1000,
+                                      description="Activities: where to meet (plain text).")
+    capacity: int | None = Field(None, ge=1, le=10_000,
+                                 description="Activities: how many can take part.")
+    client_id: str | None = Field(
+        None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
+        "a retry with the same one returns the first result (like Idempotency-Key).")
+
+    @field_validator("point")
+    @classmethod
+    def _point(cls, v: str | None) -> str | None:
+        if v is not None:
+            params.parse_point(v)
+        return v
+
+
+class SubmitHeaders(BaseModel):
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", pattern=UUID_PATTERN,
+        description="A UUID the app made for this submission; a retry with the same key "
+        "returns the first result instead of a duplicate.")
+
+
+class ReportModel(Strict):
+    reason: Literal["personal-data", "bullying", "hateful", "untrue", "unsafe", "other"]
+    note: str | None = Field(None, max_length=2000, description="Optional, plain text.")
+
+
+class ContributionPath(BaseModel):
+    contributionId: str = Field(pattern=r"^[0-9a-f]{24}$")  # noqa: N815
+
+
+class MediaPath(BaseModel):
+    name: str = Field(description="A stored media file name, as given in a media link.")
+
+
+class Receipt(BaseModel):
+    id: str
+    kind: str
+    status: str
+    place: str
+    created: str
+    token: str = Field(description="Keep it secret: it shows the status and erases the "
+                       "contribution. Only its hash is stored; it cannot be sent again.")
+    replayed: bool
+
+
+class ContributionStatus(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    kind: str
+    status: Literal["pending", "approved", "rejected", "hidden"]
+    rejection_reason: str | None
+    media: list[dict[str, Any]]
+
+
+class ReportReceipt(BaseModel):
+    id: str
+    received: bool
+    hidden: bool
+
+
+class PrivacyNotice(BaseModel):
+    version: str
+    lang: str
+    text: str | None
+    text_language: str | None
+
+
+class Pseudonym(BaseModel):
+    pseudonym: str
+    lang: str
+
+
+RESPONSE_MODELS += [Receipt, ContributionStatus, ReportReceipt, PrivacyNotice, Pseudonym,
+                    SubmissionModel]

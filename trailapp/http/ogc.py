@@ -148,7 +148,7 @@ def _items_query(collection_id: str, q: models.ItemsQuery, lang: str) -> ItemsQu
         text=q.q if q.q and q.q.strip() else None, updated_since=updated,
         near=params.parse_point(q.near) if q.near else None,
         radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
-        trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"])
+        trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"], place=q.place)
 
 
 def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str) -> list:

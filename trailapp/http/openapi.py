@@ -21,11 +21,19 @@ from . import models
 from .common import accepts, cached_response, error_response, not_modified
 
 REF = "#/components/schemas/"
+# Request bodies validated in the view (JSON and multipart share one model).
+REQUEST_BODIES = {("/contributions", "post"): "SubmissionModel",
+                  ("/contributions/{contributionId}/reports", "post"): "ReportModel"}
 ERRORS = {
-    400: "A query parameter is malformed or unknown",
-    404: "No such collection or feature",
+    400: "A parameter or field is malformed or unknown",
+    401: "No token was sent",
+    404: "No such collection, feature or contribution",
     406: "The Accept header allows no format this resource has",
-    409: "The trail has no surveyed line yet",
+    409: "The trail has no surveyed line yet, or the state does not allow it",
+    413: "A file or the request is too large",
+    415: "The body's content type is not accepted",
+    422: "Well-formed, but against a rule (the message names the field)",
+    429: "Too many requests; try again after Retry-After seconds",
     500: "Server error (no details are shown)",
     503: "The service is busy; try again after Retry-After seconds",
 }
@@ -132,6 +140,18 @@ def build_document(app: Any) -> dict[str, Any]:
             schemas.setdefault(name, sub)
         schemas[model.__name__] = schema
     schemas.pop("ValidationErrorModel", None)
+    for (path, method), model in REQUEST_BODIES.items():
+        operation = doc["paths"][path][method]
+        content = {JSON: {"schema": {"$ref": REF + model}}}
+        if path == "/contributions":
+            content["multipart/form-data"] = {"schema": {"allOf": [
+                {"$ref": REF + model},
+                {"type": "object", "properties": {"media": {
+                    "type": "array", "maxItems": 5,
+                    "items": {"type": "string", "format": "binary"},
+                    "description": "Photos (JPEG, PNG, WebP) and sounds (AAC/M4A, MP3, "
+                                   "Ogg/Opus, WAV), judged by content."}}}]}}
+        operation["requestBody"] = {"required": True, "content": content}
     doc["components"]["securitySchemes"] = doc["components"].get("securitySchemes") or {}
     doc = _lower_to_30(doc)
     doc["openapi"] = "3.0.3"

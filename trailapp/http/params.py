@@ -8,7 +8,10 @@ with a message that tells the client what is expected. Pydantic turns those into
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+
+from ..times import parse_instant, rfc3339
+
+__all__ = ["parse_bbox", "parse_point", "parse_instant", "rfc3339", "parse_datetime"]
 
 
 def _numbers(raw: str, what: str) -> list[float]:
@@ -48,30 +51,6 @@ def parse_point(raw: str) -> tuple[float, float]:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValueError("near must be longitude (-180..180),latitude (-90..90), in that order")
     return lon, lat
-
-
-def parse_instant(raw: str) -> datetime:
-    """A full RFC 3339 date-time with a time zone (a bare date is not enough)."""
-    text = raw.strip()
-    if "T" not in text.upper() or len(text) < 20:
-        raise ValueError("must be a full RFC 3339 date-time with time zone, "
-                         "for example 2026-05-01T12:00:00Z")
-    try:
-        value = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("must be a full RFC 3339 date-time with time zone, "
-                         "for example 2026-05-01T12:00:00Z") from None
-    if value.tzinfo is None:
-        raise ValueError("needs a time zone (Z or an offset such as +02:00)")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
-        raise ValueError("lies outside the years 0001..9999 in UTC") from None
-
-
-def rfc3339(value: datetime) -> str:
-    """A UTC instant formatted like the store's timestamps (sortable as text)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def parse_datetime(raw: str) -> tuple[str | None, str | None]:

@@ -129,6 +129,11 @@ class ContributionWrites:
             "VALUES (:contribution_id, :reporter, :reason, :note, :created)", row)
         return cur.rowcount > 0
 
+    def clear_reports(self, contribution_id: str) -> int:
+        """Forget the reports of a contribution (an organiser has looked at it)."""
+        return self.conn.execute("DELETE FROM reports WHERE contribution_id = ?",
+                                 [contribution_id]).rowcount
+
     def add_rate_event(self, bucket: str, client: str, at: float) -> None:
         """Count one event for a client in a bucket."""
         self.conn.execute("INSERT INTO rate_events (bucket, client, at) VALUES (?, ?, ?)",

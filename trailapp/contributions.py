@@ -1,0 +1,373 @@
+"""Young people's stories and activities: the rules of submitting, checking on and
+erasing a contribution, and of reporting a published one.
+
+Plain Python: the HTTP layer hands in validated fields, uploaded files and an
+opaque client key; the answers are plain dicts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from . import geo, moderation, municipalities, privacy, ratelimit, text
+from .errors import ApiError, NotFound
+from .media import Limits, MediaError, MediaStore, Processed
+from .publishing import now_rfc3339
+from .store import Reader, Store
+from .store.features import FeatureFilter
+from .times import parse_instant
+
+AGE_BAND_MAX = {"under-13": 12, "13-15": 15, "16-17": 17, "18+": 200}
+
+
+class Unprocessable(ApiError):
+    """Well-formed but against a rule (422), naming the field."""
+
+    status = 422
+    code = "Unprocessable"
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}",
+                         errors=[{"field": field_name, "message": message}])
+
+
+class Unauthorized(ApiError):
+    """No token given (401)."""
+
+    status = 401
+    code = "Unauthorized"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the rules need from the configuration."""
+
+    secret: str
+    media: MediaStore
+    limits: Limits = field(default_factory=Limits)
+    guardian_under: dict[str, int] = field(
+        default_factory=lambda: {"bollnas": 13, "lobatse": 16})
+    snap_m: float = 250.0
+    submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
+    report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
+    hide_after_reports: int = 3
+
+
+@dataclass
+class Submission:
+    """The fields of a submission, already of the right types (see http.models)."""
+
+    kind: str
+    lang: str
+    title: str
+    body: str
+    pseudonym: str
+    age_band: str
+    consent_by: str
+    consent_notice_version: str
+    place: str | None = None
+    point: tuple[float, float] | None = None
+    people_in_media: bool | None = None
+    people_consented: bool | None = None
+    starts_at: str | None = None
+    ends_at: str | None = None
+    meeting_point: str | None = None
+    capacity: int | None = None
+
+
+@dataclass
+class Upload:
+    """One uploaded file: the form field it came in and its bytes."""
+
+    field: str
+    stream: BinaryIO
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _token(secret: str, idempotency_key: str | None) -> str:
+    """The secret token: random, or (for a keyed request) derived from the key with
+    the server's secret, so a retry gets the same token without it being stored."""
+    if idempotency_key is None:
+        raw = secrets.token_bytes(32)
+    else:
+        raw = hmac.new(secret.encode(), b"contribution-token\x1f" + idempotency_key.encode(),
+                       hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def token_hash(token: str) -> str:
+    """How a token is stored: only its hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
+    return {"id": row["id"], "kind": row["kind"], "status": row["status"],
+            "place": row["place_id"], "created": row["created"], "token": token,
+            "replayed": replayed}
+
+
+# -- submit ------------------------------------------------------------------------
+
+
+def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Upload], *,
+           client: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    """Accept a contribution as pending; a retry with the same key returns the first."""
+    if len(uploads) > settings.limits.files:
+        raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
+    cap = max(settings.limits.image_bytes, settings.limits.audio_bytes) + 1
+    files = [(u.field, u.stream.read(cap)) for u in uploads]
+    request_hash = _hash(json.dumps(asdict(sub), sort_keys=True),
+                         *(hashlib.sha256(data).hexdigest() for _, data in files))
+    key_hash = None
+    if idempotency_key is not None:
+        key_hash = _hash(settings.secret, "idempotency", idempotency_key)
+        with store.reader() as reader:
+            replay = _replay(reader, key_hash, request_hash, settings, idempotency_key)
+            if replay is not None:
+                return replay
+            ratelimit.check(reader, settings.submit_limit, client)
+    else:
+        with store.reader() as reader:
+            ratelimit.check(reader, settings.submit_limit, client)
+
+    with store.reader() as reader:
+        row = _checked_row(reader, settings, sub)
+    processed: list[Processed] = []
+    names: list[str] = []
+    try:
+        for i, (field_name, data) in enumerate(files):
+            item = settings.media.process(field_name or f"media[{i}]", io.BytesIO(data),
+                                          settings.limits)
+            processed.append(item)
+            names += [n for n in (item.file, item.thumb_file) if n]
+        if any(p.kind == "image" for p in processed):
+            _check_people(sub)
+        token = _token(settings.secret, idempotency_key)
+        now = now_rfc3339()
+        row.update(id=secrets.token_hex(12), status="pending", token_hash=token_hash(token),
+                   idempotency_key_hash=key_hash, request_hash=request_hash,
+                   consent_at=now, created=now, updated=now)
+        with store.writer() as writer:
+            if key_hash is not None:  # a concurrent retry may have won the race
+                replay = _replay(writer, key_hash, request_hash, settings, idempotency_key)
+                if replay is not None:
+                    settings.media.discard(names)
+                    return replay
+            ratelimit.record(writer, settings.submit_limit, client)
+            since = (datetime.now(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
+            flags = json.loads(row["flags"])
+            if writer.recent_same_text(row["text_hash"], since):
+                flags.append({"code": "repeated", "reason": "the same text was sent in "
+                              "the last 24 hours"})
+            row["flags"] = json.dumps(flags)
+            writer.insert_contribution(row)
+            for position, item in enumerate(processed):
+                writer.insert_media({
+                    "id": secrets.token_hex(12), "contribution_id": row["id"],
+                    "position": position, "kind": item.kind, "media_type": item.media_type,
+                    "file": item.file, "thumb_file": item.thumb_file, "bytes": item.bytes,
+                    "width": item.width, "height": item.height,
+                    "duration_s": item.duration_s})
+            settings.media.publish(names)  # files in place before the row is committed
+    except BaseException:
+        settings.media.discard(names)
+        raise
+    return _receipt(row, token, replayed=False)
+
+
+def _replay(reader: Reader, key_hash: str, request_hash: str, settings: Settings,
+            idempotency_key: str | None) -> dict[str, Any] | None:
+    existing = reader.contribution_by_idempotency(key_hash)
+    if existing is None:
+        return None
+    if existing["request_hash"] != request_hash:
+        raise Unprocessable("Idempotency-Key", "this key was already used for a different "
+                            "submission; use a new key for a new submission")
+    return _receipt(existing, _token(settings.secret, idempotency_key), replayed=True)
+
+
+def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[str, Any]:
+    """Apply every rule to the fields; return the row to store (without ids and times)."""
+    try:
+        title = text.clean(sub.title, field="title", max_length=120, multiline=False)
+        body = text.clean(sub.body, field="body", max_length=5000)
+        pseudonym = text.pseudonym(sub.pseudonym)
+        meeting_point = (text.clean(sub.meeting_point, field="meeting_point", max_length=200,
+                                    multiline=False) if sub.meeting_point else None)
+    except text.TextError as exc:
+        name = str(exc).split(" ", 1)[0]
+        raise Unprocessable(name, str(exc)) from None
+    place = _place(reader, settings, sub)
+    municipality = place["municipality"]
+    if sub.consent_notice_version != privacy.VERSION:
+        raise Unprocessable("consent_notice_version",
+                            f"consent must refer to the current privacy notice, version "
+                            f"{privacy.VERSION} (see /privacy-notice)")
+    threshold = settings.guardian_under[municipality]
+    if AGE_BAND_MAX[sub.age_band] < threshold and sub.consent_by != "guardian":
+        where = municipalities.MUNICIPALITIES[municipality].name["en"]
+        raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
+                            f"for anyone under {threshold}; ask them to agree and send "
+                            "consent_by=guardian")
+    row: dict[str, Any] = {
+        "kind": sub.kind, "place_id": place["id"], "municipality": municipality,
+        "lang": sub.lang, "title": title, "body": body, "pseudonym": pseudonym,
+        "age_band": sub.age_band, "consent_by": sub.consent_by,
+        "consent_notice_version": sub.consent_notice_version,
+        "people_in_media": None if sub.people_in_media is None else int(sub.people_in_media),
+        "people_consented": (None if sub.people_consented is None
+                             else int(sub.people_consented)),
+        "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
+        "text_hash": text.fingerprint(title, body),
+    }
+    if sub.kind == "activity":
+        row.update(_activity_times(sub, municipality), meeting_point=meeting_point,
+                   capacity=sub.capacity)
+    else:
+        for name in ("starts_at", "ends_at", "meeting_point", "capacity"):
+            if getattr(sub, name) is not None:
+                raise Unprocessable(name, "only activities have this field")
+    return row
+
+
+def _place(reader: Reader, settings: Settings, sub: Submission) -> dict[str, Any]:
+    if sub.place is not None and sub.point is not None:
+        raise Unprocessable("place", "give either place or point, not both")
+    if sub.place is not None:
+        place = reader.feature_row("places", sub.place)
+        if place is None:
+            raise Unprocessable("place", f"there is no place {sub.place!r}")
+        return place
+    if sub.point is None:
+        raise Unprocessable("place", "say which place this is about: place (an id) or "
+                            "point (lon,lat)")
+    lon, lat = sub.point
+    found = [c for c in reader.candidates(FeatureFilter("places"),
+                                          geo.degree_box(lon, lat, settings.snap_m))
+             if c.geom_type == "Point"]
+    if found:
+        dist = geo.geodesic_distances_m(lon, lat, np.array([c.minx for c in found]),
+                                        np.array([c.miny for c in found]))
+        best = int(np.argmin(dist))
+        if dist[best] <= settings.snap_m:
+            place = reader.feature_row("places", found[best].id)
+            if place is not None:
+                return place  # the contributor's own position is not kept
+    raise Unprocessable("point", f"no heritage place lies within {settings.snap_m:.0f} m of "
+                        "this point; choose a place from the list instead")
+
+
+def _check_people(sub: Submission) -> None:
+    if sub.people_in_media is None:
+        raise Unprocessable("people_in_media", "say whether people can be recognised in "
+                            "the photos (true or false)")
+    if sub.people_in_media and sub.people_consented is not True:
+        raise Unprocessable("people_consented", "everyone who can be recognised in a photo "
+                            "must agree before it is sent; send people_consented=true once "
+                            "they have")
+
+
+def _activity_times(sub: Submission, municipality: str) -> dict[str, Any]:
+    if sub.starts_at is None or sub.ends_at is None:
+        raise Unprocessable("starts_at" if sub.starts_at is None else "ends_at",
+                            "an activity needs a start and an end (RFC 3339 date-time)")
+    try:
+        starts = parse_instant(sub.starts_at)
+    except ValueError as exc:
+        raise Unprocessable("starts_at", str(exc)) from None
+    try:
+        ends = parse_instant(sub.ends_at)
+    except ValueError as exc:
+        raise Unprocessable("ends_at", str(exc)) from None
+    if ends <= starts:
+        raise Unprocessable("ends_at", "the activity must end after it starts")
+    if ends - starts > timedelta(days=31):
+        raise Unprocessable("ends_at", "an activity may last at most 31 days")
+    zone = municipalities.MUNICIPALITIES[municipality].timezone
+    tz = ZoneInfo(zone)
+    return {"starts_at": starts.astimezone(tz).isoformat(),
+            "ends_at": ends.astimezone(tz).isoformat(), "time_zone": zone}
+
+
+# -- the contributor's own view, erasure and reports --------------------------------
+
+
+def _owned(reader: Reader, contribution_id: str, token: str | None) -> dict[str, Any]:
+    if not token:
+        raise Unauthorized("Send the token you got when you submitted, as "
+                           "'Authorization: Bearer <token>'.",
+                           headers={"WWW-Authenticate": 'Bearer realm="contribution"'})
+    row = reader.contribution(contribution_id)
+    # The same answer for "no such id" and "wrong token": an id alone reveals nothing.
+    if row is None or not hmac.compare_digest(row["token_hash"], token_hash(token)):
+        raise NotFound(f"There is no contribution {contribution_id!r} for this token.")
+    return row
+
+
+def status(store: Store, contribution_id: str, token: str | None) -> dict[str, Any]:
+    """What the contributor may see of their contribution."""
+    with store.reader() as reader:
+        row = _owned(reader, contribution_id, token)
+        media = reader.media_of(contribution_id)
+    out = {key: row[key] for key in ("id", "kind", "status", "lang", "title", "body",
+                                     "pseudonym", "created", "decided_at")}
+    out["place"] = row["place_id"]
+    out["rejection_reason"] = row["rejection_reason"] if row["status"] == "rejected" else None
+    out["hidden"] = row["status"] == "hidden"
+    out["media"] = [{"kind": m["kind"], "type": m["media_type"], "href": f"/media/{m['file']}",
+                     "thumbnail": f"/media/{m['thumb_file']}" if m["thumb_file"] else None}
+                    for m in media]
+    if row["kind"] == "activity":
+        out.update({k: row[k] for k in ("starts_at", "ends_at", "time_zone", "meeting_point",
+                                        "capacity")})
+    return out
+
+
+def erase(store: Store, settings: Settings, contribution_id: str, token: str | None) -> None:
+    """Erase a contribution for good: its row, media files, reports and public feature."""
+    with store.writer() as writer:
+        row = _owned(writer, contribution_id, token)
+        media = writer.media_of(contribution_id)
+        moderation.unpublish(writer, row)
+        writer.delete_contribution(contribution_id)
+    settings.media.discard([n for m in media for n in (m["file"], m["thumb_file"]) if n])
+    store.checkpoint()  # so the erased text does not linger in the WAL file
+
+
+REPORT_REASONS = ("personal-data", "bullying", "hateful", "untrue", "unsafe", "other")
+
+
+def report(store: Store, settings: Settings, contribution_id: str, client: str, reason: str,
+           note: str | None) -> dict[str, Any]:
+    """Report a published contribution; after enough distinct reports it is hidden."""
+    if note is not None:
+        try:
+            note = text.clean(note, field="note", max_length=500)
+        except text.TextError as exc:
+            raise Unprocessable("note", str(exc)) from None
+    with store.writer() as writer:
+        row = writer.contribution(contribution_id)
+        if row is None or row["status"] != "approved":
+            raise NotFound(f"There is no published contribution {contribution_id!r}.")
+        ratelimit.record(writer, settings.report_limit, client)
+        new = writer.add_report({"contribution_id": contribution_id, "reporter": client,
+                                 "reason": reason, "note": note, "created": now_rfc3339()})
+        count = writer.report_count(contribution_id)
+        hidden = count >= settings.hide_after_reports
+        if hidden:
+            moderation.hide(writer, row, f"{count} reports")
+    return {"id": contribution_id, "received": new, "hidden": hidden}
