@@ -18,8 +18,10 @@ keepalive = 5
 # connections evenly (one shared socket let one worker take most keep-alive
 # connections and left the other core idle).
 reuse_port = True
-max_requests = 10000
-max_requests_jitter = 1000
+# Recycle a worker now and then (a guard against slow leaks), rarely: a restart
+# empties that worker's response cache and connection pool.
+max_requests = 1_000_000
+max_requests_jitter = 100_000
 limit_request_line = 8190
 # No "Server: gunicorn/x.y" version leak: the header names the service only.
 import gunicorn  # noqa: E402

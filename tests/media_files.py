@@ -67,3 +67,64 @@ def wav(seconds: float = 1.0, rate: int = 8000, info: bytes | None = b"Lisa's ph
 
 
 HTML_AS_JPG = b"<!DOCTYPE html><html><body><script>alert('x')</script></body></html>"
+
+
+# -- audio containers built byte by byte (no encoder is installed here) ---------------
+
+
+def mp3(frames: int = 100, title: bytes = b"Lisa's song") -> bytes:
+    """An MPEG-1 Layer III stream of silent 128 kbit/s frames (26 ms each) behind an
+    ID3v2 tag holding a title, and an ID3v1 tag at the end."""
+    header = bytes([0xFF, 0xFB, 0x90, 0x64])  # MPEG1 L3, 128 kbit/s, 44.1 kHz, no pad
+    frame = header + bytes(417 - 4)
+    text = b"\x00" + title
+    tit2 = b"TIT2" + struct.pack(">I", len(text)) + b"\x00\x00" + text
+    size = len(tit2)
+    syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F,
+                      size & 0x7F])
+    id3v2 = b"ID3\x03\x00\x00" + syncsafe + tit2
+    id3v1 = b"TAG" + title.ljust(30, b"\0") + bytes(128 - 33)
+    return id3v2 + frame * frames + id3v1
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def m4a(seconds: int = 2, title: str = "Lisa's voice", location: str = "+61.53+016.36/"
+        ) -> bytes:
+    """An MP4 audio file (M4A brand) whose moov holds a duration, and udta tags with a
+    title and an ISO 6709 location (as phones write them)."""
+    ftyp = _box(b"ftyp", b"M4A \x00\x00\x00\x00M4A mp42isom")
+    mvhd = _box(b"mvhd", b"\x00\x00\x00\x00" + struct.pack(">IIII", 0, 0, 1000,
+                                                          seconds * 1000) + bytes(80))
+    nam = _box(b"\xa9nam", _box(b"data", struct.pack(">II", 1, 0) + title.encode()))
+    meta = _box(b"meta", b"\x00\x00\x00\x00" + _box(b"hdlr", bytes(8) + b"mdirappl"
+                                                    + bytes(13)) + _box(b"ilst", nam))
+    xyz = _box(b"\xa9xyz", struct.pack(">HH", len(location), 0) + location.encode())
+    udta = _box(b"udta", meta + xyz)
+    moov = _box(b"moov", mvhd + udta)
+    mdat = _box(b"mdat", bytes(2000))
+    return ftyp + moov + mdat
+
+
+def _ogg_page(serial: int, seq: int, granule: int, packet: bytes, flags: int) -> bytes:
+    from trailapp.media import _lacing, _ogg_crc
+
+    lacing = _lacing(len(packet))
+    header = (b"OggS\x00" + bytes([flags]) + struct.pack("<qII", granule, serial, seq)
+              + b"\0\0\0\0" + bytes([len(lacing)]))
+    page = header + lacing + packet
+    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
+
+
+def ogg_opus(seconds: int = 2, comment: bytes = b"TITLE=Lisa's walk") -> bytes:
+    """An Ogg Opus stream: head page, a tags page with a comment, one audio page whose
+    granule position gives the length (48 kHz)."""
+    head = b"OpusHead" + bytes([1, 1]) + struct.pack("<HIhB", 312, 48000, 0, 0)
+    vendor = b"test encoder"
+    tags = (b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 1)
+            + struct.pack("<I", len(comment)) + comment)
+    audio = bytes([0xF8, 0xFF, 0xFE])  # one silent CELT frame
+    return (_ogg_page(7, 0, 0, head, 2) + _ogg_page(7, 1, 0, tags, 0)
+            + _ogg_page(7, 2, 312 + seconds * 48000, audio, 4))

@@ -8,10 +8,20 @@ import json
 import uuid
 
 import pytest
-from media_files import HTML_AS_JPG, decompression_bomb_png, jpeg_with_gps, png, wav
+from media_files import (
+    HTML_AS_JPG,
+    decompression_bomb_png,
+    jpeg_with_gps,
+    m4a,
+    mp3,
+    ogg_opus,
+    png,
+    wav,
+)
 from PIL import Image
 
 from trailapp import moderation, privacy
+from trailapp.media import _blank_mp4_metadata
 
 PLACE = "bol-gastgivars"          # Bollnäs, exact point 16.367889, 61.532361
 LOBATSE_PLACE = "lob-high-court"  # Lobatse, exact point
@@ -517,3 +527,30 @@ def test_privacy_notice_in_swedish_english_and_setswana_fallback(geo_client):
 def test_a_pseudonym_is_offered_and_accepted(geo_client):
     name = geo_client.get("/pseudonym?lang=sv").get_json()["pseudonym"]
     assert post_json(geo_client, story(pseudonym=name)).status_code == 201
+
+
+@pytest.mark.parametrize("name, make, secret, media_type", [
+    ("song.mp3", mp3, b"Lisa", "audio/mpeg"),
+    ("voice.m4a", m4a, b"Lisa", "audio/mp4"),
+    ("walk.opus", ogg_opus, b"Lisa", "audio/ogg"),
+])
+def test_audio_loses_its_tags(app, geo_client, name, make, secret, media_type):
+    original = make()
+    assert secret in original
+    body = post_files(geo_client, story(), [(name, original)])
+    assert body.status_code == 201, body.get_json()
+    token = body.get_json()["token"]
+    media = geo_client.get(f"/contributions/{body.get_json()['id']}",
+                           headers=bearer(token)).get_json()["media"][0]
+    r = geo_client.get(media["href"], headers=bearer(token))
+    assert r.mimetype == media_type
+    assert secret not in r.data
+    assert b"+61.53" not in r.data  # the M4A location is gone too
+
+
+def test_m4a_keeps_every_size_and_offset():
+    original = m4a()
+    cleaned = _blank_mp4_metadata(original)
+    assert len(cleaned) == len(original)
+    assert cleaned.index(b"mdat") == original.index(b"mdat")
+    assert b"udta" not in cleaned and b"free" in cleaned

@@ -107,3 +107,19 @@ def test_the_cache_keeps_within_its_size(tmp_path):
     assert 0 < cache.size <= cache.max_bytes
     assert cache.size == sum(len(e.body) for e in cache.entries.values())
     app.extensions["trailapp"].store.close()
+
+
+def test_a_conditional_request_fills_the_cache_too(tmp_path):
+    """A worker that first sees a client's If-None-Match still caches the response,
+    so later requests are hits (a second worker never sees the unconditional GET)."""
+    app = create_app({"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "test"})
+    loader.load(app.extensions["trailapp"].store, [GEODATA])
+    other = create_app({"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "test"})
+    etag = app.test_client().get(ITEMS).headers["ETag"]
+    client = other.test_client()
+    assert client.get(ITEMS, headers={"If-None-Match": etag}).status_code == 304
+    hits = cache_of(other).hits
+    assert client.get(ITEMS, headers={"If-None-Match": etag}).status_code == 304
+    assert cache_of(other).hits == hits + 1
+    for a in (app, other):
+        a.extensions["trailapp"].store.close()

@@ -15,13 +15,14 @@ from typing import Any
 from . import features, i18n, trails
 from .geo import parse_geometry
 from .store import Writer
+from .times import rfc3339
 
 RENDER_VERSION = 1  # bump when render() changes, then run `flask rerender`
 
 
 def now_rfc3339() -> str:
     """The current UTC time as RFC 3339 with milliseconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return rfc3339(datetime.now(UTC))
 
 
 def content_hash(record: dict[str, Any]) -> str:

@@ -67,25 +67,38 @@ class ResponseCache:
                 self.entries.move_to_end(key)
         if entry is not None and entry.version == self.store.version_seq():
             self.hits += 1
-            if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(entry.etag):
-                start_response("304 NOT MODIFIED", [
-                    (k, v) for k, v in entry.headers
-                    if k.lower() not in ("content-length", "content-type",
-                                         "content-encoding", "content-language")])
-                return []
-            start_response(entry.status, entry.headers)
-            return [] if method == "HEAD" else [entry.body]
+            return self._answer(entry, environ, start_response)
         if method == "HEAD":
             return self.app(environ, start_response)
-        return self._fill(key, environ, start_response)
+        plain = {k: v for k, v in environ.items() if k != "HTTP_IF_NONE_MATCH"}
+        status, headers, body = self._build(environ)
+        if status.startswith("304") and VERSION_KEY in environ:
+            # The client holds it, but this worker does not yet: build the full
+            # response once (without If-None-Match) so the next one is a hit.
+            self._keep(key, plain, *self._build(plain))
+        else:
+            self._keep(key, environ, status, headers, body)
+        start_response(status, headers)
+        return [body]
 
-    def _fill(self, key: tuple, environ: dict[str, Any], start_response: Callable
-              ) -> Iterable[bytes]:
+    @staticmethod
+    def _answer(entry: Entry, environ: dict[str, Any], start_response: Callable
+                ) -> Iterable[bytes]:
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(entry.etag):
+            start_response("304 NOT MODIFIED", [
+                (k, v) for k, v in entry.headers
+                if k.lower() not in ("content-length", "content-type", "content-encoding",
+                                     "content-language")])
+            return []
+        start_response(entry.status, entry.headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [entry.body]
+
+    def _build(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
             captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info)
+            return lambda data: None  # the legacy write() callable; Flask never uses it
 
         chunks = self.app(environ, capture)
         try:
@@ -93,14 +106,20 @@ class ResponseCache:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+        return captured["status"], captured["headers"], body
+
+    def _keep(self, key: tuple, environ: dict[str, Any], status: str,
+              headers: list[tuple[str, str]], body: bytes) -> Entry | None:
         version = environ.get(VERSION_KEY)
-        headers = dict((k.lower(), v) for k, v in captured.get("headers", []))
-        if (version is not None and captured.get("status", "").startswith("200")
-                and "etag" in headers and "public" in headers.get("cache-control", "")
-                and len(body) <= MAX_ENTRY_BYTES):
-            etag, _ = unquote_etag(headers["etag"])
-            self._put(key, Entry(version, captured["status"], captured["headers"], body, etag))
-        return [body]
+        lower = {k.lower(): v for k, v in headers}
+        if (version is None or not status.startswith("200") or "etag" not in lower
+                or "public" not in lower.get("cache-control", "")
+                or len(body) > MAX_ENTRY_BYTES):
+            return None
+        etag, _ = unquote_etag(lower["etag"])
+        entry = Entry(version, status, headers, body, etag)
+        self._put(key, entry)
+        return entry
 
     def _put(self, key: tuple, entry: Entry) -> None:
         with self.lock:

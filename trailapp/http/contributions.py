@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from .. import contributions, privacy, pseudonyms, ratelimit
 from ..contributions import Submission, Upload, token_hash
-from ..errors import ApiError, NotFound
+from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import JSON, dumps
 from . import models, params
 from .common import language
@@ -62,31 +62,25 @@ def _read_submission() -> tuple[dict[str, Any], list[Upload]]:
         try:
             data = json.loads(request.get_data(cache=False) or b"null")
         except (ValueError, UnicodeDecodeError):
-            raise params_error("body", "is not valid UTF-8 JSON") from None
+            raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
         if not isinstance(data, dict):
-            raise params_error("body", "must be a JSON object")
+            raise InvalidParameter("body", "must be a JSON object")
         return data, []
     if request.mimetype == "multipart/form-data":
         fields: dict[str, Any] = {}
         for name in request.form:
             values = request.form.getlist(name)
             if len(values) > 1:
-                raise params_error(name, "given more than once")
+                raise InvalidParameter(name, "given more than once")
             fields[name] = values[0]
         unknown = sorted(set(request.files) - {"media"})
         if unknown:
-            raise params_error(unknown[0], "unknown file field; send files as 'media'")
+            raise InvalidParameter(unknown[0], "unknown file field; send files as 'media'")
         uploads = [Upload("media", f.stream) for f in request.files.getlist("media")]
         return fields, uploads
     raise UnsupportedMediaType(
         "Send the contribution as application/json, or as multipart/form-data with files "
         "in 'media'.")
-
-
-def params_error(name: str, message: str) -> ApiError:
-    error = ApiError(f"{name}: {message}", errors=[{"field": name, "message": message}])
-    error.status, error.code = 400, "InvalidParameterValue"
-    return error
 
 
 SUBMIT_RESPONSES = {
@@ -112,7 +106,7 @@ def submit(header: models.SubmitHeaders) -> Response:
         return validation_error(exc)
     key = header.idempotency_key or model.client_id
     if header.idempotency_key and model.client_id and header.idempotency_key != model.client_id:
-        raise params_error("client_id", "differs from the Idempotency-Key header")
+        raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
     sub = Submission(**model.model_dump(exclude={"point", "client_id"}),
                      point=params.parse_point(model.point) if model.point else None)
     receipt = contributions.submit(_store(), _settings(), sub, uploads, client=_client(),
@@ -156,7 +150,7 @@ def report(path: models.ContributionPath) -> Response:
     try:
         data = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise params_error("body", "is not valid UTF-8 JSON") from None
+        raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
     try:
         model = models.ReportModel.model_validate(data)
     except ValidationError as exc:
