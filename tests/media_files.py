@@ -128,3 +128,79 @@ def ogg_opus(seconds: int = 2, comment: bytes = b"TITLE=Lisa's walk") -> bytes:
     audio = bytes([0xF8, 0xFF, 0xFE])  # one silent CELT frame
     return (_ogg_page(7, 0, 0, head, 2) + _ogg_page(7, 1, 0, tags, 0)
             + _ogg_page(7, 2, 312 + seconds * 48000, audio, 4))
+
+
+# -- files that must be refused (hostile or broken) ------------------------------------
+
+
+def gif() -> bytes:
+    """A real GIF: an image, but not a type the service takes."""
+    out = io.BytesIO()
+    Image.new("P", (8, 8)).save(out, format="GIF")
+    return out.getvalue()
+
+
+SVG_WITH_SCRIPT = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                   b'<script>fetch("/contributions")</script><rect width="10" height="10"/>'
+                   b'</svg>')
+
+
+def zip_archive() -> bytes:
+    """A ZIP holding one JPEG (an archive is not a photo, whatever it holds)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("photo.jpg", jpeg_with_gps(16, 16))
+    return out.getvalue()
+
+
+def mp4_video(seconds: int = 2) -> bytes:
+    """An MP4 with a video brand (isom/avc1): a film, not a sound."""
+    ftyp = _box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2avc1mp41")
+    mvhd = _box(b"mvhd", b"\x00\x00\x00\x00" + struct.pack(">IIII", 0, 0, 1000,
+                                                          seconds * 1000) + bytes(80))
+    return ftyp + _box(b"moov", mvhd) + _box(b"mdat", bytes(2000))
+
+
+def truncated_jpeg() -> bytes:
+    """A JPEG with a valid header, cut in half."""
+    data = jpeg_with_gps(320, 240, orientation=1)
+    return data[:len(data) // 2]
+
+
+def wav_broken_header() -> bytes:
+    """RIFF/WAVE magic, then a 'fmt ' chunk too short to hold a format."""
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 4) + bytes(4)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def wav_two_data_chunks(long_s: int = 200, short_s: int = 1, rate: int = 800) -> bytes:
+    """A WAV with a long 'data' chunk and then a short one: a reader that measures the
+    last chunk sees a short sound, a player that plays the first plays a long one."""
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    chunks = b"".join(b"data" + struct.pack("<I", rate * 2 * s) + bytes(rate * 2 * s)
+                      for s in (long_s, short_s))
+    body = b"WAVE" + fmt + chunks
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def _ogg_raw_page(serial: int, seq: int, granule: int, lacing: list[int], body: bytes,
+                  flags: int) -> bytes:
+    from trailapp.media import _ogg_crc
+
+    header = (b"OggS\x00" + bytes([flags]) + struct.pack("<qII", granule, serial, seq)
+              + b"\0\0\0\0" + bytes([len(lacing)]))
+    page = header + bytes(lacing) + body
+    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
+
+
+def ogg_vorbis_comment_across_pages(seconds: int = 2) -> bytes:
+    """Ogg Vorbis whose comment header is split over two pages (as an encoder writes a
+    large tag): readable, but its tags cannot be removed from the second page alone."""
+    ident = b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, 44100, 0, 0, 0, 0xB8, 1)
+    comment = b"\x03vorbis" + struct.pack("<I", 244) + b"v" * 244 + struct.pack("<I", 0) + b"\x01"
+    return (_ogg_raw_page(3, 0, 0, [len(ident)], ident, 2)
+            + _ogg_raw_page(3, 1, 0, [255], comment[:255], 0)
+            + _ogg_raw_page(3, 2, 0, [len(comment) - 255], comment[255:], 1)
+            + _ogg_raw_page(3, 3, 44100 * seconds, [10], bytes(10), 4))

@@ -554,3 +554,12 @@ def test_m4a_keeps_every_size_and_offset():
     assert len(cleaned) == len(original)
     assert cleaned.index(b"mdat") == original.index(b"mdat")
     assert b"udta" not in cleaned and b"free" in cleaned
+
+
+def test_an_empty_nameless_file_part_is_no_file(geo_client, store):
+    """What a browser form sends when no file was chosen."""
+    data = {k: str(v) for k, v in story().items()}
+    data["media"] = (io.BytesIO(b""), "")
+    r = geo_client.post("/contributions", data=data, content_type="multipart/form-data")
+    assert r.status_code == 201
+    assert count(store, "media") == 0

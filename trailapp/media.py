@@ -238,6 +238,10 @@ def _strip_riff(data: bytes) -> bytes:
         cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
         chunk = data[pos:pos + 8 + size + (size & 1)]
         if cid in (b"fmt ", b"data"):
+            # The length was read from one data chunk; a second could play on unmeasured.
+            if any(k[:4] == cid for k in kept[1:]):
+                raise MediaError(422, "media", f"the WAV file has more than one "
+                                 f"{cid.decode().strip()!r} chunk")
             kept.append(chunk)
         pos += 8 + size + (size & 1)
     body = b"".join(kept)
@@ -316,12 +320,16 @@ def _strip_ogg_comments(data: bytes) -> bytes:
         empty = b"OpusTags" + struct.pack("<I", 0) + struct.pack("<I", 0)
     elif packet.startswith(b"\x03vorbis"):
         # Vorbis: the setup header follows in the same page; keep it unchanged.
-        vendor_len = struct.unpack("<I", packet[7:11])[0]
-        pos = 11 + vendor_len
-        count = struct.unpack("<I", packet[pos:pos + 4])[0]
-        pos += 4
-        for _ in range(count):
-            pos += 4 + struct.unpack("<I", packet[pos:pos + 4])[0]
+        try:
+            vendor_len = struct.unpack("<I", packet[7:11])[0]
+            pos = 11 + vendor_len
+            count = struct.unpack("<I", packet[pos:pos + 4])[0]
+            pos += 4
+            for _ in range(count):
+                pos += 4 + struct.unpack("<I", packet[pos:pos + 4])[0]
+        except struct.error:  # the comment packet runs past its page: tags not removable
+            raise MediaError(422, "media", "the Ogg file's tags are too large to "
+                             "remove") from None
         rest = packet[pos + 1:]  # framing bit, then the setup packet
         empty = b"\x03vorbis" + struct.pack("<I", 0) + struct.pack("<I", 0) + b"\x01"
         if rest:

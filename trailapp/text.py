@@ -69,9 +69,11 @@ def strip_html(text: str) -> str:
 def clean(text: str, *, field: str, max_length: int, multiline: bool = True) -> str:
     """Plain text: NFC, HTML dropped, control characters removed, trimmed, length checked."""
     value = unicodedata.normalize("NFC", strip_html(text))
-    allowed = {"\n", "\t"} if multiline else set()
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:  # a line break or tab in a title separates words: keep a space
+        value = " ".join(value.split())
     value = "".join(ch for ch in value
-                    if ch in allowed or unicodedata.category(ch) not in ("Cc", "Cs"))
+                    if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     value = re.sub(r"[ \t]+\n", "\n", value).strip()
     if not multiline:
         value = " ".join(value.split())

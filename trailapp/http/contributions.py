@@ -3,6 +3,7 @@ notice and pseudonym suggestions. Thin: parse, call trailapp.contributions, answ
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from flask import Response, current_app, request, send_file
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
+from werkzeug.formparser import FormDataParser
 
 from .. import contributions, privacy, pseudonyms, ratelimit
 from ..contributions import Submission, Upload, token_hash
@@ -56,27 +58,98 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
     return _no_store(Response(dumps(body), status=status, mimetype=JSON))
 
 
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose names are valid Unicode and given once each (like form
+    fields and query parameters: a repeated name is refused, not silently replaced)."""
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        try:
+            name.encode()
+        except UnicodeEncodeError:
+            raise InvalidParameter("body", "a field name is not valid Unicode") from None
+        if name in out:
+            raise InvalidParameter(name, "given more than once")
+        out[name] = value
+    return out
+
+
+def _json_object() -> dict[str, Any]:
+    """The request body as one JSON object, or a 400 naming the body."""
+    try:
+        data = json.loads(request.get_data(cache=False) or b"null",
+                          object_pairs_hook=_object_pairs)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidParameter("body", "must be a JSON object")
+    return data
+
+
+def _no_file_chosen(upload: Any) -> bool:
+    """A browser sends an empty part without a file name for "no file chosen"."""
+    if upload.filename:
+        return False
+    empty = upload.stream.read(1) == b""
+    upload.stream.seek(0)
+    return empty
+
+
+class _StrictFormParser(FormDataParser):
+    """Werkzeug's form parser, except that a broken body (cut off, no boundary,
+    undecodable part headers) is an error instead of an empty form, and the files
+    of such a body are closed at once."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        factory = kwargs.pop("stream_factory")
+        self.opened: list[Any] = []
+
+        def tracked(*args: Any, **kw: Any) -> Any:
+            stream = factory(*args, **kw)
+            self.opened.append(stream)
+            return stream
+
+        super().__init__(stream_factory=tracked, silent=False, **kwargs)
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().parse(*args, **kwargs)
+        except BaseException:
+            for stream in self.opened:
+                stream.close()
+            raise
+
+
+def _multipart_form() -> tuple[Any, Any]:
+    """The fields and files of a multipart body, or a 400 naming the body."""
+    request.form_data_parser_class = _StrictFormParser
+    try:
+        return request.form, request.files
+    except ValueError:
+        raise InvalidParameter("body", "is not a well-formed multipart/form-data body (cut "
+                               "off, no boundary, or part headers that are not UTF-8)") from None
+
+
 def _read_submission() -> tuple[dict[str, Any], list[Upload]]:
     """The fields and files of a JSON or multipart request, before validation."""
     if request.mimetype == "application/json":
-        try:
-            data = json.loads(request.get_data(cache=False) or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
-        if not isinstance(data, dict):
-            raise InvalidParameter("body", "must be a JSON object")
-        return data, []
+        return _json_object(), []
     if request.mimetype == "multipart/form-data":
+        form, files = _multipart_form()
         fields: dict[str, Any] = {}
-        for name in request.form:
-            values = request.form.getlist(name)
+        for name in form:
+            values = form.getlist(name)
             if len(values) > 1:
                 raise InvalidParameter(name, "given more than once")
+            # Werkzeug decodes fields with errors="replace": U+FFFD stands for bytes
+            # that were not UTF-8 (JSON with such bytes is refused too).
+            if "\ufffd" in values[0]:
+                raise InvalidParameter(name, "is not valid UTF-8 text")
             fields[name] = values[0]
-        unknown = sorted(set(request.files) - {"media"})
+        unknown = sorted(set(files) - {"media"})
         if unknown:
             raise InvalidParameter(unknown[0], "unknown file field; send files as 'media'")
-        uploads = [Upload("media", f.stream) for f in request.files.getlist("media")]
+        uploads = [Upload("media", f.stream) for f in files.getlist("media")
+                   if not _no_file_chosen(f)]
         return fields, uploads
     raise UnsupportedMediaType(
         "Send the contribution as application/json, or as multipart/form-data with files "
@@ -101,16 +174,20 @@ def submit(header: models.SubmitHeaders) -> Response:
     request.max_content_length = current_app.config["MEDIA_MAX_REQUEST_BYTES"]
     fields, uploads = _read_submission()
     try:
-        model = models.SubmissionModel.model_validate(fields)
+        # JSON has types: true is not "true" and 20.0 is not 20 there. Form fields are
+        # all strings, so they are converted ("true", "20").
+        model = models.SubmissionModel.model_validate(
+            fields, strict=request.mimetype == "application/json")
     except ValidationError as exc:
         return validation_error(exc)
-    key = header.idempotency_key or model.client_id
-    if header.idempotency_key and model.client_id and header.idempotency_key != model.client_id:
+    header_key, body_key = (k.lower().replace("-", "") if k else None
+                            for k in (header.idempotency_key, model.client_id))
+    if header_key and body_key and header_key != body_key:
         raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
     sub = Submission(**model.model_dump(exclude={"point", "client_id"}),
                      point=params.parse_point(model.point) if model.point else None)
     receipt = contributions.submit(_store(), _settings(), sub, uploads, client=_client(),
-                                   idempotency_key=key.lower().replace("-", "") if key else None)
+                                   idempotency_key=header_key or body_key)
     response = _json(receipt, 200 if receipt["replayed"] else 201)
     response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
     if receipt["replayed"]:
@@ -148,11 +225,7 @@ def report(path: models.ContributionPath) -> Response:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the report as application/json.")
     try:
-        data = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
-    try:
-        model = models.ReportModel.model_validate(data)
+        model = models.ReportModel.model_validate(_json_object())
     except ValidationError as exc:
         return validation_error(exc)
     result = contributions.report(_store(), _settings(), path.contributionId, _client(),
@@ -160,7 +233,9 @@ def report(path: models.ContributionPath) -> Response:
     return _json(result, 201 if result["received"] else 200)
 
 
-@bp.get("/media/<path:name>", summary="A photo, thumbnail or sound",
+# merge_slashes=False: /media//etc/passwd is a 404 like any other bad name, not a
+# redirect to a normalised path.
+@bp.get("/media/<path:name>", summary="A photo, thumbnail or sound", merge_slashes=False,
         security=[{}, {"contributionToken": []}], responses={
             200: {"description": "The file, with its type, nosniff and Content-Disposition",
                   "content": {"image/jpeg": {"schema": {"type": "string",
@@ -177,11 +252,14 @@ def media(path: models.MediaPath) -> Response:
         raise NotFound("There is no such media file.")
     public = row["contribution_status"] == "approved"
     token = _bearer()
-    if not public and not (token and row["token_hash"] == token_hash(token)):
+    if not public and not (token and hmac.compare_digest(row["token_hash"], token_hash(token))):
         raise NotFound("There is no such media file.")
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
-    response = send_file(_settings().media.path(path.name), mimetype=media_type,
-                         conditional=True, etag=True, max_age=86400 if public else None)
+    try:
+        response = send_file(_settings().media.path(path.name), mimetype=media_type,
+                             conditional=True, etag=True, max_age=86400 if public else None)
+    except FileNotFoundError:  # erased between the query and now
+        raise NotFound("There is no such media file.") from None
     response.headers["Content-Disposition"] = (
         f'inline; filename="{path.name.rsplit("/", 1)[1]}"')
     response.headers["Cache-Control"] = "public, max-age=86400" if public else "no-store"
