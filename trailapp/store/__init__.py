@@ -25,18 +25,19 @@ from ..errors import ServiceUnavailable
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .schema import migrations
+from .sync import SyncReads, SyncWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
-class Reader(FeatureReads, ContributionReads):
+class Reader(FeatureReads, ContributionReads, SyncReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
 
-class Writer(Reader, FeatureWrites, ContributionWrites):
+class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

@@ -215,3 +215,43 @@ def m002_contributions(db: Database) -> None:
         "ALTER TABLE features ADD COLUMN place_id TEXT",
         "CREATE INDEX features_by_place ON features (collection, place_id, id)",
     )
+
+
+@migrations()
+def m003_sync(db: Database) -> None:
+    """The change log learns each change's municipality (so a client can sync one
+    municipality, tombstones included), and remembers the oldest cursor it can still
+    answer after compaction."""
+    _run(
+        db,
+        "ALTER TABLE changes ADD COLUMN municipality TEXT",
+        "UPDATE changes SET municipality = (SELECT f.municipality FROM features f "
+        "WHERE f.collection = changes.collection AND f.id = changes.feature_id)",
+        "CREATE INDEX changes_by_municipality ON changes (municipality, seq)",
+        "DROP TRIGGER features_change_insert",
+        "DROP TRIGGER features_change_update",
+        "DROP TRIGGER features_change_delete",
+        """
+        CREATE TRIGGER features_change_insert AFTER INSERT ON features BEGIN
+            INSERT INTO changes (collection, feature_id, op, at, municipality)
+                VALUES (new.collection, new.id, 'upsert',
+                        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), new.municipality);
+        END
+        """,
+        """
+        CREATE TRIGGER features_change_update AFTER UPDATE ON features BEGIN
+            INSERT INTO changes (collection, feature_id, op, at, municipality)
+                VALUES (new.collection, new.id, 'upsert',
+                        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), new.municipality);
+        END
+        """,
+        """
+        CREATE TRIGGER features_change_delete AFTER DELETE ON features BEGIN
+            INSERT INTO changes (collection, feature_id, op, at, municipality)
+                VALUES (old.collection, old.id, 'delete',
+                        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), old.municipality);
+        END
+        """,
+        "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO sync_state (key, value) VALUES ('floor', 0)",
+    )

@@ -1,0 +1,79 @@
+"""SQL for delta sync: the change log read by cursor, and its compaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+
+class SyncReads:
+    """Read queries on the change log (mixed into the store's Reader)."""
+
+    conn: sqlite3.Connection
+
+    def sync_floor(self) -> int:
+        """The oldest cursor still answerable (changes before it were compacted away)."""
+        row = self.conn.execute("SELECT value FROM sync_state WHERE key = 'floor'").fetchone()
+        return row[0] if row else 0
+
+    def changes_after(self, since: int, until: int, collections: Sequence[str],
+                      municipality: str | None, limit: int) -> list[dict[str, Any]]:
+        """Change-log rows with since < seq <= until, oldest first, at most limit."""
+        clauses = ["seq > ?", "seq <= ?",
+                   "collection IN (SELECT value FROM json_each(?))"]
+        params: list[Any] = [since, until, json.dumps(list(collections))]
+        if municipality is not None:
+            clauses.append("municipality = ?")
+            params.append(municipality)
+        rows = self.conn.execute(
+            f"SELECT seq, collection, feature_id, op FROM changes "  # noqa: S608
+            f"WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?", [*params, limit])
+        return [dict(r) for r in rows]
+
+    def features_json(self, keys: Sequence[tuple[str, str]], lang: str) -> dict[tuple[str, str], str]:
+        """Rendered features that still exist, by (collection, id), in one step."""
+        if not keys:
+            return {}
+        col = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}[lang]
+        row = self.conn.execute(
+            f"SELECT json_group_array(json_array(f.collection, f.id, f.{col})) "  # noqa: S608
+            "FROM json_each(?) AS k JOIN features f "
+            "ON f.collection = json_extract(k.value, '$[0]') "
+            "AND f.id = json_extract(k.value, '$[1]')",
+            [json.dumps([list(k) for k in keys])]).fetchone()
+        return {(c, i): text for c, i, text in json.loads(row[0])}
+
+    def municipality_version(self, municipality: str) -> int:
+        """The last change that touched a municipality's content."""
+        row = self.conn.execute(
+            "SELECT max(seq) FROM changes WHERE municipality = ?", [municipality]).fetchone()
+        return row[0] or 0
+
+
+class SyncWrites:
+    """Compaction of the change log (mixed into the store's Writer)."""
+
+    conn: sqlite3.Connection
+
+    def drop_superseded_changes(self) -> int:
+        """Forget changes that a later change of the same feature makes redundant.
+
+        Always safe: a client behind either change still receives the later one.
+        """
+        return self.conn.execute(
+            "DELETE FROM changes WHERE seq NOT IN (SELECT max(seq) FROM changes "
+            "GROUP BY collection, feature_id)").rowcount
+
+    def drop_tombstones_before(self, at: str) -> int:
+        """Forget delete markers older than a time; raise the floor past them."""
+        row = self.conn.execute(
+            "SELECT max(seq) FROM changes WHERE op = 'delete' AND at < ?", [at]).fetchone()
+        if row[0] is None:
+            return 0
+        dropped = self.conn.execute(
+            "DELETE FROM changes WHERE op = 'delete' AND seq <= ?", [row[0]]).rowcount
+        self.conn.execute("UPDATE sync_state SET value = max(value, ?) WHERE key = 'floor'",
+                          [row[0]])
+        return dropped
