@@ -27,23 +27,27 @@ DATETIME_PATTERN = rf"^({INSTANT}|({INSTANT}|\.\.)?/({INSTANT}|\.\.)?)$"
 _SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
-class Strict(BaseModel):
-    """A query model: unknown parameters are refused."""
-
-    model_config = ConfigDict(extra="forbid")
+class CachedSchema(BaseModel):
+    """A model whose JSON schema is made once (see model_json_schema)."""
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         """Pydantic's schema, made once per model and arguments.
 
-        flask-openapi3 asks for a query model's JSON schema on every request (to find
-        list-valued fields); building it costs more than the rest of a request. It is
-        only read, so one copy serves.
+        flask-openapi3 asks for a query or header model's JSON schema on every request
+        (to find list-valued fields); building it costs more than the rest of a
+        request. It is only read, so one copy serves.
         """
         key = (cls, args, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
         if key not in _SCHEMAS:
             _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
         return _SCHEMAS[key]
+
+
+class Strict(CachedSchema):
+    """A query or body model: unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class MetaQuery(Strict):
@@ -301,7 +305,7 @@ class SubmissionModel(Strict):
         return v
 
 
-class SubmitHeaders(BaseModel):
+class SubmitHeaders(CachedSchema):
     idempotency_key: str | None = Field(
         None, alias="Idempotency-Key", pattern=UUID_PATTERN,
         description="A UUID the app made for this submission; a retry with the same key "
