@@ -78,7 +78,66 @@ def check_db() -> None:
         raise SystemExit(1)
 
 
-COMMANDS = [init_db, load_geodata, rerender, check_db]
+@click.command("retention")
+@with_appcontext
+def retention() -> None:
+    """Erase rejected and unmoderated contributions older than 30 days, rate-limit
+    data older than 72 hours, and media files no row names. Run it daily (cron)."""
+    from . import contributions
+
+    done = contributions.purge_expired(_store(), current_app.extensions["trailapp"]
+                                       .contributions)
+    click.echo(f"Erased {done['contributions']} contribution(s), {done['rate_events']} "
+               f"rate-limit event(s), {done['orphan_files']} orphan file(s).")
+
+
+@click.group("contributions")
+def contributions_group() -> None:
+    """Look at and decide on contributions (until the organisers' dashboard exists)."""
+
+
+@contributions_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected", "hidden"]),
+              default="pending", show_default=True)
+@click.option("--municipality", type=click.Choice(sorted(MUNICIPALITIES)))
+@with_appcontext
+def contributions_list(status: str, municipality: str | None) -> None:
+    """List contributions, oldest first, with their automatic flags."""
+    import json
+
+    with _store().reader() as reader:
+        rows = reader.contributions(status=status, municipality=municipality)
+    for row in rows:
+        flags = ", ".join(f["code"] for f in json.loads(row["flags"])) or "-"
+        click.echo(f"{row['id']}  {row['created']}  {row['municipality']:8} {row['kind']:8} "
+                   f"{row['place_id']}  flags: {flags}\n    {row['title']}")
+    click.echo(f"{len(rows)} {status} contribution(s).")
+
+
+@contributions_group.command("approve")
+@click.argument("contribution_id")
+@with_appcontext
+def contributions_approve(contribution_id: str) -> None:
+    """Approve and publish one contribution."""
+    from . import moderation
+
+    moderation.approve(_store(), contribution_id)
+    click.echo(f"Approved and published {contribution_id}.")
+
+
+@contributions_group.command("reject")
+@click.argument("contribution_id")
+@click.option("--reason", required=True, help="Shown to the contributor through their token.")
+@with_appcontext
+def contributions_reject(contribution_id: str, reason: str) -> None:
+    """Reject one contribution with a reason the contributor can read."""
+    from . import moderation
+
+    moderation.reject(_store(), contribution_id, reason)
+    click.echo(f"Rejected {contribution_id}.")
+
+
+COMMANDS = [init_db, load_geodata, rerender, check_db, retention, contributions_group]
 
 
 def register(app: Flask) -> None:

@@ -26,7 +26,7 @@ from .media import Limits, MediaError, MediaStore, Processed
 from .publishing import now_rfc3339
 from .store import Reader, Store
 from .store.features import FeatureFilter
-from .times import parse_instant
+from .times import parse_instant, rfc3339
 
 AGE_BAND_MAX = {"under-13": 12, "13-15": 15, "16-17": 17, "18+": 200}
 
@@ -371,3 +371,30 @@ def report(store: Store, settings: Settings, contribution_id: str, client: str, 
         if hidden:
             moderation.hide(writer, row, f"{count} reports")
     return {"id": contribution_id, "received": new, "hidden": hidden}
+
+
+RETENTION_DAYS = 30
+
+
+def purge_expired(store: Store, settings: Settings, now: datetime | None = None
+                  ) -> dict[str, int]:
+    """The retention job: erase rejected and unmoderated contributions after 30 days,
+    forget rate-limit events after 72 hours, and remove media files that no row
+    names (left by a crash between writing a file and committing its row)."""
+    now = now or datetime.now(UTC)
+    before = rfc3339(now - timedelta(days=RETENTION_DAYS))
+    files: list[str] = []
+    with store.writer() as writer:
+        expired = writer.expired_contributions(before)
+        for row in expired:
+            files += [n for m in writer.media_of(row["id"])
+                      for n in (m["file"], m["thumb_file"]) if n]
+            writer.delete_contribution(row["id"])
+        pruned = ratelimit.prune(writer, now.timestamp())
+        known = writer.media_files()
+    settings.media.discard(files)
+    orphans = settings.media.orphans(known, older_than_s=3600, now=now.timestamp())
+    settings.media.discard(orphans)
+    if expired:
+        store.checkpoint()
+    return {"contributions": len(expired), "rate_events": pruned, "orphan_files": len(orphans)}

@@ -115,6 +115,19 @@ class MediaStore:
                 except FileNotFoundError:
                     pass
 
+    def orphans(self, known: set[str], older_than_s: float, now: float) -> list[str]:
+        """Stored names (and .part leftovers) that no database row names, older than
+        older_than_s: what a crash between file and commit can leave behind."""
+        if not self.root.exists():
+            return []
+        found = []
+        for path in self.root.glob("*/*"):
+            name = str(path.relative_to(self.root))
+            base = name.removesuffix(".part")
+            if base not in known and now - path.stat().st_mtime > older_than_s:
+                found.append(base)
+        return sorted(set(found))
+
     def process(self, field: str, stream: BinaryIO, limits: Limits) -> Processed:
         """Check, clean and write one uploaded file (as a .part file)."""
         data = stream.read(max(limits.image_bytes, limits.audio_bytes) + 1)

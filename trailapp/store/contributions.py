@@ -72,6 +72,18 @@ class ContributionReads:
             "SELECT count(*) FROM contributions WHERE text_hash = ? AND created >= ?",
             [text_hash, since]).fetchone()[0]
 
+    def expired_contributions(self, before: str) -> list[dict[str, Any]]:
+        """Rejected or never-moderated contributions created before a time."""
+        rows = self.conn.execute(
+            "SELECT * FROM contributions WHERE status IN ('pending', 'rejected') "
+            "AND created < ? ORDER BY created", [before])
+        return [dict(r) for r in rows]
+
+    def media_files(self) -> set[str]:
+        """Every stored media file name (full size and thumbnails)."""
+        rows = self.conn.execute("SELECT file, thumb_file FROM media")
+        return {name for r in rows for name in r if name}
+
     def report_count(self, contribution_id: str) -> int:
         """How many distinct clients reported a contribution."""
         return self.conn.execute("SELECT count(*) FROM reports WHERE contribution_id = ?",

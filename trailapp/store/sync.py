@@ -32,7 +32,8 @@ class SyncReads:
             f"WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?", [*params, limit])
         return [dict(r) for r in rows]
 
-    def features_json(self, keys: Sequence[tuple[str, str]], lang: str) -> dict[tuple[str, str], str]:
+    def features_json(self, keys: Sequence[tuple[str, str]], lang: str
+                      ) -> dict[tuple[str, str], str]:
         """Rendered features that still exist, by (collection, id), in one step."""
         if not keys:
             return {}

@@ -1,0 +1,94 @@
+"""The retention job and the organisers' stop-gap CLI for contributions."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+from media_files import jpeg_with_gps
+from test_contributions import bearer, count, post_files, post_json, story
+
+from trailapp import contributions, moderation
+
+
+def settings(app):
+    return app.extensions["trailapp"].contributions
+
+
+def test_rejected_and_unmoderated_go_after_30_days_published_stay(app, geo_client, store):
+    pending = post_files(geo_client, story(people_in_media=False),
+                         [("a.jpg", jpeg_with_gps())]).get_json()
+    rejected = post_json(geo_client, story(title="Avvisad")).get_json()
+    published = post_json(geo_client, story(title="Publicerad")).get_json()
+    moderation.reject(store, rejected["id"], "nej")
+    moderation.approve(store, published["id"])
+    media_root = settings(app).media.root
+    assert len(list(media_root.rglob("*.jpg"))) == 2
+
+    soon = contributions.purge_expired(store, settings(app),
+                                       now=datetime.now(UTC) + timedelta(days=29))
+    assert soon["contributions"] == 0 and count(store, "contributions") == 3
+
+    later = contributions.purge_expired(store, settings(app),
+                                        now=datetime.now(UTC) + timedelta(days=31))
+    assert later["contributions"] == 2
+    with store.reader() as r:
+        assert [row["id"] for row in r.contributions(status="approved")] == [published["id"]]
+    assert list(media_root.rglob("*.jpg")) == []
+    assert geo_client.get(f"/contributions/{pending['id']}",
+                          headers=bearer(pending["token"])).status_code == 404
+
+
+def test_rate_limit_events_are_forgotten_after_72_hours(app, geo_client, store):
+    post_json(geo_client, story())
+    assert count(store, "rate_events") == 1
+    contributions.purge_expired(store, settings(app),
+                                now=datetime.now(UTC) + timedelta(hours=71))
+    assert count(store, "rate_events") == 1
+    contributions.purge_expired(store, settings(app),
+                                now=datetime.now(UTC) + timedelta(hours=73))
+    assert count(store, "rate_events") == 0
+
+
+def test_orphan_media_files_are_removed_but_fresh_ones_kept(app, geo_client, store):
+    body = post_files(geo_client, story(people_in_media=False),
+                      [("a.jpg", jpeg_with_gps())]).get_json()
+    root = settings(app).media.root
+    orphan = root / "ab" / ("ab" + "0" * 30 + ".jpg")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left by a crash")
+    part = root / "ab" / ("ab" + "1" * 30 + ".jpg.part")
+    part.write_bytes(b"half written")
+    fresh = root / "ab" / ("ab" + "2" * 30 + ".jpg")
+    fresh.write_bytes(b"being written right now")
+    old = time.time() - 7200
+    for p in (orphan, part):
+        os.utime(p, (old, old))
+    done = contributions.purge_expired(store, settings(app))
+    assert done["orphan_files"] == 2
+    assert not orphan.exists() and not part.exists() and fresh.exists()
+    media = geo_client.get(f"/contributions/{body['id']}",
+                           headers=bearer(body["token"])).get_json()["media"]
+    assert geo_client.get(media[0]["href"], headers=bearer(body["token"])).status_code == 200
+
+
+def test_cli_lists_approves_and_rejects(app, runner, geo_client, store):
+    a = post_json(geo_client, story(title="Första", body="Ring 070-123 45 67")).get_json()
+    b = post_json(geo_client, story(title="Andra")).get_json()
+    listed = runner.invoke(args=["contributions", "list"])
+    assert listed.exit_code == 0
+    assert a["id"] in listed.output and "flags: phone" in listed.output
+    assert "2 pending contribution(s)." in listed.output
+    assert runner.invoke(args=["contributions", "approve", a["id"]]).exit_code == 0
+    assert runner.invoke(args=["contributions", "reject", b["id"], "--reason",
+                               "Inte om platsen"]).exit_code == 0
+    assert geo_client.get(f"/collections/stories/items/{a['id']}").status_code == 200
+    seen = geo_client.get(f"/contributions/{b['id']}", headers=bearer(b["token"])).get_json()
+    assert seen["rejection_reason"] == "Inte om platsen"
+
+
+def test_cli_retention_reports_what_it_did(runner):
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Erased 0 contribution(s)")
