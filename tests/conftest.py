@@ -17,11 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata"
 
 
+def settings_in(folder: Path, **extra) -> dict:
+    """Test settings that keep every file (database, media, packs) inside folder."""
+    return {"TESTING": True, "DATABASE": str(folder / "test.sqlite3"),
+            "MEDIA_DIR": str(folder / "media"), "PACK_DIR": str(folder / "packs"),
+            "SECRET_KEY": "test-only", **extra}
+
+
 @pytest.fixture
 def app(tmp_path: Path):
     """An app with an empty, migrated database under tmp_path."""
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite3"),
-                      "MEDIA_DIR": str(tmp_path / "media"), "SECRET_KEY": "test-only"})
+    app = create_app(settings_in(tmp_path))
     yield app
     app.extensions["trailapp"].store.close()
 

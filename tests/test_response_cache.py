@@ -3,7 +3,7 @@ version is unchanged, and never mixes representations."""
 
 from __future__ import annotations
 
-from conftest import GEODATA, place, write_geojson
+from conftest import GEODATA, place, settings_in, write_geojson
 
 from trailapp import create_app, loader
 from trailapp.http.cache import ResponseCache
@@ -86,8 +86,7 @@ def test_head_from_the_cache_has_headers_and_no_body(geo_app, geo_client):
 
 
 def test_cache_can_be_turned_off(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "test",
-                      "RESPONSE_CACHE_MB": 0})
+    app = create_app(settings_in(tmp_path, RESPONSE_CACHE_MB=0))
     loader.load(app.extensions["trailapp"].store, [GEODATA])
     assert not isinstance(app.wsgi_app, ResponseCache)
     client = app.test_client()
@@ -96,8 +95,7 @@ def test_cache_can_be_turned_off(tmp_path):
 
 
 def test_the_cache_keeps_within_its_size(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "test",
-                      "RESPONSE_CACHE_MB": 1})
+    app = create_app(settings_in(tmp_path, RESPONSE_CACHE_MB=1))
     loader.load(app.extensions["trailapp"].store, [GEODATA])
     cache = cache_of(app)
     cache.max_bytes = 20_000  # a few responses' worth
@@ -112,9 +110,9 @@ def test_the_cache_keeps_within_its_size(tmp_path):
 def test_a_conditional_request_fills_the_cache_too(tmp_path):
     """A worker that first sees a client's If-None-Match still caches the response,
     so later requests are hits (a second worker never sees the unconditional GET)."""
-    app = create_app({"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "test"})
+    app = create_app(settings_in(tmp_path))
     loader.load(app.extensions["trailapp"].store, [GEODATA])
-    other = create_app({"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "test"})
+    other = create_app(settings_in(tmp_path))
     etag = app.test_client().get(ITEMS).headers["ETag"]
     client = other.test_client()
     assert client.get(ITEMS, headers={"If-None-Match": etag}).status_code == 304

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
+from conftest import settings_in
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -21,7 +22,7 @@ from trailapp import create_app, loader
 ROOT = Path(__file__).resolve().parent.parent
 _folder = Path(tempfile.mkdtemp(prefix="trailapp-schemathesis-"))
 atexit.register(shutil.rmtree, _folder, ignore_errors=True)
-app = create_app({"DATABASE": str(_folder / "db.sqlite3"), "SECRET_KEY": "test-only"})
+app = create_app(settings_in(_folder))
 loader.load(app.extensions["trailapp"].store, [ROOT / "geodata"])
 schema = schemathesis.openapi.from_wsgi("/api", app)
 

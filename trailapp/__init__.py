@@ -17,6 +17,7 @@ from .features import GEOJSON, GPX, JSON
 from .features import OPENAPI as OPENAPI_TYPE
 from .http.cache import ResponseCache
 from .media import Limits, MediaStore
+from .packs import Packs
 from .ratelimit import Limit
 from .store import Store
 
@@ -30,6 +31,7 @@ class State:
     store: Store
     catalog: Catalog
     contributions: ContributionSettings
+    packs: Packs
     openapi_text: str | None = None
 
 
@@ -79,8 +81,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
 
     store = Store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
     store.initialise()
-    app.extensions["trailapp"] = State(store=store, catalog=Catalog(),
-                                       contributions=_contribution_settings(app.config))
+    catalog = Catalog()
+    contribution_settings = _contribution_settings(app.config)
+    app.extensions["trailapp"] = State(
+        store=store, catalog=catalog, contributions=contribution_settings,
+        packs=Packs(app.config["PACK_DIR"], contribution_settings.media, catalog))
 
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]

@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE": None,
     # Folder for uploaded media (outside any static folder).
     "MEDIA_DIR": None,
+    # Folder for built offline packs (a cache: safe to delete).
+    "PACK_DIR": None,
     # Signs session cookies. When unset, a random key is made once and kept in
     # instance/secret_key (mode 0600); never a fixed default.
     "SECRET_KEY": None,
@@ -76,6 +78,8 @@ def load(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[
         config["DATABASE"] = str(instance / "trailapp.sqlite3")
     if config["MEDIA_DIR"] is None:
         config["MEDIA_DIR"] = str(instance / "media")
+    if config["PACK_DIR"] is None:
+        config["PACK_DIR"] = str(instance / "packs")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance)
     return config

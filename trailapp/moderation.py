@@ -133,6 +133,14 @@ def hide(writer: Writer, row: dict[str, Any], reason: str) -> None:
     unpublish(writer, row)
 
 
+def withdraw(store: Store, contribution_id: str, reason: str = "organiser") -> dict[str, Any]:
+    """An organiser takes a published contribution down (it can be restored)."""
+    with store.writer() as writer:
+        row = _load(writer, contribution_id)
+        hide(writer, row, reason)
+        return _load(writer, contribution_id)
+
+
 def restore(store: Store, contribution_id: str) -> dict[str, Any]:
     """Publish a hidden contribution again."""
     with store.writer() as writer:

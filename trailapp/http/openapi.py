@@ -30,6 +30,7 @@ ERRORS = {
     404: "No such collection, feature or contribution",
     406: "The Accept header allows no format this resource has",
     409: "The trail has no surveyed line yet, or the state does not allow it",
+    410: "The sync cursor cannot be answered any more: start again from a pack",
     413: "A file or the request is too large",
     415: "The body's content type is not accepted",
     422: "Well-formed, but against a rule (the message names the field)",

@@ -30,6 +30,7 @@ class FeatureFilter:
     time_to: str | None = None
     ids: tuple[str, ...] | None = None
     place_id: str | None = None
+    place_ids: tuple[str, ...] | None = None
     spatial_only: bool = field(default=False)
 
     def text_tokens(self) -> list[str]:
@@ -58,6 +59,9 @@ def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
     if f.place_id is not None:
         clauses.append("f.place_id = ?")
         params.append(f.place_id)
+    if f.place_ids is not None:
+        clauses.append("f.place_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(f.place_ids)))
     if f.ids is not None:
         clauses.append("f.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(f.ids)))

@@ -1,0 +1,87 @@
+"""Delta sync and offline packs for the app (see docs/sync.md)."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, send_file
+from flask_openapi3 import APIBlueprint, Tag
+
+from .. import sync
+from ..features import JSON, dumps
+from ..packs import PackSpec
+from . import models
+from .common import cached_response, language, not_modified, store_reader, version_etag
+from .openapi import REF, _errors
+
+bp = APIBlueprint("sync", __name__, abp_tags=[Tag(name="Offline")])
+ZIP = "application/zip"
+
+
+def _packs():
+    return current_app.extensions["trailapp"].packs
+
+
+@bp.get("/sync", summary="Changes since a cursor", responses={
+    200: {"description": "One page of upserts and tombstones, and the next cursor",
+          "content": {JSON: {"schema": {"$ref": REF + "SyncPage"}}}},
+    304: {"description": "Not modified"},
+    **_errors(410)})
+def changes(query: models.SyncQuery) -> Response:
+    """Upserts (with the current feature) and tombstones since the cursor, oldest first;
+    follow `next` while `more` is true. 410 means: start again from a pack."""
+    lang = language(query.lang)
+    since = sync.parse_cursor(query.since)
+    collections = tuple(query.collections.split(",")) if query.collections else \
+        sync.COLLECTIONS
+    with store_reader() as reader:
+        etag, _ = version_etag(reader, lang, JSON)
+        if (hit := not_modified(etag)) is not None:
+            return hit
+        page = sync.changes(reader, since, collections=tuple(dict.fromkeys(collections)),
+                            municipality=query.municipality, lang=lang, limit=query.limit)
+    return cached_response(sync.body(page), JSON, etag, lang)
+
+
+def _spec(pack_id: str, query: models.PackQuery) -> PackSpec:
+    return PackSpec.parse(pack_id, query.lang, query.media)
+
+
+@bp.get("/packs", summary="The offline packs, with their sizes", responses={
+    200: {"description": "Every pack with its size, hash, version and cursor",
+          "content": {JSON: {"schema": {"$ref": REF + "PackList"}}}},
+    **_errors()})
+def packs(query: models.PackQuery) -> Response:
+    """Every municipality and surveyed trail pack, for the languages and media asked."""
+    store = current_app.extensions["trailapp"].store
+    with store.reader() as reader:
+        available = _packs().available(reader)
+    out = []
+    for item in available:
+        built = _packs().get(store, _spec(item["id"], query))
+        suffix = "&".join(f"{k}={v}" for k, v in (("lang", query.lang), ("media", query.media))
+                          if v)
+        out.append({**item, "href": f"/packs/{item['id']}" + (f"?{suffix}" if suffix else ""),
+                    "bytes": built.size, "sha256": built.sha256, "version": built.version,
+                    "cursor": built.cursor})
+    response = Response(dumps({"packs": out}), mimetype=JSON)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/packs/<packId>", summary="One offline pack (a zip archive)", responses={
+    200: {"description": "The pack; Range requests resume a broken download",
+          "content": {ZIP: {"schema": {"type": "string", "format": "binary"}}}},
+    206: {"description": "Part of the pack (Range)",
+          "content": {ZIP: {"schema": {"type": "string", "format": "binary"}}}},
+    304: {"description": "Not modified"},
+    416: {"description": "The Range lies outside the pack"},
+    **_errors(404, 409)})
+def pack(path: models.PackPath, query: models.PackQuery) -> Response:
+    """The archive for the current content: built once per content version, with a
+    strong ETag, Content-Length on HEAD, and byte ranges."""
+    built = _packs().get(current_app.extensions["trailapp"].store, _spec(path.packId, query))
+    response = send_file(built.path, mimetype=ZIP, conditional=True, etag=built.sha256,
+                         download_name=f"{path.packId}.zip", as_attachment=True,
+                         max_age=0)
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["X-Pack-Cursor"] = built.cursor
+    return response

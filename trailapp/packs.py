@@ -1,0 +1,206 @@
+"""Offline packs: one archive per municipality or surveyed trail, built once per
+content version, for the app to install and then keep up to date with /sync.
+
+A pack holds the trails, places, published stories and activities as GeoJSON in the
+chosen languages, their thumbnails (full media on request), attribution and licence
+texts, and a manifest: the pack's version, the sync cursor it matches, and each
+file's size and SHA-256. Archives are deterministic (fixed times, sorted names), so
+the same content always gives the same bytes and the same ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import i18n, sync
+from .catalog import Catalog, ItemsQuery
+from .errors import Conflict, InvalidParameter, NotFound
+from .media import MediaStore
+from .municipalities import MUNICIPALITIES
+from .store import Reader, Store
+from .store.features import FeatureFilter
+
+TRAIL_CORRIDOR_M = 1000  # places this close to a trail's line go into its pack
+MEDIA_CHOICES = ("thumbnails", "full", "none")
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+ATTRIBUTION = """Attribution
+
+Heritage facts and coordinates come from the sources named in each feature
+(properties.source and properties.additional_sources).
+
+Hälsingeleden's stage list is derived from OpenStreetMap data,
+© OpenStreetMap contributors, available under the Open Database License (ODbL) 1.0:
+https://www.openstreetmap.org/copyright . If you share a database made from it,
+share it under the ODbL too.
+
+Coordinates taken from Wikipedia articles are under CC BY-SA 4.0.
+
+Stories, activities, photos and sounds were made by young people of Bollnäs and
+Lobatse and published with their consent; do not reuse them outside the app.
+"""
+LICENCE = """Licences
+
+Data: see ATTRIBUTION.txt (ODbL 1.0 for OpenStreetMap-derived data; CC BY-SA 4.0 for
+Wikipedia-derived coordinates). The trailapp software is MIT licensed.
+"""
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """Which pack, in which languages, with which media."""
+
+    pack_id: str
+    langs: tuple[str, ...] = i18n.LANGS
+    media: str = "thumbnails"
+
+    @classmethod
+    def parse(cls, pack_id: str, lang: str | None, media: str | None) -> PackSpec:
+        langs = tuple(dict.fromkeys((lang or ",".join(i18n.LANGS)).split(",")))
+        bad = [code for code in langs if code not in i18n.LANGS]
+        if bad or not langs:
+            raise InvalidParameter("lang", "a comma-separated list of sv, en, tn")
+        if (media or "thumbnails") not in MEDIA_CHOICES:
+            raise InvalidParameter("media", f"one of {', '.join(MEDIA_CHOICES)}")
+        return cls(pack_id, langs, media or "thumbnails")
+
+    def file_name(self, version: int) -> str:
+        return f"{self.pack_id}.{'-'.join(self.langs)}.{self.media}.v{version}.zip"
+
+
+@dataclass
+class Built:
+    """A built pack on disk."""
+
+    path: Path
+    sha256: str
+    size: int
+    version: int
+    cursor: str
+
+
+class Packs:
+    """Builds and finds packs in a folder (one file per pack, version and variant)."""
+
+    def __init__(self, folder: str | os.PathLike[str], media: MediaStore, catalog: Catalog):
+        self.folder = Path(folder)
+        self.media = media
+        self.catalog = catalog
+
+    def available(self, reader: Reader) -> list[dict[str, Any]]:
+        """The packs there are: every municipality, and every trail with a surveyed line."""
+        out = [{"id": m, "kind": "municipality", "municipality": m,
+                "title": MUNICIPALITIES[m].name["en"]} for m in MUNICIPALITIES]
+        for row in reader.records("trails"):
+            record = json.loads(row["record"])
+            if record["geometry"] is not None:
+                name, _ = i18n.pick(record["texts"].get("name"), "en")
+                out.append({"id": f"trail-{record['id']}", "kind": "trail",
+                            "municipality": record["municipality"], "title": name})
+        return out
+
+    def _municipality_of(self, reader: Reader, pack_id: str) -> tuple[str, dict | None]:
+        if pack_id in MUNICIPALITIES:
+            return pack_id, None
+        if pack_id.startswith("trail-"):
+            row = reader.feature_row("trails", pack_id.removeprefix("trail-"))
+            if row is not None:
+                if row["geometry"] is None:
+                    raise Conflict(f"Trail {row['id']!r} has no surveyed line yet, so there "
+                                   "is no trail pack; use its municipality's pack.")
+                return row["municipality"], row
+        raise NotFound(f"There is no pack {pack_id!r}; see /packs.")
+
+    def get(self, store: Store, spec: PackSpec) -> Built:
+        """The pack for the current content, built now if this version has none yet."""
+        with store.reader() as reader:
+            municipality, trail = self._municipality_of(reader, spec.pack_id)
+            version = reader.municipality_version(municipality)
+            path = self.folder / spec.file_name(version)
+            if path.exists() and path.with_suffix(".sha256").exists():
+                sha, current = path.with_suffix(".sha256").read_text().split()
+                return Built(path, sha, path.stat().st_size, version, current)
+            files = self._contents(reader, spec, municipality, trail)
+        return self._write(spec, version, files)
+
+    def _contents(self, reader: Reader, spec: PackSpec, municipality: str,
+                  trail: dict | None) -> dict[str, bytes]:
+        seq, _ = reader.version()
+        files: dict[str, bytes] = {}
+        place_ids: tuple[str, ...] | None = None
+        if trail is not None:
+            along = self.catalog.items(reader, ItemsQuery(
+                collection="places", lang="en", limit=10**9, trail=trail["id"],
+                within_m=TRAIL_CORRIDOR_M), seq)
+            place_ids = tuple(f["id"] for f in json.loads(f"[{along.features}]"))
+        media_names: set[str] = set()
+        for collection in sync.COLLECTIONS:
+            f = FeatureFilter(collection, municipality=municipality)
+            if trail is not None and collection == "trails":
+                f = FeatureFilter(collection, ids=(trail["id"],))
+            elif trail is not None and collection == "places":
+                f = FeatureFilter(collection, ids=place_ids)
+            elif trail is not None:
+                f = FeatureFilter(collection, place_ids=place_ids)
+            for lang in spec.langs:
+                joined, count = reader.page(f, lang, 10**9, 0)
+                files[f"{collection}.{lang}.geojson"] = (
+                    '{"type":"FeatureCollection","features":[' + joined + "]}").encode()
+                if collection in ("stories", "activities") and lang == spec.langs[0]:
+                    for feature in json.loads(f"[{joined}]"):
+                        for item in feature["properties"].get("media", []):
+                            if spec.media in ("thumbnails", "full") and item.get("thumbnail"):
+                                media_names.add(item["thumbnail"].removeprefix("/media/"))
+                            if spec.media == "full":
+                                media_names.add(item["href"].removeprefix("/media/"))
+        for name in sorted(media_names):
+            path = self.media.path(name)
+            if path.exists():
+                files[f"media/{name}"] = path.read_bytes()
+        files["ATTRIBUTION.txt"] = ATTRIBUTION.encode()
+        files["LICENCE.txt"] = LICENCE.encode()
+        manifest = {
+            "pack": spec.pack_id, "municipality": municipality,
+            "kind": "trail" if trail is not None else "municipality",
+            "version": reader.municipality_version(municipality),
+            "cursor": sync.cursor(seq), "languages": list(spec.langs), "media": spec.media,
+            "media_note": "Files under media/ have the path of their href after /media/.",
+            "attribution": "See ATTRIBUTION.txt: © OpenStreetMap contributors (ODbL 1.0) "
+                           "for Hälsingeleden's stages; sources per feature.",
+            "files": [{"path": name, "bytes": len(data),
+                       "sha256": hashlib.sha256(data).hexdigest()}
+                      for name, data in sorted(files.items())],
+        }
+        files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+        return files
+
+    def _write(self, spec: PackSpec, version: int, files: dict[str, bytes]) -> Built:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / spec.file_name(version)
+        fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
+                for name in ["manifest.json", *sorted(n for n in files if n != "manifest.json")]:
+                    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+                    info.compress_type = (zipfile.ZIP_STORED if name.endswith(".jpg")
+                                          else zipfile.ZIP_DEFLATED)
+                    info.external_attr = 0o644 << 16
+                    archive.writestr(info, files[name])
+            sha = hashlib.sha256(Path(temp).read_bytes()).hexdigest()
+            cursor_ = json.loads(files["manifest.json"])["cursor"]
+            os.replace(temp, path)
+            path.with_suffix(".sha256").write_text(f"{sha} {cursor_}\n")
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        keep = {path.name, path.with_suffix(".sha256").name}
+        for old in self.folder.glob(f"{spec.pack_id}.{'-'.join(spec.langs)}.{spec.media}.v*"):
+            if old.name not in keep:  # an older version of this pack
+                old.unlink(missing_ok=True)
+        return Built(path, sha, path.stat().st_size, version, cursor_)
