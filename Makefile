@@ -35,9 +35,11 @@ test: setup
 lint: setup
 	$(BIN)/ruff check trailapp tests bench
 
-## bench: the read-API benchmark (installs wrk from Debian if missing)
+## bench: the benchmarks (install wrk from Debian if missing); figures, never pass/fail
 bench: setup system-deps-bench
 	$(BIN)/python bench/read_api.py
+	$(BIN)/python bench/submissions.py
+	$(BIN)/python bench/sync_packs.py
 
 system-deps-bench:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

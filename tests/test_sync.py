@@ -258,3 +258,14 @@ def test_unknown_pack_and_bad_parameters(geo_client):
     r = geo_client.get("/packs/bollnas?lang=de")
     assert r.status_code == 400 and r.get_json()["errors"][0]["field"] == "lang"
     assert geo_client.get("/packs/bollnas?media=all").status_code == 400
+
+
+def test_compaction_cli_keeps_recent_tombstones_and_reports(runner, geo_client, store):
+    body = post_json(geo_client, story()).get_json()
+    moderation.approve(store, body["id"])
+    moderation.withdraw(store, body["id"])
+    result = runner.invoke(args=["compact-changes"])
+    assert result.exit_code == 0 and "0 delete marker(s)" in result.output
+    assert "cursors from s0 on" in result.output
+    entries, _ = sync_all(geo_client, collections="stories")
+    assert [(e["op"], e["id"]) for e in entries] == [("delete", body["id"])]

@@ -91,6 +91,27 @@ def retention() -> None:
                f"rate-limit event(s), {done['orphan_files']} orphan file(s).")
 
 
+@click.command("compact-changes")
+@click.option("--tombstones-days", type=int, default=180, show_default=True,
+              help="Forget delete markers older than this many days; clients whose cursor "
+              "is older must then start again from a pack (410).")
+@with_appcontext
+def compact_changes(tombstones_days: int) -> None:
+    """Shrink the sync change log: drop superseded changes (always safe) and old
+    delete markers (raises the oldest cursor still answered)."""
+    from datetime import UTC, datetime, timedelta
+
+    from .times import rfc3339
+
+    before = rfc3339(datetime.now(UTC) - timedelta(days=tombstones_days))
+    with _store().writer() as writer:
+        superseded = writer.drop_superseded_changes()
+        tombstones = writer.drop_tombstones_before(before)
+        floor = writer.sync_floor()
+    click.echo(f"Dropped {superseded} superseded change(s) and {tombstones} delete "
+               f"marker(s); cursors from s{floor} on are still answered.")
+
+
 @click.group("contributions")
 def contributions_group() -> None:
     """Look at and decide on contributions (until the organisers' dashboard exists)."""
@@ -137,7 +158,8 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
     click.echo(f"Rejected {contribution_id}.")
 
 
-COMMANDS = [init_db, load_geodata, rerender, check_db, retention, contributions_group]
+COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
+            contributions_group]
 
 
 def register(app: Flask) -> None:
