@@ -68,7 +68,8 @@ def test_store_builds_sql_from_constants_only():
                "int(self.busy_timeout_ms)", "' AND '.join(clauses)", "', '.join(cols)",
                "', '.join(('?' for _ in cols))", "', '.join(_MEDIA_COLUMNS)",
                "', '.join(('?' for _ in _MEDIA_COLUMNS))",
-               "', '.join((f'{c} = ?' for c in cols))", "c"}
+               "', '.join((f'{c} = ?' for c in cols))", "c", "', '.join(_AUDIT_COLUMNS)",
+               "', '.join(('?' for _ in _AUDIT_COLUMNS))"}
     for path in (PACKAGE / "store").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

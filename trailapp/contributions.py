@@ -344,6 +344,9 @@ def erase(store: Store, settings: Settings, contribution_id: str, token: str | N
         media = writer.media_of(contribution_id)
         moderation.unpublish(writer, row)
         writer.delete_contribution(contribution_id)
+        writer.erase_from_audit(contribution_id)  # their words go from the log too
+        moderation.audit(writer, None, "erase", "contribution", contribution_id,
+                         row["municipality"], "erased", "erased", actor="contributor")
     settings.media.discard([n for m in media for n in (m["file"], m["thumb_file"]) if n])
     store.checkpoint()  # so the erased text does not linger in the WAL file
 
@@ -369,7 +372,7 @@ def report(store: Store, settings: Settings, contribution_id: str, client: str, 
         count = writer.report_count(contribution_id)
         hidden = count >= settings.hide_after_reports
         if hidden:
-            moderation.hide(writer, row, f"{count} reports")
+            moderation.hide(writer, row, f"{count} reports", actor="reports")
     return {"id": contribution_id, "received": new, "hidden": hidden}
 
 
@@ -390,6 +393,9 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
             files += [n for m in writer.media_of(row["id"])
                       for n in (m["file"], m["thumb_file"]) if n]
             writer.delete_contribution(row["id"])
+            writer.erase_from_audit(row["id"])
+            moderation.audit(writer, None, "expire", "contribution", row["id"],
+                             row["municipality"], "erased", "erased", actor="retention")
         pruned = ratelimit.prune(writer, now.timestamp())
         known = writer.media_files()
     settings.media.discard(files)

@@ -1,10 +1,12 @@
-"""The moderation states and the one rule: nothing is public before an organiser
-approves it.
+"""The moderation states, the decisions organisers take, and the one rule: nothing
+is public before an organiser approves it.
 
 A contribution is pending until approved (published as a feature of the stories or
-activities collection) or rejected. A published one can be hidden (by reports or by
-an organiser) and restored. Publishing and unpublishing happen in the same
-transaction as the status change, so the public side can never be ahead of it.
+activities collection) or rejected. A published one can be hidden (by reports, or
+withdrawn by an organiser) and restored. Publishing and unpublishing happen in the
+same transaction as the status change and its audit entry, so the public side can
+never be ahead of the decision, and every decision is on record: who, when, what,
+before and after.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from .errors import Conflict, NotFound
+from . import i18n, policy
+from .auth import Organiser
+from .errors import Conflict, InvalidParameter, NotFound
 from .publishing import now_rfc3339, publish, republish_place
 from .store import Store, Writer
 from .times import rfc3339
@@ -28,6 +32,38 @@ TRANSITIONS = {
     "hide": ({"approved"}, "hidden"),
     "restore": ({"hidden"}, "approved"),
 }
+SDG_TARGETS = ("4.7", "11.4")  # Agenda 2030: education for sustainable development; heritage
+DEFAULT_SDG = {"story": ["4.7", "11.4"], "activity": ["4.7", "11.4"]}
+REJECTION_REASONS: dict[str, dict[str, str | None]] = {
+    "personal-data": {
+        "sv": "Texten eller bilden visar vem någon är (namn, adress, telefon eller ansikte "
+              "utan lov). Ta bort det och skicka igen.",
+        "en": "The text or photo shows who someone is (a name, address, phone number or a "
+              "face without permission). Take it out and send again.",
+        "tn": None},
+    "off-topic": {
+        "sv": "Det här handlar inte om platsen. Berätta gärna något om just den platsen.",
+        "en": "This is not about the place. Please tell us something about the place itself.",
+        "tn": None},
+    "unkind": {
+        "sv": "Texten kan göra andra ledsna eller rädda. Vi publicerar bara det som är "
+              "schysst mot alla.",
+        "en": "The text could upset or frighten others. We only publish what is kind to "
+              "everyone.",
+        "tn": None},
+    "copyright": {
+        "sv": "Bilden eller ljudet verkar vara gjort av någon annan. Skicka bara sådant du "
+              "själv har gjort.",
+        "en": "The photo or sound seems to be made by someone else. Only send what you made "
+              "yourself.",
+        "tn": None},
+    "unsafe": {
+        "sv": "Aktiviteten verkar inte säker för unga. Prata med en vuxen och försök igen.",
+        "en": "The activity does not look safe for young people. Talk to an adult and try "
+              "again.",
+        "tn": None},
+}
+_AUDITED = ("status", "title", "body", "rejection_reason", "hidden_reason", "sdg_targets")
 
 
 def _next_state(row: dict[str, Any], action: str) -> str:
@@ -42,8 +78,8 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
                    media: list[dict[str, Any]]) -> dict[str, Any]:
     """The public feature of an approved contribution: at its place, linked to it.
 
-    Only what the public needs: title, text, pseudonym, media links; never the age
-    band, consent details or flags.
+    Only what the public needs: title, text, pseudonym, media links, Agenda 2030
+    targets; never the age band, consent details or flags.
     """
     geometry = json.loads(place["geometry"]) if place["geometry"] else None
     if geometry is not None and geometry["type"] != "Point":
@@ -54,6 +90,7 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
         "pseudonym": row["pseudonym"],
         "lang": row["lang"],
         "published": row["decided_at"],
+        "sdg_targets": json.loads(row.get("sdg_targets") or "[]"),
         "media": [{
             "type": m["media_type"], "kind": m["kind"], "href": f"/media/{m['file']}",
             "thumbnail": f"/media/{m['thumb_file']}" if m["thumb_file"] else None,
@@ -72,13 +109,9 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
         attrs.update({"starts_at": row["starts_at"], "ends_at": row["ends_at"],
                       "time_zone": row["time_zone"], "meeting_point": row["meeting_point"],
                       "capacity": row["capacity"]})
-        record["time_start"] = _utc(row["starts_at"])
-        record["time_end"] = _utc(row["ends_at"])
+        record["time_start"] = rfc3339(datetime.fromisoformat(row["starts_at"]))
+        record["time_end"] = rfc3339(datetime.fromisoformat(row["ends_at"]))
     return record
-
-
-def _utc(local_iso: str) -> str:
-    return rfc3339(datetime.fromisoformat(local_iso))
 
 
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
@@ -96,58 +129,137 @@ def unpublish(writer: Writer, row: dict[str, Any]) -> None:
         republish_place(writer, row["place_id"])
 
 
-def _load(writer: Writer, contribution_id: str) -> dict[str, Any]:
+def _load(writer: Writer, contribution_id: str, by: Organiser | None) -> dict[str, Any]:
     row = writer.contribution(contribution_id)
     if row is None:
         raise NotFound(f"There is no contribution {contribution_id!r}.")
+    if by is not None:
+        policy.reach(by, row["municipality"], f"contribution {contribution_id!r}")
     return row
 
 
-def approve(store: Store, contribution_id: str) -> dict[str, Any]:
-    """Approve and publish, in one transaction."""
+def audit(writer: Writer, by: Organiser | None, action: str, object_type: str,
+          object_id: str, municipality: str | None, before: Any, after: Any,
+          actor: str = "system") -> None:
+    """Append one entry to the audit log."""
+    writer.add_audit({
+        "at": now_rfc3339(), "organiser_id": by.id if by else None,
+        "organiser": by.username if by else actor, "action": action,
+        "object_type": object_type, "object_id": object_id, "municipality": municipality,
+        "before": json.dumps(before, ensure_ascii=False),
+        "after": json.dumps(after, ensure_ascii=False)})
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in _AUDITED}
+
+
+def _decide(writer: Writer, row: dict[str, Any], action: str, by: Organiser | None,
+            actor: str, **values: Any) -> dict[str, Any]:
+    """Change a contribution's state, publish or unpublish to match, and audit it."""
+    before = _snapshot(row)
+    now = now_rfc3339()
+    writer.set_status(row["id"], updated=now, **values)
+    after_row = writer.contribution(row["id"]) or row
+    if after_row["status"] == "approved":
+        _publish(writer, after_row)
+    elif row["status"] == "approved":
+        unpublish(writer, row)
+    audit(writer, by, action, "contribution", row["id"], row["municipality"], before,
+          _snapshot(after_row), actor)
+    return after_row
+
+
+def approve(store: Store, contribution_id: str, by: Organiser | None = None,
+            sdg_targets: list[str] | None = None, actor: str = "cli") -> dict[str, Any]:
+    """Approve and publish, tagged with Agenda 2030 targets (default 4.7 and 11.4)."""
     with store.writer() as writer:
-        row = _load(writer, contribution_id)
-        now = now_rfc3339()
-        writer.set_status(contribution_id, status=_next_state(row, "approve"),
-                          decided_at=now, updated=now, hidden_reason=None)
-        row = _load(writer, contribution_id)
-        _publish(writer, row)
-    return row
+        row = _load(writer, contribution_id, by)
+        targets = DEFAULT_SDG[row["kind"]] if sdg_targets is None else sdg_targets
+        bad = sorted(set(targets) - set(SDG_TARGETS))
+        if bad:
+            raise InvalidParameter("sdg_targets", f"unknown targets {', '.join(bad)} (use "
+                                   f"{', '.join(SDG_TARGETS)})")
+        return _decide(writer, row, "approve", by, actor,
+                       status=_next_state(row, "approve"), decided_at=now_rfc3339(),
+                       decided_by=by.username if by else actor, hidden_reason=None,
+                       sdg_targets=json.dumps(sorted(set(targets))))
 
 
-def reject(store: Store, contribution_id: str, reason: str) -> dict[str, Any]:
+def rejection_text(reason: str | None, template: str | None, lang: str) -> str:
+    """The reason a contributor reads: free text, or a template in their language."""
+    if template is not None:
+        if template not in REJECTION_REASONS:
+            raise InvalidParameter("template", f"one of {', '.join(REJECTION_REASONS)}")
+        text, _ = i18n.pick(REJECTION_REASONS[template], lang)
+        return text or template
+    if not reason or not reason.strip():
+        raise InvalidParameter("reason", "say why (free text or a template)")
+    return reason.strip()[:1000]
+
+
+def reject(store: Store, contribution_id: str, reason: str | None = None,
+           by: Organiser | None = None, template: str | None = None,
+           actor: str = "cli") -> dict[str, Any]:
     """Reject with a reason the contributor sees through their token."""
     with store.writer() as writer:
-        row = _load(writer, contribution_id)
-        now = now_rfc3339()
-        writer.set_status(contribution_id, status=_next_state(row, "reject"),
-                          rejection_reason=reason, decided_at=now, updated=now)
-        unpublish(writer, row)
-        return _load(writer, contribution_id)
+        row = _load(writer, contribution_id, by)
+        text = rejection_text(reason, template, row["lang"])
+        return _decide(writer, row, "reject", by, actor, status=_next_state(row, "reject"),
+                       rejection_reason=text, decided_at=now_rfc3339(),
+                       decided_by=by.username if by else actor)
 
 
-def hide(writer: Writer, row: dict[str, Any], reason: str) -> None:
+def hide(writer: Writer, row: dict[str, Any], reason: str, by: Organiser | None = None,
+         actor: str = "system") -> dict[str, Any]:
     """Hide a published contribution until an organiser looks again."""
-    writer.set_status(row["id"], status=_next_state(row, "hide"), hidden_reason=reason,
-                      updated=now_rfc3339())
-    unpublish(writer, row)
+    return _decide(writer, row, "hide", by, actor, status=_next_state(row, "hide"),
+                   hidden_reason=reason)
 
 
-def withdraw(store: Store, contribution_id: str, reason: str = "organiser") -> dict[str, Any]:
+def withdraw(store: Store, contribution_id: str, by: Organiser | None = None,
+             reason: str = "withdrawn by an organiser", actor: str = "cli") -> dict[str, Any]:
     """An organiser takes a published contribution down (it can be restored)."""
     with store.writer() as writer:
-        row = _load(writer, contribution_id)
-        hide(writer, row, reason)
-        return _load(writer, contribution_id)
+        return hide(writer, _load(writer, contribution_id, by), reason, by, actor)
 
 
-def restore(store: Store, contribution_id: str) -> dict[str, Any]:
-    """Publish a hidden contribution again."""
+def restore(store: Store, contribution_id: str, by: Organiser | None = None,
+            actor: str = "cli") -> dict[str, Any]:
+    """Publish a hidden contribution again; its reports count as handled."""
     with store.writer() as writer:
-        row = _load(writer, contribution_id)
-        writer.set_status(contribution_id, status=_next_state(row, "restore"),
-                          hidden_reason=None, updated=now_rfc3339())
-        writer.clear_reports(contribution_id)  # looked at: earlier reports are settled
-        row = _load(writer, contribution_id)
-        _publish(writer, row)
-    return row
+        row = _load(writer, contribution_id, by)
+        after = _decide(writer, row, "restore", by, actor,
+                        status=_next_state(row, "restore"), hidden_reason=None)
+        writer.clear_reports(contribution_id)
+        return after
+
+
+def redact(store: Store, contribution_id: str, by: Organiser | None,
+           title: str | None = None, body: str | None = None, actor: str = "cli"
+           ) -> dict[str, Any]:
+    """Edit a contribution's text (remove a surname); the original stays in the audit
+    log, and a published one is republished at once."""
+    from . import text
+
+    with store.writer() as writer:
+        row = _load(writer, contribution_id, by)
+        values = {}
+        try:
+            if title is not None:
+                values["title"] = text.clean(title, field="title", max_length=120,
+                                             multiline=False)
+            if body is not None:
+                values["body"] = text.clean(body, field="body", max_length=5000)
+        except text.TextError as exc:
+            raise InvalidParameter(str(exc).split(" ", 1)[0], str(exc)) from None
+        if not values:
+            raise InvalidParameter("body", "give a new title or body")
+        before = _snapshot(row)
+        writer.redact_contribution(contribution_id, now_rfc3339(), **values)
+        after_row = writer.contribution(contribution_id) or row
+        if after_row["status"] == "approved":
+            _publish(writer, after_row)
+        audit(writer, by, "redact", "contribution", contribution_id, row["municipality"],
+              before, _snapshot(after_row), actor)
+        return after_row

@@ -24,20 +24,21 @@ from pathlib import Path
 from ..errors import ServiceUnavailable
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
+from .organisers import OrganiserReads, OrganiserWrites
 from .schema import migrations
 from .sync import SyncReads, SyncWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
-class Reader(FeatureReads, ContributionReads, SyncReads):
+class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
 
-class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites):
+class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

@@ -11,11 +11,13 @@ _COLUMNS = (
     "people_in_media", "people_consented", "starts_at", "ends_at", "time_zone",
     "meeting_point", "capacity", "flags", "rejection_reason", "token_hash",
     "idempotency_key_hash", "request_hash", "text_hash", "created", "updated", "decided_at",
+    "decided_by", "sdg_targets",
 )
 _MEDIA_COLUMNS = ("id", "contribution_id", "position", "kind", "media_type", "file",
                   "thumb_file", "bytes", "width", "height", "duration_s")
 # Columns a status change may set (constants; never taken from a request).
-_STATUS_COLUMNS = ("status", "hidden_reason", "rejection_reason", "decided_at", "updated")
+_STATUS_COLUMNS = ("status", "hidden_reason", "rejection_reason", "decided_at", "updated",
+                   "decided_by", "sdg_targets")
 
 
 class ContributionReads:
@@ -128,6 +130,16 @@ class ContributionWrites:
         self.conn.execute(
             f"UPDATE contributions SET {', '.join(f'{c} = ?' for c in cols)} "  # noqa: S608
             "WHERE id = ?", [*(values[c] for c in cols), contribution_id])
+
+    def redact_contribution(self, contribution_id: str, updated: str, title: str | None = None,
+                            body: str | None = None) -> None:
+        """Replace a contribution's title and/or body (an organiser's redaction)."""
+        if title is not None:
+            self.conn.execute("UPDATE contributions SET title = ?, updated = ? WHERE id = ?",
+                              [title, updated, contribution_id])
+        if body is not None:
+            self.conn.execute("UPDATE contributions SET body = ?, updated = ? WHERE id = ?",
+                              [body, updated, contribution_id])
 
     def delete_contribution(self, contribution_id: str) -> bool:
         """Delete a contribution; its media rows and reports go with it."""

@@ -255,3 +255,77 @@ def m003_sync(db: Database) -> None:
         "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         "INSERT INTO sync_state (key, value) VALUES ('floor', 0)",
     )
+
+
+@migrations()
+def m004_organisers(db: Database) -> None:
+    """Organiser accounts, their sessions and API tokens, and the audit log.
+
+    The audit log is append-only: triggers refuse updates and deletes, except the one
+    update erasure needs (a young person's erasure blanks their text in old entries).
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE organisers (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('moderator', 'admin')),
+            municipalities TEXT NOT NULL DEFAULT '[]',
+            created TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,
+            organiser_id INTEGER NOT NULL REFERENCES organisers (id) ON DELETE CASCADE,
+            created REAL NOT NULL,
+            last_seen REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            organiser_id INTEGER NOT NULL REFERENCES organisers (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            last_used TEXT,
+            revoked TEXT
+        )
+        """,
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            organiser_id INTEGER,
+            organiser TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            municipality TEXT,
+            before TEXT,
+            after TEXT
+        )
+        """,
+        "CREATE INDEX audit_by_object ON audit (object_type, object_id, id)",
+        "CREATE INDEX audit_by_municipality ON audit (municipality, id)",
+        """
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END
+        """,
+        """
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        WHEN NOT (new.id = old.id AND new.at = old.at AND new.action = old.action
+                  AND new.object_id = old.object_id AND new.before IS '"erased"'
+                  AND new.after IS '"erased"')
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END
+        """,
+        "ALTER TABLE contributions ADD COLUMN decided_by TEXT",
+        "ALTER TABLE contributions ADD COLUMN sdg_targets TEXT NOT NULL DEFAULT '[]'",
+    )

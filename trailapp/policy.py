@@ -1,0 +1,50 @@
+"""The one place that decides who may do what.
+
+Anonymous callers of organiser routes get 401. An organiser reaching for an object
+of a municipality they do not work for gets 404, the same as for an object that
+does not exist: ids alone reveal nothing. Asking to list another municipality's
+queue is refused with 403.
+"""
+
+from __future__ import annotations
+
+from .auth import Forbidden, Organiser, Unauthorized
+from .errors import NotFound
+from .municipalities import MUNICIPALITIES
+
+
+def signed_in(organiser: Organiser | None) -> Organiser:
+    """The organiser, or 401."""
+    if organiser is None:
+        raise Unauthorized("Sign in (dashboard) or send an organiser API token "
+                           "('Authorization: Bearer tra_…').",
+                           headers={"WWW-Authenticate": 'Bearer realm="organisers"'})
+    return organiser
+
+
+def reach(organiser: Organiser | None, municipality: str | None, what: str) -> Organiser:
+    """The organiser, if they may act on an object of this municipality; else 404."""
+    who = signed_in(organiser)
+    if not who.may_act_on(municipality):
+        raise NotFound(f"There is no {what}.")
+    return who
+
+
+def scope(organiser: Organiser | None, asked: str | None) -> list[str]:
+    """The municipalities a listing may show: the one asked for, or all of theirs."""
+    who = signed_in(organiser)
+    if asked is None:
+        return who.scope()
+    if asked not in MUNICIPALITIES:
+        raise NotFound(f"There is no municipality {asked!r}.")
+    if not who.may_act_on(asked):
+        raise Forbidden(f"You do not work for {MUNICIPALITIES[asked].name['en']}.")
+    return [asked]
+
+
+def admin(organiser: Organiser | None) -> Organiser:
+    """The organiser, if an admin; else 403."""
+    who = signed_in(organiser)
+    if not who.is_admin:
+        raise Forbidden("Only an admin may do this.")
+    return who
