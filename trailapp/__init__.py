@@ -67,9 +67,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
                         "history places of Bollnäs and Lobatse. GeoJSON (RFC 7946), "
                         "WGS84 longitude/latitude.",
         ),
-        security_schemes={"contributionToken": {
-            "type": "http", "scheme": "bearer",
-            "description": "The token returned when a contribution was submitted."}},
+        security_schemes={
+            "contributionToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "The token returned when a contribution was submitted."},
+            "organiserToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "An organiser's API token (flask create-token)."}},
         validation_error_status=400,
         validation_error_model=http.models.Error,
         validation_error_callback=validation_error,

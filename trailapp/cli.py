@@ -91,6 +91,72 @@ def retention() -> None:
                f"rate-limit event(s), {done['orphan_files']} orphan file(s).")
 
 
+@click.command("create-organiser")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
+              show_default=True)
+@click.option("--municipality", "municipalities", multiple=True,
+              type=click.Choice(sorted(MUNICIPALITIES)),
+              help="A municipality the moderator works for (repeat for both).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (for scripts) instead of asking.")
+@with_appcontext
+def create_organiser(username: str, role: str, municipalities: tuple[str, ...],
+                     password_stdin: bool) -> None:
+    """Create an organiser account (there are no default accounts). The password needs
+    at least 12 characters and must not be easy to guess."""
+    import sys
+
+    from . import auth
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        organiser_id = auth.create_organiser(_store(), username, password, role,
+                                             list(municipalities))
+    except (ValueError, auth.PasswordRejected) as exc:
+        click.echo(f"Not created: {exc}", err=True)
+        raise SystemExit(1) from None
+    where = ", ".join(municipalities) or "all municipalities"
+    click.echo(f"Created {role} {username.lower()} (id {organiser_id}) for {where}.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. 'weekly export'.")
+@with_appcontext
+def create_token(username: str, name: str) -> None:
+    """Make an API token for an organiser's scripts; it is shown once, stored hashed."""
+    from . import auth
+
+    with _store().reader() as reader:
+        row = reader.organiser_by_name(username.lower())
+    if row is None:
+        click.echo(f"There is no organiser {username!r}.", err=True)
+        raise SystemExit(1)
+    token_id, token = auth.create_token(_store(), row["id"], name)
+    click.echo(f"Token {token_id} for {row['username']} ({name}). Keep it secret; it is not "
+               f"shown again:\n{token}")
+
+
+@click.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token(username: str, token_id: int) -> None:
+    """Revoke one of an organiser's API tokens at once."""
+    from . import auth
+
+    with _store().reader() as reader:
+        row = reader.organiser_by_name(username.lower())
+    if row is None or not auth.revoke_token(_store(), row["id"], token_id):
+        click.echo("No such live token.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Revoked token {token_id}.")
+
+
 @click.command("compact-changes")
 @click.option("--tombstones-days", type=int, default=180, show_default=True,
               help="Forget delete markers older than this many days; clients whose cursor "
@@ -159,7 +225,7 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
 
 
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
-            contributions_group]
+            contributions_group, create_organiser, create_token, revoke_token]
 
 
 def register(app: Flask) -> None:

@@ -12,12 +12,14 @@ from .common import error_response
 from .contributions import bp as contributions_bp
 from .ogc import bp as ogc_bp
 from .openapi import api_bp
+from .organisers import bp as organisers_bp
 from .sync import bp as sync_bp
 
 log = logging.getLogger("trailapp")
 
 HTTP_CODES = {
-    404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable", 410: "Gone",
+    401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+    406: "NotAcceptable", 410: "Gone",
     413: "PayloadTooLarge", 415: "UnsupportedMediaType", 416: "RangeNotSatisfiable",
     429: "TooManyRequests",
 }
@@ -29,6 +31,7 @@ def register(app: Flask) -> None:
     app.register_api(api_bp)
     app.register_api(contributions_bp)
     app.register_api(sync_bp)
+    app.register_api(organisers_bp)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -130,3 +130,23 @@ def error_response(error: ApiError) -> Response:
     for name, value in error.headers.items():
         response.headers[name] = value
     return response
+
+
+def current_organiser() -> Any:
+    """The organiser making this request: by API token, else by dashboard session
+    cookie; None when neither is valid."""
+    from flask import session
+
+    from .. import auth
+
+    if "organiser" in g:
+        return g.organiser
+    store = current_app.extensions["trailapp"].store
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    who = None
+    if scheme.lower() == "bearer" and token.strip().startswith("tra_"):
+        who = auth.token_organiser(store, token.strip())
+    elif session.get("sid"):
+        who = auth.session_organiser(store, session.get("sid"))
+    g.organiser = who
+    return who

@@ -18,7 +18,7 @@ from ..contributions import Submission, Upload, token_hash
 from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import JSON, dumps
 from . import models, params
-from .common import language
+from .common import current_organiser, language
 from .openapi import REF, _errors, validation_error
 
 bp = APIBlueprint("contributions", __name__, abp_tags=[Tag(name="Contributions")])
@@ -236,7 +236,7 @@ def report(path: models.ContributionPath) -> Response:
 # merge_slashes=False: /media//etc/passwd is a 404 like any other bad name, not a
 # redirect to a normalised path.
 @bp.get("/media/<path:name>", summary="A photo, thumbnail or sound", merge_slashes=False,
-        security=[{}, {"contributionToken": []}], responses={
+        security=[{}, {"contributionToken": []}, {"organiserToken": []}], responses={
             200: {"description": "The file, with its type, nosniff and Content-Disposition",
                   "content": {"image/jpeg": {"schema": {"type": "string",
                                                         "format": "binary"}},
@@ -252,8 +252,12 @@ def media(path: models.MediaPath) -> Response:
         raise NotFound("There is no such media file.")
     public = row["contribution_status"] == "approved"
     token = _bearer()
-    if not public and not (token and hmac.compare_digest(row["token_hash"], token_hash(token))):
-        raise NotFound("There is no such media file.")
+    owner = bool(token) and not token.startswith("tra_") and hmac.compare_digest(
+        row["token_hash"], token_hash(token))
+    if not public and not owner:
+        who = current_organiser()  # a moderator previews what they decide on
+        if who is None or not who.may_act_on(row["municipality"]):
+            raise NotFound("There is no such media file.")
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
         response = send_file(_settings().media.path(path.name), mimetype=media_type,

@@ -22,11 +22,23 @@ from .common import accepts, cached_response, error_response, not_modified
 
 REF = "#/components/schemas/"
 # Request bodies validated in the view (JSON and multipart share one model).
-REQUEST_BODIES = {("/contributions", "post"): "SubmissionModel",
-                  ("/contributions/{contributionId}/reports", "post"): "ReportModel"}
+REQUEST_BODIES = {
+    ("/contributions", "post"): "SubmissionModel",
+    ("/contributions/{contributionId}/reports", "post"): "ReportModel",
+    ("/moderation/contributions/{contributionId}/approve", "post"): "ApproveBody",
+    ("/moderation/contributions/{contributionId}/reject", "post"): "RejectBody",
+    ("/moderation/contributions/{contributionId}/withdraw", "post"): "WithdrawBody",
+    ("/moderation/contributions/{contributionId}/redact", "post"): "RedactBody",
+    ("/moderation/bulk", "post"): "BulkBody",
+    ("/manage/{collection}", "post"): "Feature",
+    ("/manage/{collection}/{featureId}", "put"): "Feature",
+}
+OPTIONAL_BODIES = {("/moderation/contributions/{contributionId}/approve", "post"),
+                   ("/moderation/contributions/{contributionId}/withdraw", "post")}
 ERRORS = {
     400: "A parameter or field is malformed or unknown",
-    401: "No token was sent",
+    401: "No token was sent, or it is not valid",
+    403: "You may not do this, or not for that municipality",
     404: "No such collection, feature or contribution",
     406: "The Accept header allows no format this resource has",
     409: "The trail has no surveyed line yet, or the state does not allow it",
@@ -152,7 +164,18 @@ def build_document(app: Any) -> dict[str, Any]:
                     "items": {"type": "string", "format": "binary"},
                     "description": "Photos (JPEG, PNG, WebP) and sounds (AAC/M4A, MP3, "
                                    "Ogg/Opus, WAV), judged by content."}}}]}}
-        operation["requestBody"] = {"required": True, "content": content}
+        if model == "Feature":
+            content = {GEOJSON: {"schema": {"$ref": REF + model}},
+                       JSON: {"schema": {"$ref": REF + model}}}
+        operation["requestBody"] = {"required": (path, method) not in OPTIONAL_BODIES,
+                                    "content": content}
+    gpx = doc["paths"].get("/manage/trails/{trailId}/gpx", {}).get("post")
+    if gpx is not None:
+        gpx["requestBody"] = {"required": True, "content": {
+            GPX: {"schema": {"type": "string"}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                               "properties": {"file": {
+                                                   "type": "string", "format": "binary"}}}}}}
     doc["components"]["securitySchemes"] = doc["components"].get("securitySchemes") or {}
     doc = _lower_to_30(doc)
     doc["openapi"] = "3.0.3"

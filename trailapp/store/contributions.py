@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -48,6 +49,7 @@ class ContributionReads:
         """The media row (and its contribution's status) for a stored file name."""
         row = self.conn.execute(
             "SELECT m.*, c.status AS contribution_status, c.token_hash AS token_hash, "
+            "c.municipality AS municipality, "
             "m.thumb_file = ? AS is_thumb FROM media m JOIN contributions c "
             "ON c.id = m.contribution_id WHERE m.file = ? OR m.thumb_file = ?",
             [file, file, file]).fetchone()
@@ -85,6 +87,70 @@ class ContributionReads:
         """Every stored media file name (full size and thumbnails)."""
         rows = self.conn.execute("SELECT file, thumb_file FROM media")
         return {name for r in rows for name in r if name}
+
+    def contribution_count_for_place(self, place_id: str) -> int:
+        """How many contributions (any status) belong to a place."""
+        return self.conn.execute("SELECT count(*) FROM contributions WHERE place_id = ?",
+                                 [place_id]).fetchone()[0]
+
+    def queue(self, municipalities: list[str], status: str | None, kind: str | None,
+              flagged: bool | None, reported: bool | None, limit: int, offset: int
+              ) -> tuple[list[dict[str, Any]], int]:
+        """Contributions for moderation, oldest first, with their report counts."""
+        clauses = ["c.municipality IN (SELECT value FROM json_each(?))"]
+        params: list[Any] = [json.dumps(municipalities)]
+        if status is not None:
+            clauses.append("c.status = ?")
+            params.append(status)
+        if kind is not None:
+            clauses.append("c.kind = ?")
+            params.append(kind)
+        if flagged is not None:
+            clauses.append("c.flags != '[]'" if flagged else "c.flags = '[]'")
+        if reported is not None:
+            clauses.append("EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id)"
+                           if reported else
+                           "NOT EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id)")
+        where = " AND ".join(clauses)
+        total = self.conn.execute(
+            f"SELECT count(*) FROM contributions c WHERE {where}", params).fetchone()[0]  # noqa: S608
+        rows = self.conn.execute(
+            "SELECT c.*, (SELECT count(*) FROM reports r WHERE r.contribution_id = c.id) "  # noqa: S608
+            f"AS report_count FROM contributions c WHERE {where} "
+            "ORDER BY c.created, c.id LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [dict(r) for r in rows], total
+
+    def reports_of(self, contribution_id: str) -> list[dict[str, Any]]:
+        """A contribution's reports (reasons and notes; reporters stay anonymous)."""
+        rows = self.conn.execute(
+            "SELECT reason, note, created FROM reports WHERE contribution_id = ? "
+            "ORDER BY created", [contribution_id])
+        return [dict(r) for r in rows]
+
+    def contribution_stats(self, municipalities: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Counts for the steering group, each grouped one way (no personal data)."""
+        scope = "municipality IN (SELECT value FROM json_each(?))"
+        param = [json.dumps(municipalities)]
+        groups = {
+            "by_municipality": "municipality, status",
+            "by_place": "municipality, place_id, status",
+            "by_kind": "municipality, kind, status",
+            "by_language": "municipality, lang, status",
+            "by_age_band": "municipality, age_band, status",
+            "by_month": "municipality, substr(created, 1, 7) AS month, status",
+        }
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name, columns in groups.items():
+            group_by = ", ".join(c.split(" AS ")[-1] for c in columns.split(", "))
+            rows = self.conn.execute(
+                f"SELECT {columns}, count(*) AS count FROM contributions "  # noqa: S608
+                f"WHERE {scope} GROUP BY {group_by} ORDER BY {group_by}", param)
+            out[name] = [dict(r) for r in rows]
+        rows = self.conn.execute(
+            "SELECT municipality, kind, created, decided_at, status, sdg_targets "  # noqa: S608
+            f"FROM contributions WHERE {scope}", param)
+        out["decisions"] = [dict(r) for r in rows]
+        return out
 
     def report_count(self, contribution_id: str) -> int:
         """How many distinct clients reported a contribution."""

@@ -1,0 +1,75 @@
+"""Organisers look after their places and trails: create, edit, delete, and give a
+trail its surveyed line from a GPX file. Every change is checked like a loaded file,
+limited to the organiser's municipalities, audited, and public at once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import loader, policy
+from .auth import Organiser
+from .errors import Conflict, NotFound
+from .moderation import audit
+from .publishing import publish
+from .store import Store
+
+COLLECTIONS = ("places", "trails")
+
+
+def _stored(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    return json.loads(row["record"]) if row else None
+
+
+def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], *,
+         create: bool) -> dict[str, Any]:
+    """Create (409 if the id exists) or replace (404 if it does not) one feature."""
+    policy.signed_in(by)
+    record = loader.feature_record(feature, collection)
+    policy.reach(by, record["municipality"], f"{collection[:-1]} {record['id']!r}")
+    with store.writer() as writer:
+        existing = writer.feature_row(collection, record["id"])
+        if create and existing is not None:
+            raise Conflict(f"There is already a {collection[:-1]} {record['id']!r}; edit it "
+                           "with PUT instead.")
+        if not create:
+            if existing is None:
+                raise NotFound(f"There is no {collection[:-1]} {record['id']!r}.")
+            policy.reach(by, existing["municipality"], f"{collection[:-1]} {record['id']!r}")
+        publish(writer, record)
+        audit(writer, by, "create" if create else "update", collection[:-1], record["id"],
+              record["municipality"], _stored(existing), record)
+    return record
+
+
+def delete(store: Store, by: Organiser, collection: str, feature_id: str) -> None:
+    """Delete a place or trail; a place with contributions is kept (409)."""
+    with store.writer() as writer:
+        existing = writer.feature_row(collection, feature_id)
+        if existing is None:
+            raise NotFound(f"There is no {collection[:-1]} {feature_id!r}.")
+        policy.reach(by, existing["municipality"], f"{collection[:-1]} {feature_id!r}")
+        if collection == "places":
+            count = writer.contribution_count_for_place(feature_id)
+            if count:
+                raise Conflict(f"{count} contribution(s) belong to this place; reject or "
+                               "erase them first, or edit the place instead.")
+        writer.delete_feature(collection, feature_id)
+        audit(writer, by, "delete", collection[:-1], feature_id, existing["municipality"],
+              _stored(existing), None)
+
+
+def upload_gpx(store: Store, by: Organiser, trail_id: str, data: bytes,
+               accuracy: str = "exact") -> dict[str, Any]:
+    """Replace a trail's line with the track of a GPX file (names and stages kept)."""
+    with store.writer() as writer:
+        existing = writer.feature_row("trails", trail_id)
+        if existing is None:
+            raise NotFound(f"There is no trail {trail_id!r}.")
+        policy.reach(by, existing["municipality"], f"trail {trail_id!r}")
+        before = _stored(existing)
+        record = loader.gpx_line(data, before, accuracy)
+        publish(writer, record)
+        audit(writer, by, "upload-gpx", "trail", trail_id, existing["municipality"],
+              before, record)
+    return record

@@ -1,0 +1,85 @@
+"""Figures and exports for the steering group: counts, time to decision, Agenda 2030
+targets, and the approved content as CSV or GeoJSON (never personal data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from .store import Reader
+from .store.features import FeatureFilter
+
+EXPORT_COLUMNS = ("id", "kind", "municipality", "place", "lang", "title", "body",
+                  "pseudonym", "published", "sdg_targets", "starts_at", "ends_at")
+
+
+def _hours(start: str, end: str) -> float:
+    a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    return (b - a).total_seconds() / 3600
+
+
+def summary(reader: Reader, municipalities: list[str]) -> dict[str, Any]:
+    """Counts grouped every way the steering group asked for, decision times and
+    Agenda 2030 targets, for the given municipalities."""
+    raw = reader.contribution_stats(municipalities)
+    decisions = raw.pop("decisions")
+    decided = [_hours(d["created"], d["decided_at"]) for d in decisions if d["decided_at"]]
+    targets: Counter[str] = Counter()
+    for d in decisions:
+        if d["status"] == "approved":
+            targets.update(json.loads(d["sdg_targets"] or "[]"))
+    return {
+        "municipalities": municipalities,
+        "total": len(decisions),
+        **raw,
+        "time_to_decision_hours": {
+            "decided": len(decided),
+            "median": round(statistics.median(decided), 2) if decided else None,
+            "p90": round(sorted(decided)[int(0.9 * (len(decided) - 1))], 2) if decided
+            else None,
+        },
+        "agenda_2030": {"4.7": targets.get("4.7", 0), "11.4": targets.get("11.4", 0)},
+    }
+
+
+def _approved(reader: Reader, municipalities: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for collection in ("stories", "activities"):
+        for municipality in municipalities:
+            joined, _ = reader.page(FeatureFilter(collection, municipality=municipality),
+                                    "en", 10**9, 0)
+            out += json.loads(f"[{joined}]")
+    return out
+
+
+def export_geojson(reader: Reader, municipalities: list[str]) -> str:
+    """Approved stories and activities as one FeatureCollection."""
+    features = _approved(reader, municipalities)
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      ensure_ascii=False)
+
+
+def export_csv(reader: Reader, municipalities: list[str]) -> str:
+    """Approved stories and activities as CSV, one row each (spreadsheet-safe)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for f in _approved(reader, municipalities):
+        p = f["properties"]
+        row = [f["id"], p["kind"], p["municipality"], p["place"]["id"], p["lang"],
+               p.get("name", ""), p.get("description", ""), p["pseudonym"], p["published"],
+               " ".join(p.get("sdg_targets", [])), p.get("starts_at", ""), p.get("ends_at", "")]
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
