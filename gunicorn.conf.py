@@ -6,6 +6,12 @@ keeps a single writer across them (SQLite 3.40's WAL-reset bug).
 """
 
 import os
+import tempfile
+
+# Prometheus counts from every worker, added up at /metrics. The folder must exist
+# before the workers import prometheus_client; it is emptied at each start.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="trailapp-metrics-")
 
 bind = os.environ.get("TRAILAPP_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TRAILAPP_WORKERS", "2"))
@@ -28,3 +34,10 @@ import gunicorn  # noqa: E402
 import gunicorn.http.wsgi  # noqa: E402
 
 gunicorn.SERVER = gunicorn.http.wsgi.SERVER = "trailapp"
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    """Forget a dead worker's live gauges (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

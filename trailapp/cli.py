@@ -91,6 +91,21 @@ def retention() -> None:
                f"rate-limit event(s), {done['orphan_files']} orphan file(s).")
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+@with_appcontext
+def backup(destination: Path) -> None:
+    """Write an online backup of the database to DESTINATION (a new file), while the
+    service runs; it is checked with integrity_check before it is kept. Media files
+    are backed up separately (see docs/operations.md)."""
+    try:
+        _store().backup(destination)
+    except (FileExistsError, RuntimeError) as exc:
+        click.echo(f"No backup: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Backup written to {destination} ({destination.stat().st_size} bytes).")
+
+
 @click.command("create-organiser")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
@@ -225,7 +240,7 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
 
 
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
-            contributions_group, create_organiser, create_token, revoke_token]
+            contributions_group, create_organiser, create_token, revoke_token, backup]
 
 
 def register(app: Flask) -> None:

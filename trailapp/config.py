@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     # In-process cache of public GET responses, per worker, in MiB (0 turns it off).
     # Entries are keyed by the content version, so a write makes them all stale.
     "RESPONSE_CACHE_MB": 64,
+    # Let /metrics answer callers other than the machine itself (off: loopback only).
+    "METRICS_PUBLIC": False,
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers
     # are trusted. 0 trusts none (a client could otherwise forge its address).
     "PROXY_FIX": 0,

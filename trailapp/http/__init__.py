@@ -12,6 +12,8 @@ from .common import error_response
 from .contributions import bp as contributions_bp
 from .ogc import bp as ogc_bp
 from .openapi import api_bp
+from .ops import bp as ops_bp
+from .ops import instrument
 from .organisers import bp as organisers_bp
 from .sync import bp as sync_bp
 
@@ -32,6 +34,8 @@ def register(app: Flask) -> None:
     app.register_api(contributions_bp)
     app.register_api(sync_bp)
     app.register_api(organisers_bp)
+    app.register_api(ops_bp)
+    instrument(app)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

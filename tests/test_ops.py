@@ -1,0 +1,39 @@
+"""Health and metrics endpoints."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_healthz_says_ok_with_the_content_version(geo_client, store):
+    r = geo_client.get("/healthz")
+    assert r.status_code == 200
+    with store.reader() as reader:
+        assert r.get_json() == {"status": "ok", "database": "ok",
+                                "content_version": reader.version()[0]}
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def _count(text: str, endpoint: str, status: str) -> float:
+    pattern = (r'^trailapp_requests_total\{endpoint="' + re.escape(endpoint)
+               + r'",method="GET",status="' + status + r'"\} ([0-9.e+]+)$')
+    match = re.search(pattern, text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_metrics_count_requests_by_endpoint_and_status(client):
+    before = client.get("/metrics").get_data(as_text=True)
+    client.get("/conformance")
+    client.get("/collections/nowhere")
+    after = client.get("/metrics").get_data(as_text=True)
+    assert _count(after, "ogc.conformance", "200") == _count(before, "ogc.conformance",
+                                                             "200") + 1
+    assert _count(after, "ogc.collection", "404") == _count(before, "ogc.collection",
+                                                            "404") + 1
+    assert "trailapp_request_seconds_bucket" in after
+
+
+def test_metrics_answer_only_the_machine_itself(client):
+    r = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert r.status_code == 404
+    assert r.get_json()["code"] == "NotFound"
