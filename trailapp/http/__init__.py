@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -25,6 +27,25 @@ HTTP_CODES = {
     413: "PayloadTooLarge", 415: "UnsupportedMediaType", 416: "RangeNotSatisfiable",
     429: "TooManyRequests",
 }
+
+
+class InsufficientStorage(ApiError):
+    """The disk is full (507): nothing of the request was kept."""
+
+    status = 507
+    code = "InsufficientStorage"
+
+
+def _disk_full(error: BaseException) -> bool:
+    """A full disk, as SQLite or the file system reports it (also when wrapped)."""
+    while error is not None:
+        if isinstance(error, sqlite3.OperationalError) and (
+                "disk is full" in str(error) or "disk I/O error" in str(error)):
+            return True
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return False
 
 
 def register(app: Flask) -> None:
@@ -71,8 +92,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Response:
-        import sqlite3
-
+        if _disk_full(error):
+            log.error("storage full on %s %s: %s", request.method, request.path, error)
+            return error_response(InsufficientStorage(
+                "The server has no room to store this now; nothing was saved. Please try "
+                "again later.", headers={"Retry-After": "60"}))
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             return error_response(ServiceUnavailable(
                 "The database is busy; please try again shortly.",

@@ -163,7 +163,7 @@ SUBMIT_RESPONSES = {
     200: {"description": "A retry of an earlier submission (same Idempotency-Key or "
                          "client_id): the first result again.",
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
-    **_errors(413, 415, 422, 429),
+    **_errors(413, 415, 422, 429, 507),
 }
 
 

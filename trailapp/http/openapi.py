@@ -49,6 +49,7 @@ ERRORS = {
     429: "Too many requests; try again after Retry-After seconds",
     500: "Server error (no details are shown)",
     503: "The service is busy; try again after Retry-After seconds",
+    507: "The server's storage is full; nothing was saved; try again later",
 }
 CACHE_HEADERS = {
     "ETag": {"description": "Strong validator; send it back in If-None-Match.",
