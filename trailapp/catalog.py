@@ -127,11 +127,11 @@ class Catalog:
         if q.trail is not None:
             if not collection.along_trail:
                 raise InvalidParameter("trail", f"is not available for {q.collection}")
-            return self._along_trail(reader, q, f)
+            return self._along_trail(reader, q, f, q.trail)
         if q.near is not None:
-            return self._near(reader, q, f)
+            return self._near(reader, q, f, q.near)
         if q.bbox is not None:
-            return self._in_bbox(reader, q, f)
+            return self._in_bbox(reader, q, f, q.bbox)
         matched = self._cached(("count", version, f), lambda: reader.count(f))
         joined, returned = reader.page(f, q.lang, q.limit, q.offset)
         return ItemsPage(joined, returned, matched)
@@ -149,15 +149,15 @@ class Catalog:
             out.append(text)
         return ItemsPage(",".join(out), len(out), len(chosen))
 
-    def _in_bbox(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
-        assert q.bbox is not None  # noqa: S101
-        boxes = geo.split_box(*q.bbox)
+    def _in_bbox(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
+                 bbox: tuple[float, float, float, float]) -> ItemsPage:
+        boxes = geo.split_box(*bbox)
         chosen = [c for c in reader.candidates(f, boxes) if _meets(c, boxes)]
         return self._page_of(reader, q, chosen)
 
-    def _near(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
-        assert q.near is not None  # noqa: S101
-        lon, lat = q.near
+    def _near(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
+              near: tuple[float, float]) -> ItemsPage:
+        lon, lat = near
         found = self._filter_bbox(q, reader.candidates(f, geo.degree_box(lon, lat, q.radius_m)))
         points = [c for c in found if c.geom_type == "Point"]
         dist = dict(zip((c.rowid for c in points), geo.geodesic_distances_m(
@@ -173,13 +173,13 @@ class Catalog:
         extra = [{"distance_m": round(float(dist[c.rowid]), 1)} for c in chosen]
         return self._page_of(reader, q, chosen, extra)
 
-    def _along_trail(self, reader: Reader, q: ItemsQuery, f: FeatureFilter) -> ItemsPage:
-        assert q.trail is not None  # noqa: S101
-        row = reader.feature_row("trails", q.trail)
+    def _along_trail(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
+                     trail_id: str) -> ItemsPage:
+        row = reader.feature_row("trails", trail_id)
         if row is None:
-            raise NotFound(f"There is no trail {q.trail!r}.")
+            raise NotFound(f"There is no trail {trail_id!r}.")
         if row["geometry"] is None:
-            raise Conflict(f"Trail {q.trail!r} has no surveyed line yet, so places along it "
+            raise Conflict(f"Trail {trail_id!r} has no surveyed line yet, so places along it "
                            "cannot be found; its location is to be surveyed.")
         line = shape(json.loads(row["geometry"]))
         crs = municipalities.MUNICIPALITIES[row["municipality"]].metric_crs
@@ -196,7 +196,7 @@ class Catalog:
         extra = [{"distance_to_trail_m": round(float(dist[i]), 1),
                   "distance_along_trail_m": round(float(pos[i] * length_m), 1)} for i in order]
         page = self._page_of(reader, q, chosen, extra)
-        page.extra = {"trail": {"id": q.trail, "length_m": round(length_m, 1),
+        page.extra = {"trail": {"id": trail_id, "length_m": round(length_m, 1),
                                 "within_m": q.within_m}}
         return page
 
