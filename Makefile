@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup db run serve test lint bench system-deps-bench clean
+.PHONY: setup db run serve test lint bench system-deps-bench system-deps-test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +29,14 @@ run: db
 serve: db
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-## test: set up and run the whole test suite
-test: setup
+## test: set up and run the whole test suite (installs Debian's chromium if missing)
+test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
+
+# The dashboard's browser tests drive Debian's chromium (never `playwright install`).
+system-deps-test:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium)
 
 lint: setup
 	$(BIN)/ruff check trailapp tests bench

@@ -99,7 +99,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore
 
     # flask-compress only compresses types listed before it is initialised.
-    app.config["COMPRESS_MIMETYPES"] = [JSON, GEOJSON, GPX, OPENAPI_TYPE, "text/csv"]
+    # Static files (Leaflet's JS and CSS) are left to the TLS proxy's gzip: compressing
+    # a send_file response here would read it whole and leave the file open.
+    app.config["COMPRESS_MIMETYPES"] = [JSON, GEOJSON, GPX, OPENAPI_TYPE, "text/csv",
+                                        "text/html"]
     app.config["COMPRESS_ALGORITHM"] = ["gzip"]
     Compress(app)
     CORS(app, methods=["GET", "HEAD", "OPTIONS"],

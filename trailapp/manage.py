@@ -10,7 +10,7 @@ from typing import Any
 from . import loader, policy
 from .auth import Organiser
 from .errors import Conflict, NotFound
-from .moderation import audit
+from .moderation import audit, republish_at
 from .publishing import publish
 from .store import Store
 
@@ -37,9 +37,13 @@ def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], 
                 raise NotFound(f"There is no {collection[:-1]} {record['id']!r}.")
             policy.reach(by, existing["municipality"], f"{collection[:-1]} {record['id']!r}")
         publish(writer, record)
+        if collection == "places" and existing is not None:
+            republish_at(writer, record["id"])  # its stories move with it
+        # The record as published: a trail with its length and walking time.
+        stored = _stored(writer.feature_row(collection, record["id"])) or record
         audit(writer, by, "create" if create else "update", collection[:-1], record["id"],
-              record["municipality"], _stored(existing), record)
-    return record
+              record["municipality"], _stored(existing), stored)
+    return stored
 
 
 def delete(store: Store, by: Organiser, collection: str, feature_id: str) -> None:
@@ -70,6 +74,8 @@ def upload_gpx(store: Store, by: Organiser, trail_id: str, data: bytes,
         before = _stored(existing)
         record = loader.gpx_line(data, before, accuracy)
         publish(writer, record)
+        # The record as published, with the length and walking time of the new line.
+        record = _stored(writer.feature_row("trails", trail_id)) or record
         audit(writer, by, "upload-gpx", "trail", trail_id, existing["municipality"],
               before, record)
     return record

@@ -69,7 +69,7 @@ _AUDITED = ("status", "title", "body", "rejection_reason", "hidden_reason", "sdg
 def _next_state(row: dict[str, Any], action: str) -> str:
     allowed, target = TRANSITIONS[action]
     if row["status"] not in allowed:
-        raise Conflict(f"A {row['status']} contribution cannot be {target}; "
+        raise Conflict(f"This contribution is {row['status']}, so it cannot be {target}; "
                        f"only a {' or '.join(sorted(allowed))} one can.")
     return target
 
@@ -121,6 +121,12 @@ def _publish(writer: Writer, row: dict[str, Any]) -> None:
                        "cannot be published.")
     publish(writer, feature_record(row, place, writer.media_of(row["id"])))
     republish_place(writer, row["place_id"])
+
+
+def republish_at(writer: Writer, place_id: str) -> None:
+    """Publish a place's approved contributions again, at the place as it is now."""
+    for row in writer.approved_of_place(place_id):
+        _publish(writer, row)
 
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
@@ -211,9 +217,9 @@ def reject(store: Store, contribution_id: str, reason: str | None = None,
 
 
 def hide(writer: Writer, row: dict[str, Any], reason: str, by: Organiser | None = None,
-         actor: str = "system") -> dict[str, Any]:
+         actor: str = "system", action: str = "hide") -> dict[str, Any]:
     """Hide a published contribution until an organiser looks again."""
-    return _decide(writer, row, "hide", by, actor, status=_next_state(row, "hide"),
+    return _decide(writer, row, action, by, actor, status=_next_state(row, "hide"),
                    hidden_reason=reason)
 
 
@@ -221,7 +227,8 @@ def withdraw(store: Store, contribution_id: str, by: Organiser | None = None,
              reason: str = "withdrawn by an organiser", actor: str = "cli") -> dict[str, Any]:
     """An organiser takes a published contribution down (it can be restored)."""
     with store.writer() as writer:
-        return hide(writer, _load(writer, contribution_id, by), reason, by, actor)
+        return hide(writer, _load(writer, contribution_id, by), reason, by, actor,
+                    action="withdraw")
 
 
 def restore(store: Store, contribution_id: str, by: Organiser | None = None,

@@ -23,9 +23,11 @@ def signed_in(organiser: Organiser | None) -> Organiser:
 
 
 def reach(organiser: Organiser | None, municipality: str | None, what: str) -> Organiser:
-    """The organiser, if they may act on an object of this municipality; else 404."""
+    """The organiser, if they may act on an object of this municipality; else 404.
+
+    No municipality means no such object: 404 for an admin too."""
     who = signed_in(organiser)
-    if not who.may_act_on(municipality):
+    if municipality is None or not who.may_act_on(municipality):
         raise NotFound(f"There is no {what}.")
     return who
 

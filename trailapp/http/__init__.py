@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ApiError, InvalidParameter, ServiceUnavailable
+from . import dashboard
 from .common import error_response
 from .contributions import bp as contributions_bp
 from .ogc import bp as ogc_bp
@@ -55,6 +56,7 @@ def register(app: Flask) -> None:
     app.register_api(contributions_bp)
     app.register_api(sync_bp)
     app.register_api(organisers_bp)
+    dashboard.init_app(app)  # HTML pages for organisers: session cookie, CSRF, static
     app.register_api(ops_bp)
     instrument(app)
 

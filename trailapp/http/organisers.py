@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, abort, current_app, g, request
 from flask_openapi3 import APIBlueprint, Tag
+from pydantic import ValidationError
 
 from .. import auth, manage, moderation, policy, stats
 from ..errors import InvalidParameter
 from ..features import GEOJSON, JSON, dumps
 from . import models
-from .openapi import REF, _errors
+from .openapi import REF, _errors, validation_error
 
 bp = APIBlueprint("organisers", __name__, abp_tags=[Tag(name="Organisers")])
 SECURITY = [{"organiserToken": []}]
@@ -58,7 +59,10 @@ def _body(model: type) -> Any:
         data = json.loads(request.get_data(cache=False) or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
-    return model.model_validate(data)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:  # 400 naming each field, as for query parameters
+        abort(validation_error(exc))
 
 
 def item_view(row: dict[str, Any], reader: Any) -> dict[str, Any]:
@@ -122,8 +126,9 @@ def _decision(action: str, contribution_id: str, data: Any, who: auth.Organiser 
     store = _store()
     policy.signed_in(who)
     if action == "approve":
+        # A bulk body has no sdg_targets: bulk approval uses the default targets.
         return moderation.approve(store, contribution_id, who,
-                                  data.sdg_targets if data else None, actor="api")
+                                  getattr(data, "sdg_targets", None), actor="api")
     if action == "reject":
         return moderation.reject(store, contribution_id, data.reason if data else None, who,
                                  data.template if data else None, actor="api")
@@ -248,6 +253,7 @@ def export_csv(query: models.ScopeQuery) -> Response:
         body = stats.export_csv(reader, scope)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="trailapp-approved.csv"'
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -261,6 +267,7 @@ def export_geojson(query: models.ScopeQuery) -> Response:
         body = stats.export_geojson(reader, scope)
     response = Response(body, mimetype=GEOJSON)
     response.headers["Content-Disposition"] = 'attachment; filename="trailapp-approved.geojson"'
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -88,6 +88,13 @@ class ContributionReads:
         rows = self.conn.execute("SELECT file, thumb_file FROM media")
         return {name for r in rows for name in r if name}
 
+    def approved_of_place(self, place_id: str) -> list[dict[str, Any]]:
+        """A place's approved contributions (published at the place's location)."""
+        rows = self.conn.execute(
+            "SELECT * FROM contributions WHERE place_id = ? AND status = 'approved' "
+            "ORDER BY created, id", [place_id])
+        return [dict(r) for r in rows]
+
     def contribution_count_for_place(self, place_id: str) -> int:
         """How many contributions (any status) belong to a place."""
         return self.conn.execute("SELECT count(*) FROM contributions WHERE place_id = ?",
@@ -131,19 +138,21 @@ class ContributionReads:
         """Counts for the steering group, each grouped one way (no personal data)."""
         scope = "municipality IN (SELECT value FROM json_each(?))"
         param = [json.dumps(municipalities)]
+        # Column tuples, not one string: an expression such as substr(created, 1, 7)
+        # holds commas of its own.
         groups = {
-            "by_municipality": "municipality, status",
-            "by_place": "municipality, place_id, status",
-            "by_kind": "municipality, kind, status",
-            "by_language": "municipality, lang, status",
-            "by_age_band": "municipality, age_band, status",
-            "by_month": "municipality, substr(created, 1, 7) AS month, status",
+            "by_municipality": ("municipality", "status"),
+            "by_place": ("municipality", "place_id", "status"),
+            "by_kind": ("municipality", "kind", "status"),
+            "by_language": ("municipality", "lang", "status"),
+            "by_age_band": ("municipality", "age_band", "status"),
+            "by_month": ("municipality", "substr(created, 1, 7) AS month", "status"),
         }
         out: dict[str, list[dict[str, Any]]] = {}
         for name, columns in groups.items():
-            group_by = ", ".join(c.split(" AS ")[-1] for c in columns.split(", "))
+            group_by = ", ".join(c.split(" AS ")[-1] for c in columns)
             rows = self.conn.execute(
-                f"SELECT {columns}, count(*) AS count FROM contributions "  # noqa: S608
+                f"SELECT {', '.join(columns)}, count(*) AS count FROM contributions "  # noqa: S608
                 f"WHERE {scope} GROUP BY {group_by} ORDER BY {group_by}", param)
             out[name] = [dict(r) for r in rows]
         rows = self.conn.execute(

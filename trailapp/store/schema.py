@@ -329,3 +329,25 @@ def m004_organisers(db: Database) -> None:
         "ALTER TABLE contributions ADD COLUMN decided_by TEXT",
         "ALTER TABLE contributions ADD COLUMN sdg_targets TEXT NOT NULL DEFAULT '[]'",
     )
+
+
+@migrations()
+def m005_audit_strict(db: Database) -> None:
+    """The erasure exception of the audit log may blank before/after and nothing else:
+    who did what, to which object and where stays as it was."""
+    _run(
+        db,
+        "DROP TRIGGER audit_no_update",
+        """
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        WHEN NOT (new.id IS old.id AND new.at IS old.at AND new.action IS old.action
+                  AND new.object_type IS old.object_type AND new.object_id IS old.object_id
+                  AND new.organiser IS old.organiser
+                  AND new.organiser_id IS old.organiser_id
+                  AND new.municipality IS old.municipality
+                  AND new.before IS '"erased"' AND new.after IS '"erased"')
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END
+        """,
+    )

@@ -1,0 +1,295 @@
+"""Who may do what: every organiser route against every kind of caller.
+
+A moderator of one municipality gets 404 for every object of the other (403 for a
+listing of it) and changes nothing; the other municipality's moderator and an admin
+may do each; an anonymous caller gets 401 on every route and method. The routes come
+from the app's url_map, so a new organiser route cannot escape the matrix.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import place, settings_in, trail, write_geojson
+from organiser_helpers import add_organiser, submit, token_headers
+from test_loader import WALK, write_gpx
+
+from trailapp import create_app, loader, moderation
+
+PREFIX = {"bollnas": "bol", "lobatse": "lob"}
+OTHER = {"bollnas": "lobatse", "lobatse": "bollnas"}
+SITE = {"bollnas": (16.40, 61.35), "lobatse": (25.67, -25.21)}
+LINE = {"bollnas": [[16.39, 61.34], [16.395, 61.3425], [16.403, 61.344]],
+        "lobatse": [[25.660, -25.220], [25.665, -25.215], [25.672, -25.210]]}
+GPS_WALK = {"bollnas": WALK,  # (lat, lon, elevation)
+            "lobatse": [(-25.221, 25.661, 1180.0), (-25.216, 25.666, 1184.5),
+                        (-25.211, 25.671, 1190.0)]}
+TABLES = ("contributions", "media", "reports", "features", "changes", "audit")
+
+
+def organiser_routes() -> list[tuple[str, str]]:
+    """(method, rule) of every route under /moderation and /manage of a real app."""
+    with tempfile.TemporaryDirectory(prefix="trailapp-routes-") as folder:
+        app = create_app(settings_in(Path(folder)))
+        try:
+            return sorted((method, rule.rule) for rule in app.url_map.iter_rules()
+                          if rule.rule.split("/")[1] in ("moderation", "manage")
+                          for method in rule.methods or ())
+        finally:
+            app.extensions["trailapp"].store.close()
+
+
+ROUTES = organiser_routes()
+
+
+@dataclass
+class World:
+    """Both municipalities side by side: a contribution in each state, a synthetic
+    place and surveyed trail, and each kind of organiser's token headers."""
+
+    client: Any
+    store: Any
+    tmp_path: Path
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def world(geo_app, store, tmp_path) -> World:
+    features = []
+    for municipality, prefix in PREFIX.items():
+        features += [place(f"{prefix}-test-site", *SITE[municipality],
+                           municipality=municipality),
+                     trail(f"{prefix}-test-walk", LINE[municipality],
+                           municipality=municipality)]
+    loader.load(store, [write_geojson(tmp_path / "test.geojson", features)])
+    client = geo_app.test_client()
+    ids = {}
+    for municipality in PREFIX:
+        made = {state: submit(client, municipality)["id"]
+                for state in ("pending", "pending-too", "approved", "hidden")}
+        for state in ("approved", "hidden"):
+            moderation.approve(store, made[state])
+        moderation.withdraw(store, made["hidden"])
+        ids[municipality] = made
+    headers = {
+        "bollnas": token_headers(store, add_organiser(store, "anna")),
+        "lobatse": token_headers(store, add_organiser(store, "kabo",
+                                                      municipalities=("lobatse",))),
+        "admin": token_headers(store, add_organiser(store, "root", "admin", ())),
+    }
+    return World(client, store, tmp_path, headers, ids)
+
+
+def snapshot(store) -> dict[str, list[tuple]]:
+    """Every row that a decision or an edit could change."""
+    with store.reader() as r:
+        return {table: [tuple(row) for row in r.conn.execute(
+            f"SELECT * FROM {table} ORDER BY rowid")] for table in TABLES}
+
+
+# -- the actions, each on an object of a given municipality --------------------------
+
+Request = Callable[[World, str], tuple[str, dict]]
+
+
+@dataclass(frozen=True)
+class Action:
+    method: str
+    rule: str
+    request: Request
+    ok: int                 # what the municipality's own moderator and an admin get
+    refused: int = 404      # what the other municipality's moderator gets
+    writes: bool = True
+    per_item: bool = False  # bulk: 200, with a status for each id
+
+
+def decision(action: str, state: str, body: dict | None = None) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        cid = world.ids[municipality][state]
+        return f"/moderation/contributions/{cid}/{action}", {"json": body}
+    return make
+
+
+def read_item(world: World, municipality: str) -> tuple[str, dict]:
+    return f"/moderation/contributions/{world.ids[municipality]['pending']}", {}
+
+
+def bulk(world: World, municipality: str) -> tuple[str, dict]:
+    ids = [world.ids[municipality]["pending"], world.ids[municipality]["pending-too"]]
+    return "/moderation/bulk", {"json": {"action": "approve", "ids": ids}}
+
+
+def create(collection: str) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        fid = f"{PREFIX[municipality]}-test-new"
+        feature = (place(fid, *SITE[municipality], municipality=municipality)
+                   if collection == "places" else
+                   trail(fid, LINE[municipality], municipality=municipality))
+        return f"/manage/{collection}", {"json": feature}
+    return make
+
+
+def edit(collection: str) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        prefix = PREFIX[municipality]
+        feature = (place(f"{prefix}-test-site", *SITE[municipality],
+                         municipality=municipality, name_en="Renamed test site")
+                   if collection == "places" else
+                   trail(f"{prefix}-test-walk", LINE[municipality],
+                         municipality=municipality, name_en="Renamed test walk"))
+        return f"/manage/{collection}/{feature['id']}", {"json": feature}
+    return make
+
+
+def delete(collection: str, name: str) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        return f"/manage/{collection}/{PREFIX[municipality]}-test-{name}", {}
+    return make
+
+
+def gpx(world: World, municipality: str) -> tuple[str, dict]:
+    path = write_gpx(world.tmp_path / f"test-{municipality}.gpx",
+                     points=GPS_WALK[municipality])
+    return (f"/manage/trails/{PREFIX[municipality]}-test-walk/gpx",
+            {"data": path.read_bytes(), "content_type": "application/gpx+xml"})
+
+
+def scoped(path: str) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        return f"{path}?municipality={municipality}", {}
+    return make
+
+
+CONTRIBUTION = "/moderation/contributions/<contributionId>"
+ACTIONS = {
+    "read-item": Action("GET", CONTRIBUTION, read_item, 200, writes=False),
+    "approve": Action("POST", CONTRIBUTION + "/approve", decision("approve", "pending"), 200),
+    "reject": Action("POST", CONTRIBUTION + "/reject",
+                     decision("reject", "pending", {"reason": "Inte om platsen."}), 200),
+    "withdraw": Action("POST", CONTRIBUTION + "/withdraw", decision("withdraw", "approved"),
+                       200),
+    "restore": Action("POST", CONTRIBUTION + "/restore", decision("restore", "hidden"), 200),
+    "redact": Action("POST", CONTRIBUTION + "/redact",
+                     decision("redact", "approved", {"body": "En ny text."}), 200),
+    "bulk": Action("POST", "/moderation/bulk", bulk, 200, refused=200, per_item=True),
+    "create-place": Action("POST", "/manage/<collection>", create("places"), 201),
+    "create-trail": Action("POST", "/manage/<collection>", create("trails"), 201),
+    "edit-place": Action("PUT", "/manage/<collection>/<featureId>", edit("places"), 200),
+    "edit-trail": Action("PUT", "/manage/<collection>/<featureId>", edit("trails"), 200),
+    "delete-place": Action("DELETE", "/manage/<collection>/<featureId>",
+                           delete("places", "site"), 204),
+    "delete-trail": Action("DELETE", "/manage/<collection>/<featureId>",
+                           delete("trails", "walk"), 204),
+    "upload-gpx": Action("POST", "/manage/trails/<trailId>/gpx", gpx, 200),
+    "queue": Action("GET", "/moderation/queue", scoped("/moderation/queue"), 200, 403,
+                    writes=False),
+    "stats": Action("GET", "/moderation/stats", scoped("/moderation/stats"), 200, 403,
+                    writes=False),
+    "export-csv": Action("GET", "/moderation/export.csv", scoped("/moderation/export.csv"),
+                         200, 403, writes=False),
+    "export-geojson": Action("GET", "/moderation/export.geojson",
+                             scoped("/moderation/export.geojson"), 200, 403, writes=False),
+}
+# Listings without a municipality: each shows only the caller's municipalities.
+LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
+            "/moderation/export.csv", "/moderation/export.geojson"]
+# The same for every organiser: nothing of any municipality in it.
+UNSCOPED = {("GET", "/moderation/reasons")}
+
+
+def call(world: World, who: str, action: Action, municipality: str):
+    url, kwargs = action.request(world, municipality)
+    return world.client.open(url, method=action.method, headers=world.headers[who],
+                             **kwargs)
+
+
+def test_every_organiser_route_is_in_the_matrix():
+    routes = {(method, rule) for method, rule in ROUTES if method not in ("HEAD", "OPTIONS")}
+    listed = {("GET", path.split("?")[0]) for path in LISTINGS}
+    covered = {(a.method, a.rule) for a in ACTIONS.values()} | listed | UNSCOPED
+    assert routes == covered
+
+
+# -- a moderator against the other municipality --------------------------------------
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+@pytest.mark.parametrize("moderator", ["bollnas", "lobatse"])
+def test_a_moderator_cannot_act_on_the_other_municipality(world, moderator, name):
+    action = ACTIONS[name]
+    before = snapshot(world.store)
+    r = call(world, moderator, action, OTHER[moderator])
+    assert r.status_code == action.refused
+    if action.per_item:
+        assert {result["status"] for result in r.get_json()["results"]} == {404}
+    else:
+        assert r.get_json()["code"] == {403: "Forbidden", 404: "NotFound"}[action.refused]
+    assert snapshot(world.store) == before
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+@pytest.mark.parametrize("municipality", ["bollnas", "lobatse"])
+@pytest.mark.parametrize("who", ["own-moderator", "admin"])
+def test_the_municipalitys_moderator_and_an_admin_may(world, who, municipality, name):
+    action = ACTIONS[name]
+    before = snapshot(world.store)
+    r = call(world, municipality if who == "own-moderator" else "admin", action,
+             municipality)
+    assert r.status_code == action.ok, r.get_json()
+    if action.per_item:
+        assert {result["status"] for result in r.get_json()["results"]} == {200}
+    assert (snapshot(world.store) != before) == action.writes
+
+
+@pytest.mark.parametrize("path", LISTINGS)
+@pytest.mark.parametrize("moderator", ["bollnas", "lobatse"])
+def test_a_listing_shows_only_the_moderators_municipality(world, moderator, path):
+    r = world.client.get(path, headers=world.headers[moderator])
+    assert r.status_code == 200
+    text = r.get_data(as_text=True)
+    assert moderator in text
+    assert OTHER[moderator] not in text
+    assert not [cid for cid in world.ids[OTHER[moderator]].values() if cid in text]
+
+
+def test_the_rejection_reasons_are_the_same_for_every_organiser(world):
+    answers = [world.client.get("/moderation/reasons", headers=world.headers[who])
+               for who in ("bollnas", "lobatse", "admin")]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert answers[0].get_json() == answers[1].get_json() == answers[2].get_json()
+
+
+# -- anonymous callers ------------------------------------------------------------------
+
+# A value for each path parameter; a new parameter name fails here until it is added.
+SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
+           "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden"}
+
+
+def sample_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: SAMPLES[m.group(1)], rule)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer tra_not-a-token",
+                                           "Basic YW5uYTpwYXNzd29yZA=="],
+                         ids=["no-header", "unknown-token", "basic-auth"])
+@pytest.mark.parametrize("method, rule", ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
+def test_an_anonymous_caller_gets_401(geo_client, store, method, rule, authorization):
+    before = snapshot(store)
+    headers = {"Authorization": authorization} if authorization else {}
+    r = geo_client.open(sample_path(rule), method=method, headers=headers, json={})
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"] == 'Bearer realm="organisers"'
+    if method != "HEAD":
+        assert r.mimetype == "application/json"
+        body = r.get_json()
+        assert set(body) == {"code", "description", "status"}
+        assert (body["code"], body["status"]) == ("Unauthorized", 401)
+    assert snapshot(store) == before

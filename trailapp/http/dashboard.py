@@ -1,0 +1,421 @@
+"""The organisers' dashboard: server-rendered pages to sign in, review the queue,
+decide on contributions, read the audit log and the figures.
+
+Thin like the rest of the HTTP layer: who is asking (the session), what they may
+see (trailapp.policy), then a call to auth, moderation or stats. The session cookie
+holds only the id from auth.start_session; every form post carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import re
+from datetime import datetime
+from functools import lru_cache
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from pydantic import ValidationError
+
+from .. import auth, i18n, moderation, policy, ratelimit, stats
+from ..errors import ApiError, InvalidParameter, NotFound
+from ..features import GEOJSON
+from ..municipalities import MUNICIPALITIES
+from . import models
+from .common import error_response, language
+from .organisers import item_view, queue_page
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+csrf = CSRFProtect()
+ACTOR = "dashboard"
+CSRF_FIELD = "csrf_token"
+CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CONTRIBUTION_ID = re.compile(r"^[0-9a-f]{24}$")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+OPEN = {"dashboard.login"}  # reachable without signing in
+DATA = {"dashboard.export"}  # answers 401, not a redirect to the sign-in page
+QUEUE_FIELDS = ("municipality", "kind", "status", "flagged", "reported", "offset")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual name for "translate later"
+    """Mark a message for translation where it is shown."""
+    return message
+
+
+DONE = {"approve": N_("Approved and published."), "reject": N_("Rejected."),
+        "withdraw": N_("Withdrawn: it is no longer public."),
+        "restore": N_("Restored: it is public again."), "redact": N_("The text was changed."),
+        "unchanged": N_("Nothing was changed.")}
+STALE_FORM = N_("The form was out of date or did not come from this dashboard. Nothing was "
+                "changed: go back, reload the page and try again.")
+
+
+def _csrf_secret(app: Flask, sid: str) -> str:
+    key = str(app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"dashboard-csrf:" + sid.encode(), sha256).hexdigest()
+
+
+class DashboardSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, holding only the session id ("sid") once signed in.
+
+    The CSRF secret is derived from the sid on each request instead of being stored
+    (before sign-in the cookie holds only the login form's). Secure whenever the request
+    came over HTTPS, so `make run` on http://127.0.0.1 still works. dict methods do not
+    mark the session accessed, which would add "Vary: Cookie" to every public response.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        session = super().open_session(app, request)
+        sid = dict.get(session, "sid") if session is not None else None
+        if sid:
+            dict.__setitem__(session, CSRF_FIELD, _csrf_secret(app, sid))
+        return session
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if dict.get(session, "sid"):
+            dict.pop(session, CSRF_FIELD, None)
+        super().save_session(app, session, response)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def get_cookie_samesite(self, app: Flask) -> str:
+        return app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+
+
+@lru_cache(maxsize=8)
+def translations(lang: str) -> NullTranslations:
+    """The dashboard's messages in lang, compiled in memory from messages.po; English
+    (the msgids themselves) when there is no catalogue."""
+    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """url_for, keeping a language chosen with ?lang= across pages and forms."""
+    if g.get("lang_param"):
+        values.setdefault("lang", g.lang_param)
+    return url_for(endpoint, **values)
+
+
+def asset(filename: str) -> str:
+    """A static file's URL, versioned by its modification time (cached a day)."""
+    path = Path(current_app.static_folder or "") / filename
+    version = int(path.stat().st_mtime) if path.is_file() else 0
+    return url_for("static", filename=filename, v=version)
+
+
+def _store() -> Any:
+    return current_app.extensions["trailapp"].store
+
+
+def _language() -> None:
+    asked = request.args.get("lang")
+    g.lang_param = asked if asked in i18n.LANGS else None
+    g.lang = language(g.lang_param)  # ?lang=, else Accept-Language, else English
+    g.translations = translations(g.lang)
+
+
+@bp.before_request
+def _before() -> Response | None:
+    _language()
+    if request.method == "POST":
+        csrf.protect()  # CSRFError (400) before anything is read or changed
+    g.organiser = auth.session_organiser(_store(), session.get("sid"))
+    ended = g.organiser is None and bool(session.get("sid"))
+    if ended:
+        session.clear()  # ended or timed out: forget it in the browser too
+    if g.organiser is not None or request.endpoint in OPEN:
+        return None
+    if request.endpoint in DATA:
+        policy.signed_in(None)  # raises 401
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(link("dashboard.login", next=target, expired=1 if ended else None))
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _when(value: str | None, municipality: str | None = None) -> str:
+    """A stored UTC time as local time of the municipality, to the minute."""
+    if not value:
+        return ""
+    municipality = municipality or (g.organiser.scope()[0] if g.get("organiser") else None)
+    zone = MUNICIPALITIES[municipality].timezone if municipality in MUNICIPALITIES else "UTC"
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    if "translations" not in g:  # an app-wide check refused the request before _before
+        _language()
+    t = g.translations
+    return {"_": t.gettext, "ngettext": t.ngettext, "who": g.get("organiser"),
+            "link": link, "asset": asset, "when": _when, "municipalities": MUNICIPALITIES,
+            "ui_lang": "sv" if g.lang == "sv" else "en", "lang_url": _lang_url}
+
+
+def _lang_url(code: str) -> str:
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return url_for(request.endpoint or "dashboard.queue", **(request.view_args or {}), **args,
+                   lang=code)
+
+
+def render(template: str, code: int = 200, **context: Any) -> tuple[str, int]:
+    """A dashboard page with its HTTP status code."""
+    return render_template(f"dashboard/{template}", **context), code
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/dashboard") and "//" not in target and "\\" not in target:
+        return target
+    return link("dashboard.queue")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The sign-in form; a new session (and session id) at every sign-in."""
+    notice = "expired" if request.args.get("expired") else None
+    if request.method == "GET":  # shown even when signed in: switching user is a new login
+        return render("login.html", notice=notice, out=bool(request.args.get("out")))
+    store = _store()
+    client = ratelimit.client_key(current_app.config["SECRET_KEY"], request.remote_addr or "")
+    try:
+        who = auth.authenticate(store, request.form.get("username", ""),
+                                request.form.get("password", ""), client)
+    except ratelimit.TooManyRequests as exc:
+        minutes = max(1, -(-int(exc.headers["Retry-After"]) // 60))
+        page = render("login.html", 429, notice="too-many", minutes=minutes)
+        return (*page, {"Retry-After": exc.headers["Retry-After"]})
+    except auth.Unauthorized:
+        return render("login.html", 401, notice="wrong", username=request.form.get("username"))
+    auth.end_session(store, session.get("sid"))  # a session left in this browser ends
+    session.clear()
+    session["sid"] = auth.start_session(store, who)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the session on the server, then forget the cookie."""
+    auth.end_session(_store(), session.get("sid"))
+    session.clear()
+    return redirect(link("dashboard.login", out=1))
+
+
+def _queue_query(args: Any) -> models.QueueQuery:
+    values: dict[str, Any] = {k: v for k, v in args.items() if k in QUEUE_FIELDS and v != ""}
+    if values.get("status") == "all":
+        values["status"] = None
+    try:
+        return models.QueueQuery.model_validate(values)
+    except ValidationError:
+        raise InvalidParameter("filter", "not one of the offered values") from None
+
+
+def _place_names(place_ids: set[str], lang: str) -> dict[str, str]:
+    with _store().reader() as reader:
+        rows = {pid: reader.feature_row("places", pid) for pid in place_ids}
+    return {pid: i18n.pick(json.loads(row["record"])["texts"].get("name"), lang)[0] or pid
+            for pid, row in rows.items() if row}
+
+
+def _map_items(items: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """What the map needs: one entry per item with a place location."""
+    return [{"id": i["id"], "title": i["title"], "kind": i["kind"], "status": i["status"],
+             "place": names.get(i["place_id"], i["place_id"]), "place_id": i["place_id"],
+             "geometry": i["place"]["geometry"],
+             "href": link("dashboard.contribution", contribution_id=i["id"])}
+            for i in items if i["place"]["geometry"]]
+
+
+@bp.get("")
+def queue() -> Any:
+    """The moderation queue, oldest first, with filters and a map of the places."""
+    query = _queue_query(request.args)
+    page = queue_page(g.organiser, query)
+    names = _place_names({i["place_id"] for i in page["items"]}, g.lang)
+    filters = {k: v for k, v in request.args.items() if k in QUEUE_FIELDS[:-1]}
+    return render("queue.html", query=query, page=page, names=names, filters=filters,
+                  back_query=urlencode(filters),
+                  map_items=_map_items(page["items"], names),
+                  done=DONE.get(request.args.get("done", "")))
+
+
+def _contribution(contribution_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A contribution the organiser may see (else 404) and its audit history."""
+    what = f"contribution {contribution_id!r}"
+    if not CONTRIBUTION_ID.match(contribution_id):
+        raise NotFound(f"There is no {what}.")
+    with _store().reader() as reader:
+        row = reader.contribution(contribution_id)
+        policy.reach(g.organiser, row["municipality"] if row else None, what)
+        assert row is not None  # noqa: S101 - policy.reach refused a missing one
+        history = reader.audit_entries([row["municipality"]], contribution_id, 100)
+        return item_view(row, reader), [_changes(entry) for entry in history]
+
+
+def _changes(entry: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry with the fields that changed: (name, before, after)."""
+    before = json.loads(entry["before"] or "null")
+    after = json.loads(entry["after"] or "null")
+    old = before if isinstance(before, dict) else {}
+    entry["changes"] = [(k, old.get(k), value) for k, value in after.items()
+                        if old.get(k) != value] if isinstance(after, dict) else []
+    return entry
+
+
+@bp.get("/contributions/<contribution_id>")
+def contribution(contribution_id: str) -> Any:
+    """Everything about one contribution, and the decisions that can be taken on it."""
+    item, history = _contribution(contribution_id)
+    names = _place_names({item["place_id"]}, g.lang)
+    previews = {code: i18n.pick(texts, item["lang"])[0]
+                for code, texts in moderation.REJECTION_REASONS.items()}
+    return render("contribution.html", item=item, history=history, names=names,
+                  map_items=_map_items([item], names), previews=previews,
+                  done=DONE.get(request.args.get("done", "")))
+
+
+@bp.post("/contributions/<contribution_id>/<any(approve,reject,withdraw,restore,redact):action>")
+def decide(contribution_id: str, action: str) -> Response:
+    """One decision from a form, then back to where the organiser was."""
+    who, form, store = g.organiser, request.form, _store()
+    item, _ = _contribution(contribution_id)  # 404 unless the organiser may act on it
+    if action == "approve":
+        moderation.approve(store, contribution_id, who, form.getlist("sdg"), actor=ACTOR)
+    elif action == "reject":
+        moderation.reject(store, contribution_id, form.get("reason"), who,
+                          form.get("template") or None, actor=ACTOR)
+    elif action == "withdraw":
+        moderation.withdraw(store, contribution_id, who, form.get("reason", "").strip()[:500]
+                            or "withdrawn by an organiser", actor=ACTOR)
+    elif action == "restore":
+        moderation.restore(store, contribution_id, who, actor=ACTOR)
+    else:
+        edits = {k: form.get(k) for k in ("title", "body")}
+        edits = {k: v for k, v in edits.items()
+                 if v is not None and v.replace("\r\n", "\n").strip() != item[k]}
+        if not edits:
+            action = "unchanged"
+        else:
+            moderation.redact(store, contribution_id, who, actor=ACTOR, **edits)
+    if form.get("back") == "queue":
+        filters = dict(parse_qsl(form.get("back_query", "")))
+        filters = {k: v for k, v in filters.items() if k in QUEUE_FIELDS[:-1]}
+        return redirect(link("dashboard.queue", done=action, **filters))
+    return redirect(link("dashboard.contribution", contribution_id=contribution_id,
+                         done=action))
+
+
+@bp.get("/audit")
+def audit() -> Any:
+    """Every decision and edit in the organiser's municipalities, newest first."""
+    who = g.organiser
+    object_id = request.args.get("object_id") or None
+    with _store().reader() as reader:
+        entries = reader.audit_entries(None if who.is_admin else who.scope(),
+                                       object_id[:120] if object_id else None, 200)
+    return render("audit.html", entries=[_changes(e) for e in entries], object_id=object_id)
+
+
+def _scope() -> list[str]:
+    return policy.scope(g.organiser, request.args.get("municipality") or None)
+
+
+@bp.get("/statistics")
+def statistics() -> Any:
+    """Figures for the steering group, with links to the exports."""
+    scope = _scope()
+    with _store().reader() as reader:
+        summary = stats.summary(reader, scope)
+    return render("statistics.html", summary=summary,
+                  chosen=request.args.get("municipality") or "")
+
+
+EXPORTS = {"csv": (stats.export_csv, "text/csv"), "geojson": (stats.export_geojson, GEOJSON)}
+
+
+@bp.get("/export.<any(csv,geojson):fmt>")
+def export(fmt: str) -> Response:
+    """Approved stories and activities as CSV or GeoJSON (no personal data)."""
+    write, mimetype = EXPORTS[fmt]
+    scope = _scope()
+    with _store().reader() as reader:
+        response = Response(write(reader, scope), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="trailapp-approved.{fmt}"'
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError) -> Any:
+    return render("error.html", 400, status=400, message=STALE_FORM)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Any:
+    if request.endpoint in DATA:
+        return error_response(error)
+    if error.status == 401:
+        return redirect(link("dashboard.login"))
+    return render("error.html", error.status, status=error.status, detail=error.description)
+
+
+def init_app(app: Flask) -> None:
+    """The dashboard's blueprint, session cookie, CSRF protection and static caching."""
+    app.session_interface = DashboardSessionInterface()
+    # CSRF is checked by the dashboard's own before_request only: the JSON API uses no
+    # cookies (bearer tokens), so it stays exempt without listing it.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # The token is bound to the session, which has its own idle and absolute timeouts.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    # Strict mode wants a Referer on HTTPS, which Referrer-Policy: no-referrer withholds;
+    # the token and SameSite=Lax are the defence.
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.after_request
+    def _static_cache(response: Response) -> Response:
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
