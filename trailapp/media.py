@@ -94,10 +94,14 @@ class MediaStore:
         final = self.path(name)
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(final.name + ".part")
-        with open(temp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(temp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except BaseException:
+            temp.unlink(missing_ok=True)  # a full disk leaves no half-written file
+            raise
 
     def publish(self, names: list[str]) -> None:
         """Move written files into place (after the database row is committed)."""
@@ -150,7 +154,11 @@ class MediaStore:
         name = _name("jpg")
         thumb_name = name.replace(".jpg", "-thumb.jpg")
         self._write_temp(name, full)
-        self._write_temp(thumb_name, thumb)
+        try:
+            self._write_temp(thumb_name, thumb)
+        except BaseException:
+            self.discard([name])
+            raise
         return Processed("image", "image/jpeg", name, thumb_name, len(full), *size)
 
     def _audio(self, field: str, data: bytes, media_type: str, limits: Limits) -> Processed:
