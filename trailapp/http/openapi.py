@@ -144,6 +144,35 @@ def _lower_to_30(node: Any) -> Any:
     return node
 
 
+# What a new contribution's id leads to: its author's routes and the organisers'.
+CONTRIBUTION_LINKS = {
+    "GetOwnContribution": ("/contributions/{contributionId}", "get"),
+    "EraseOwnContribution": ("/contributions/{contributionId}", "delete"),
+    "ReportContribution": ("/contributions/{contributionId}/reports", "post"),
+    "ModerationView": ("/moderation/contributions/{contributionId}", "get"),
+    "Approve": ("/moderation/contributions/{contributionId}/approve", "post"),
+    "Reject": ("/moderation/contributions/{contributionId}/reject", "post"),
+    "Withdraw": ("/moderation/contributions/{contributionId}/withdraw", "post"),
+    "Restore": ("/moderation/contributions/{contributionId}/restore", "post"),
+    "Redact": ("/moderation/contributions/{contributionId}/redact", "post"),
+}
+
+
+def _add_links(doc: dict[str, Any]) -> None:
+    """OpenAPI links from a submission's answer to every route that takes its id (for
+    clients, and for schemathesis' stateful runs)."""
+    submit = doc["paths"].get("/contributions", {}).get("post")
+    if submit is None:
+        return
+    links = {name: {"operationRef": "#/paths/" + path.replace("/", "~1") + "/" + method,
+                    "parameters": {"contributionId": "$response.body#/id"}}
+             for name, (path, method) in CONTRIBUTION_LINKS.items()
+             if method in doc["paths"].get(path, {})}
+    for status in ("200", "201"):
+        if status in submit["responses"]:
+            submit["responses"][status]["links"] = links
+
+
 def build_document(app: Any) -> dict[str, Any]:
     """The whole OpenAPI 3.0 document of the app."""
     doc = copy.deepcopy(app.api_doc)
@@ -170,6 +199,7 @@ def build_document(app: Any) -> dict[str, Any]:
                        JSON: {"schema": {"$ref": REF + model}}}
         operation["requestBody"] = {"required": (path, method) not in OPTIONAL_BODIES,
                                     "content": content}
+    _add_links(doc)
     gpx = doc["paths"].get("/manage/trails/{trailId}/gpx", {}).get("post")
     if gpx is not None:
         gpx["requestBody"] = {"required": True, "content": {

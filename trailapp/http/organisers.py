@@ -259,7 +259,10 @@ def export_csv(query: models.ScopeQuery) -> Response:
 
 @bp.get("/moderation/export.geojson", summary="Approved content as GeoJSON",
         security=SECURITY, responses={200: {"description": "GeoJSON", "content": {GEOJSON: {
-            "schema": {"$ref": REF + "FeatureCollection"}}}}, **ERRORS})
+            "schema": {"type": "object", "required": ["type", "features"], "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"$ref": REF + "Feature"}}}}}}},
+            **ERRORS})
 def export_geojson(query: models.ScopeQuery) -> Response:
     """Approved stories and activities as one FeatureCollection."""
     scope = policy.scope(organiser(), query.municipality)
