@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup db run serve test lint bench system-deps-bench system-deps-test clean
+.PHONY: setup db run serve test lint bench bench-load bench-crash bench-disk-full security \
+	sqlmap system-deps-bench system-deps-test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,29 @@ bench: setup system-deps-bench
 	$(BIN)/python bench/read_api.py
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/sync_packs.py
+
+## bench-load: 50 readers and 10 writers for 60 s against gunicorn; every 201 checked
+bench-load: setup
+	$(BIN)/python bench/load.py --readers 50 --writers 10 --seconds 60
+
+## bench-crash: kill -9 the server in 20 rounds while clients submit
+bench-crash: setup
+	$(BIN)/python bench/crash.py --rounds 20
+
+## bench-disk-full: fill a small tmpfs (needs root to mount it)
+bench-disk-full: setup
+	$(SUDO) $(BIN)/python bench/disk_full.py
+
+## security: bandit (fails on any high finding) and pip-audit (needs its advisory service)
+security: setup
+	$(BIN)/python -m pip install --quiet bandit pip-audit
+	$(BIN)/bandit -q -r trailapp -lll
+	$(BIN)/pip-audit --skip-editable --strict || echo "pip-audit could not check every package (no advisory service reachable?)"
+
+## sqlmap: Debian's sqlmap against a local server (minutes; outside CI)
+sqlmap: setup
+	@command -v sqlmap >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sqlmap)
+	bench/sqlmap_scan.sh
 
 system-deps-bench:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
