@@ -334,3 +334,53 @@ def test_kmz_larger_than_the_cap_when_unzipped_is_refused(store, tmp_path, monke
         archive.writestr("doc.kml", KML_DOC)
     assert faults(store, path) == [f"{path}: KMZ document is too large when unzipped"]
     assert table_rows(store, "features") == 0
+
+
+# -- any input at all gets a clean answer ---------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from trailapp.errors import InvalidGeodata as _Invalid  # noqa: E402
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner,
+                                                                 max_size=6),
+    max_leaves=30)
+_features = st.fixed_dictionaries({
+    "type": st.sampled_from(["Feature", "Feature", "feature", None]),
+    "id": st.one_of(st.just("test-fuzz"), st.text(max_size=15), st.integers()),
+    "geometry": st.one_of(st.none(), _json_values, st.fixed_dictionaries({
+        "type": st.sampled_from(["Point", "LineString", "Polygon", "MultiPolygon", "Circle"]),
+        "coordinates": _json_values})),
+    "properties": st.one_of(_json_values, st.fixed_dictionaries({
+        "collection": st.sampled_from(["places", "trails", "x"]),
+        "municipality": st.sampled_from(["bollnas", "lobatse", "oslo"]),
+        "kind": st.text(max_size=10), "accuracy": st.sampled_from(["exact", "unknown", 3]),
+        "name_en": st.one_of(st.text(max_size=10), st.none())})),
+})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(feature=_features)
+def test_any_feature_is_loaded_or_refused_by_name_never_crashes(store, tmp_path, feature):
+    """Whatever a file holds, the load either succeeds or raises InvalidGeodata naming
+    the file: no other exception, and nothing half written."""
+    path = tmp_path / "fuzz.geojson"
+    import json as _json
+
+    try:
+        path.write_text(_json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    except ValueError:
+        return  # not representable as JSON (NaN is, though; json.dumps writes it)
+    with store.reader() as r:
+        before = r.version()[0]
+    try:
+        loader.load(store, [path])
+    except _Invalid as exc:
+        assert str(path) in exc.description
+        with store.reader() as r:
+            assert r.version()[0] == before
