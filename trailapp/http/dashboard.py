@@ -8,21 +8,14 @@ holds only the id from auth.start_session; every form post carries a CSRF token.
 
 from __future__ import annotations
 
-import hmac
-import io
 import json
 import re
 from datetime import datetime
-from functools import lru_cache
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 from flask import (
     Blueprint,
     Flask,
@@ -35,7 +28,6 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from pydantic import ValidationError
 
@@ -45,16 +37,15 @@ from ..features import GEOJSON
 from ..municipalities import MUNICIPALITIES
 from . import models
 from .common import error_response, language
+from .dashboard_session import DashboardSessionInterface, translations
 from .organisers import item_view, queue_page
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 csrf = CSRFProtect()
 ACTOR = "dashboard"
-CSRF_FIELD = "csrf_token"
 CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 CONTRIBUTION_ID = re.compile(r"^[0-9a-f]{24}$")
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 OPEN = {"dashboard.login"}  # reachable without signing in
 DATA = {"dashboard.export"}  # answers 401, not a redirect to the sign-in page
 QUEUE_FIELDS = ("municipality", "kind", "status", "flagged", "reported", "offset")
@@ -71,54 +62,6 @@ DONE = {"approve": N_("Approved and published."), "reject": N_("Rejected."),
         "unchanged": N_("Nothing was changed.")}
 STALE_FORM = N_("The form was out of date or did not come from this dashboard. Nothing was "
                 "changed: go back, reload the page and try again.")
-
-
-def _csrf_secret(app: Flask, sid: str) -> str:
-    key = str(app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, b"dashboard-csrf:" + sid.encode(), sha256).hexdigest()
-
-
-class DashboardSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, holding only the session id ("sid") once signed in.
-
-    The CSRF secret is derived from the sid on each request instead of being stored
-    (before sign-in the cookie holds only the login form's). Secure whenever the request
-    came over HTTPS, so `make run` on http://127.0.0.1 still works. dict methods do not
-    mark the session accessed, which would add "Vary: Cookie" to every public response.
-    """
-
-    def open_session(self, app: Flask, request: Any) -> Any:
-        session = super().open_session(app, request)
-        sid = dict.get(session, "sid") if session is not None else None
-        if sid:
-            dict.__setitem__(session, CSRF_FIELD, _csrf_secret(app, sid))
-        return session
-
-    def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if dict.get(session, "sid"):
-            dict.pop(session, CSRF_FIELD, None)
-        super().save_session(app, session, response)
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
-
-    def get_cookie_samesite(self, app: Flask) -> str:
-        return app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
-
-
-@lru_cache(maxsize=8)
-def translations(lang: str) -> NullTranslations:
-    """The dashboard's messages in lang, compiled in memory from messages.po; English
-    (the msgids themselves) when there is no catalogue."""
-    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
-        return NullTranslations()
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
 
 
 def link(endpoint: str, **values: Any) -> str:
