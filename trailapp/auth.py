@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from . import ratelimit
-from .errors import ApiError
+from .errors import Unauthorized
 from .municipalities import MUNICIPALITIES
 from .publishing import now_rfc3339
 from .store import Store
@@ -50,16 +50,6 @@ class Organiser:
     def scope(self) -> list[str]:
         """The municipalities this organiser works for."""
         return sorted(MUNICIPALITIES) if self.is_admin else list(self.municipalities)
-
-
-class Unauthorized(ApiError):
-    status = 401
-    code = "Unauthorized"
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "Forbidden"
 
 
 class PasswordRejected(ValueError):

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from . import geo, moderation, municipalities, privacy, ratelimit, text
-from .errors import ApiError, NotFound
+from .errors import NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaError, MediaStore, Processed
 from .publishing import now_rfc3339
 from .store import Reader, Store
@@ -29,24 +29,6 @@ from .store.features import FeatureFilter
 from .times import parse_instant, rfc3339
 
 AGE_BAND_MAX = {"under-13": 12, "13-15": 15, "16-17": 17, "18+": 200}
-
-
-class Unprocessable(ApiError):
-    """Well-formed but against a rule (422), naming the field."""
-
-    status = 422
-    code = "Unprocessable"
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}",
-                         errors=[{"field": field_name, "message": message}])
-
-
-class Unauthorized(ApiError):
-    """No token given (401)."""
-
-    status = 401
-    code = "Unauthorized"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,31 @@ class InvalidParameter(ApiError):
         self.parameter = parameter
 
 
+class Unauthorized(ApiError):
+    """No credentials, or credentials that are not valid (401)."""
+
+    status = 401
+    code = "Unauthorized"
+
+
+class Forbidden(ApiError):
+    """Signed in, but not allowed to do this here (403)."""
+
+    status = 403
+    code = "Forbidden"
+
+
+class Unprocessable(ApiError):
+    """Well-formed, but against a rule (422); the message names the field."""
+
+    status = 422
+    code = "Unprocessable"
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}",
+                         errors=[{"field": field_name, "message": message}])
+
+
 class NotFound(ApiError):
     """No such collection or feature (404)."""
 

@@ -8,8 +8,8 @@ queue is refused with 403.
 
 from __future__ import annotations
 
-from .auth import Forbidden, Organiser, Unauthorized
-from .errors import NotFound
+from .auth import Organiser
+from .errors import Forbidden, NotFound, Unauthorized
 from .municipalities import MUNICIPALITIES
 
 
