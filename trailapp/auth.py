@@ -124,13 +124,12 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Org
         ok = row is not None and not row["disabled"]
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if not ok or row is None:
         with store.writer() as writer:
             now = time.time()
             writer.add_rate_event(LOGIN_FAILURES_PER_ACCOUNT.bucket, account, now)
             writer.add_rate_event(LOGIN_FAILURES_PER_CLIENT.bucket, client, now)
         raise Unauthorized("Wrong user name or password.")
-    assert row is not None  # noqa: S101 - ok implies a row
     if _hasher.check_needs_rehash(row["password_hash"]):
         with store.writer() as writer:
             writer.set_password_hash(row["id"], _hasher.hash(password))

@@ -231,7 +231,8 @@ def _contribution(contribution_id: str) -> tuple[dict[str, Any], list[dict[str, 
     with _store().reader() as reader:
         row = reader.contribution(contribution_id)
         policy.reach(g.organiser, row["municipality"] if row else None, what)
-        assert row is not None  # noqa: S101 - policy.reach refused a missing one
+        if row is None:  # policy.reach already refused it; this keeps the type plain
+            raise NotFound(f"There is no {what}.")
         history = reader.audit_entries([row["municipality"]], contribution_id, 100)
         return item_view(row, reader), [_changes(entry) for entry in history]
 
