@@ -28,7 +28,7 @@ schema = schemathesis.openapi.from_wsgi("/api", app)
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_api_conforms_to_its_document(case):
     # Every check but positive_data_acceptance: a bbox with its latitudes reversed or a

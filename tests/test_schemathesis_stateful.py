@@ -12,7 +12,7 @@ from pathlib import Path
 
 import schemathesis
 from conftest import settings_in
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from trailapp import auth, create_app, loader
@@ -45,5 +45,10 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
 
 
 def test_stateful_sequences_conform_and_never_fail_on_the_server():
+    # Derandomised and without the shrink phase: the app's state moves on between
+    # sequences, so replaying one to shrink it can draw differently (hypothesis calls
+    # that flaky); a fixed seed keeps CI repeatable and still explores 80 sequences.
     Workflow.run(settings=settings(max_examples=80, stateful_step_count=8, deadline=None,
+                                   derandomize=True, database=None,
+                                   phases=[Phase.explicit, Phase.generate],
                                    suppress_health_check=list(HealthCheck)))
