@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import loader, publishing
+from . import auth, contributions, loader, moderation, publishing
 from .errors import InvalidGeodata
 from .i18n import LANGS
 from .municipalities import MUNICIPALITIES
+from .times import rfc3339
 
 
 def _store():
@@ -83,8 +87,6 @@ def check_db() -> None:
 def retention() -> None:
     """Erase rejected and unmoderated contributions older than 30 days, rate-limit
     data older than 72 hours, and media files no row names. Run it daily (cron)."""
-    from . import contributions
-
     done = contributions.purge_expired(_store(), current_app.extensions["trailapp"]
                                        .contributions)
     click.echo(f"Erased {done['contributions']} contribution(s), {done['rate_events']} "
@@ -120,10 +122,6 @@ def create_organiser(username: str, role: str, municipalities: tuple[str, ...],
                      password_stdin: bool) -> None:
     """Create an organiser account (there are no default accounts). The password needs
     at least 12 characters and must not be easy to guess."""
-    import sys
-
-    from . import auth
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -144,8 +142,6 @@ def create_organiser(username: str, role: str, municipalities: tuple[str, ...],
 @with_appcontext
 def create_token(username: str, name: str) -> None:
     """Make an API token for an organiser's scripts; it is shown once, stored hashed."""
-    from . import auth
-
     with _store().reader() as reader:
         row = reader.organiser_by_name(username.lower())
     if row is None:
@@ -162,8 +158,6 @@ def create_token(username: str, name: str) -> None:
 @with_appcontext
 def revoke_token(username: str, token_id: int) -> None:
     """Revoke one of an organiser's API tokens at once."""
-    from . import auth
-
     with _store().reader() as reader:
         row = reader.organiser_by_name(username.lower())
     if row is None or not auth.revoke_token(_store(), row["id"], token_id):
@@ -180,10 +174,6 @@ def revoke_token(username: str, token_id: int) -> None:
 def compact_changes(tombstones_days: int) -> None:
     """Shrink the sync change log: drop superseded changes (always safe) and old
     delete markers (raises the oldest cursor still answered)."""
-    from datetime import UTC, datetime, timedelta
-
-    from .times import rfc3339
-
     before = rfc3339(datetime.now(UTC) - timedelta(days=tombstones_days))
     with _store().writer() as writer:
         superseded = writer.drop_superseded_changes()
@@ -205,8 +195,6 @@ def contributions_group() -> None:
 @with_appcontext
 def contributions_list(status: str, municipality: str | None) -> None:
     """List contributions, oldest first, with their automatic flags."""
-    import json
-
     with _store().reader() as reader:
         rows = reader.contributions(status=status, municipality=municipality)
     for row in rows:
@@ -221,8 +209,6 @@ def contributions_list(status: str, municipality: str | None) -> None:
 @with_appcontext
 def contributions_approve(contribution_id: str) -> None:
     """Approve and publish one contribution."""
-    from . import moderation
-
     moderation.approve(_store(), contribution_id)
     click.echo(f"Approved and published {contribution_id}.")
 
@@ -233,8 +219,6 @@ def contributions_approve(contribution_id: str) -> None:
 @with_appcontext
 def contributions_reject(contribution_id: str, reason: str) -> None:
     """Reject one contribution with a reason the contributor can read."""
-    from . import moderation
-
     moderation.reject(_store(), contribution_id, reason)
     click.echo(f"Rejected {contribution_id}.")
 
