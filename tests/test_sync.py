@@ -269,3 +269,35 @@ def test_compaction_cli_keeps_recent_tombstones_and_reports(runner, geo_client, 
     assert "cursors from s0 on" in result.output
     entries, _ = sync_all(geo_client, collections="stories")
     assert [(e["op"], e["id"]) for e in entries] == [("delete", body["id"])]
+
+
+def test_erasing_a_published_story_removes_every_built_pack_that_held_it(geo_app, geo_client,
+                                                                           store):
+    body = post_json(geo_client, story(title="Raderas sedan")).get_json()
+    moderation.approve(store, body["id"])
+    for lang in ("sv", "sv,en"):
+        info = pack_info(geo_client, "bollnas", lang=lang)
+        assert "Raderas sedan" in zipfile.ZipFile(io.BytesIO(
+            geo_client.get(info["href"]).data)).read("stories.sv.geojson").decode()
+    folder = geo_app.extensions["trailapp"].packs.folder
+    assert len(list(folder.glob("*.zip"))) >= 2
+    r = geo_client.delete(f"/contributions/{body['id']}",
+                          headers={"Authorization": f"Bearer {body['token']}"})
+    assert r.status_code == 204
+    assert list(folder.glob("*.zip")) == []
+    info = pack_info(geo_client, "bollnas", lang="sv")
+    assert "Raderas sedan" not in zipfile.ZipFile(io.BytesIO(
+        geo_client.get(info["href"]).data)).read("stories.sv.geojson").decode()
+
+
+def test_a_rebuilt_pack_removes_the_older_variants_of_its_municipality(geo_client, store,
+                                                                       tmp_path, geo_app):
+    pack_info(geo_client, "bollnas", lang="sv")
+    pack_info(geo_client, "bollnas", lang="en")
+    folder = geo_app.extensions["trailapp"].packs.folder
+    before = {p.name for p in folder.glob("bollnas~*.zip")}
+    loader.load(store, [write_geojson(tmp_path / "p.geojson", [place("test-x", 16.4, 61.3)])])
+    pack_info(geo_client, "bollnas", lang="sv")
+    after = {p.name for p in folder.glob("bollnas~*.zip")}
+    assert not (before & after)  # the stale en variant went with the old sv one
+    assert any(".sv." in name for name in after)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import geo, moderation, municipalities, privacy, ratelimit, text
+from . import geo, moderation, municipalities, packs, privacy, ratelimit, text
 from .errors import NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaError, MediaStore, Processed
 from .publishing import now_rfc3339
@@ -44,6 +44,7 @@ class Settings:
     submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
     hide_after_reports: int = 3
+    pack_dir: str | None = None  # built offline packs, purged when a contribution is erased
 
 
 @dataclass
@@ -330,6 +331,8 @@ def erase(store: Store, settings: Settings, contribution_id: str, token: str | N
         moderation.audit(writer, None, "erase", "contribution", contribution_id,
                          row["municipality"], "erased", "erased", actor="contributor")
     settings.media.discard([n for m in media for n in (m["file"], m["thumb_file"]) if n])
+    if row["status"] in ("approved", "hidden") and settings.pack_dir:
+        packs.purge(settings.pack_dir)  # archives built while it was public
     store.checkpoint()  # so the erased text does not linger in the WAL file
 
 

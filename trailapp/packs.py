@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -70,8 +71,11 @@ class PackSpec:
             raise InvalidParameter("media", f"one of {', '.join(MEDIA_CHOICES)}")
         return cls(pack_id, langs, media or "thumbnails")
 
-    def file_name(self, version: int) -> str:
-        return f"{self.pack_id}.{'-'.join(self.langs)}.{self.media}.v{version}.zip"
+    def file_name(self, municipality: str, version: int) -> str:
+        """municipality~pack.langs.media.vN.zip: the municipality first, so that every
+        older file of a municipality can be found and removed."""
+        return (f"{municipality}~{self.pack_id}.{'-'.join(self.langs)}.{self.media}"
+                f".v{version}.zip")
 
 
 @dataclass
@@ -122,12 +126,12 @@ class Packs:
         with store.reader() as reader:
             municipality, trail = self._municipality_of(reader, spec.pack_id)
             version = reader.municipality_version(municipality)
-            path = self.folder / spec.file_name(version)
+            path = self.folder / spec.file_name(municipality, version)
             if path.exists() and path.with_suffix(".sha256").exists():
                 sha, current = path.with_suffix(".sha256").read_text().split()
                 return Built(path, sha, path.stat().st_size, version, current)
             files = self._contents(reader, spec, municipality, trail)
-        return self._write(spec, version, files)
+        return self._write(spec, municipality, version, files)
 
     def _contents(self, reader: Reader, spec: PackSpec, municipality: str,
                   trail: dict | None) -> dict[str, bytes]:
@@ -180,9 +184,10 @@ class Packs:
         files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         return files
 
-    def _write(self, spec: PackSpec, version: int, files: dict[str, bytes]) -> Built:
+    def _write(self, spec: PackSpec, municipality: str, version: int,
+               files: dict[str, bytes]) -> Built:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / spec.file_name(version)
+        path = self.folder / spec.file_name(municipality, version)
         fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".part")
         try:
             with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
@@ -199,8 +204,23 @@ class Packs:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        keep = {path.name, path.with_suffix(".sha256").name}
-        for old in self.folder.glob(f"{spec.pack_id}.{'-'.join(spec.langs)}.{spec.media}.v*"):
-            if old.name not in keep:  # an older version of this pack
+        # Any pack of this municipality built from older content goes: it may hold a
+        # story that was since withdrawn or erased.
+        for old in self.folder.glob(f"{municipality}~*"):
+            match = VERSION.search(old.name)
+            if match and int(match.group(1)) < version:
                 old.unlink(missing_ok=True)
         return Built(path, sha, path.stat().st_size, version, cursor_)
+
+
+VERSION = re.compile(r"\.v(\d+)\.(zip|sha256)$")
+
+
+def purge(folder: str | os.PathLike[str]) -> int:
+    """Remove every built pack (after an erasure: no archive may keep erased words or
+    photos); they are built again on demand. Returns how many files went."""
+    removed = 0
+    for path in Path(folder).glob("*~*"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
