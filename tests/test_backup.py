@@ -61,3 +61,39 @@ def test_cli_backup_writes_a_checked_copy(geo_app, tmp_path):
     assert copy.execute("SELECT count(*) FROM features").fetchone()[0] == 35
     assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     copy.close()
+
+
+def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, store,
+                                                                       tmp_path):
+    from test_contributions import post_json, story
+
+    from trailapp import contributions, moderation
+
+    client = geo_app.test_client()
+    body = post_json(client, story(title="Ångrar mig")).get_json()
+    moderation.approve(store, body["id"])
+    store.backup(tmp_path / "before-erasure.sqlite3")
+    assert client.delete(f"/contributions/{body['id']}",
+                         headers={"Authorization": f"Bearer {body['token']}"}).status_code == 204
+    settings = geo_app.extensions["trailapp"].contributions
+    from pathlib import Path
+
+    log = Path(settings.erasure_log).read_text(encoding="utf-8")
+    assert body["id"] in log and "Ångrar" not in log
+
+    restored = create_app(settings_in(tmp_path / "restored",
+                                      DATABASE=str(tmp_path / "before-erasure.sqlite3"),
+                                      ERASURE_LOG=settings.erasure_log))
+    rstore = restored.extensions["trailapp"].store
+    with rstore.reader() as r:
+        assert r.contribution(body["id"]) is not None  # the backup still held it
+    result = restored.test_cli_runner().invoke(args=["reapply-erasures"])
+    assert "Erased again 1 contribution(s)" in result.output
+    with rstore.reader() as r:
+        assert r.contribution(body["id"]) is None
+    assert restored.test_client().get(f"/collections/stories/items/{body['id']}"
+                                      ).status_code == 404
+    again = contributions.reapply_erasures(rstore, restored.extensions["trailapp"]
+                                           .contributions)
+    assert again == 0
+    rstore.close()

@@ -51,6 +51,7 @@ def _contribution_settings(config: dict[str, Any]) -> ContributionSettings:
         report_limit=Limit("report", config["REPORT_LIMIT"], config["REPORT_WINDOW_S"]),
         hide_after_reports=config["HIDE_AFTER_REPORTS"],
         pack_dir=config["PACK_DIR"],
+        erasure_log=config["ERASURE_LOG"],
     )
 
 

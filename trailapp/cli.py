@@ -108,6 +108,16 @@ def backup(destination: Path) -> None:
     click.echo(f"Backup written to {destination} ({destination.stat().st_size} bytes).")
 
 
+@click.command("reapply-erasures")
+@with_appcontext
+def reapply_erasures() -> None:
+    """After restoring a backup: erase again every contribution that young people
+    erased since (their ids are kept in the erasure log, outside the database)."""
+    done = contributions.reapply_erasures(_store(), current_app.extensions["trailapp"]
+                                          .contributions)
+    click.echo(f"Erased again {done} contribution(s) that the restored backup still held.")
+
+
 @click.command("create-organiser")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
@@ -224,7 +234,8 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
 
 
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
-            contributions_group, create_organiser, create_token, revoke_token, backup]
+            contributions_group, create_organiser, create_token, revoke_token, backup,
+            reapply_erasures]
 
 
 def register(app: Flask) -> None:

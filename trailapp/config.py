@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_DIR": None,
     # Folder for built offline packs (a cache: safe to delete).
     "PACK_DIR": None,
+    # Ids of erased contributions (no content), kept outside the database so that
+    # `flask reapply-erasures` can erase them again after a backup is restored.
+    "ERASURE_LOG": None,
     # Signs session cookies. When unset, a random key is made once and kept in
     # instance/secret_key (mode 0600); never a fixed default.
     "SECRET_KEY": None,
@@ -82,6 +85,8 @@ def load(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[
         config["MEDIA_DIR"] = str(instance / "media")
     if config["PACK_DIR"] is None:
         config["PACK_DIR"] = str(instance / "packs")
+    if config["ERASURE_LOG"] is None:
+        config["ERASURE_LOG"] = str(Path(config["DATABASE"]).parent / "erasures.log")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance)
     return config

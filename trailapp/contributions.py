@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -45,6 +46,7 @@ class Settings:
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
     hide_after_reports: int = 3
     pack_dir: str | None = None  # built offline packs, purged when a contribution is erased
+    erasure_log: str | None = None  # ids of erased contributions, kept outside the database
 
 
 @dataclass
@@ -321,19 +323,53 @@ def status(store: Store, contribution_id: str, token: str | None) -> dict[str, A
 
 
 def erase(store: Store, settings: Settings, contribution_id: str, token: str | None) -> None:
-    """Erase a contribution for good: its row, media files, reports and public feature."""
+    """Erase a contribution for good: its row, media files, reports, public feature,
+    its words in the audit log and every built pack; its id goes into the erasure log
+    so that restoring an older backup cannot bring it back."""
     with store.writer() as writer:
         row = _owned(writer, contribution_id, token)
-        media = writer.media_of(contribution_id)
-        moderation.unpublish(writer, row)
-        writer.delete_contribution(contribution_id)
-        writer.erase_from_audit(contribution_id)  # their words go from the log too
-        moderation.audit(writer, None, "erase", "contribution", contribution_id,
-                         row["municipality"], "erased", "erased", actor="contributor")
-    settings.media.discard([n for m in media for n in (m["file"], m["thumb_file"]) if n])
-    if row["status"] in ("approved", "hidden") and settings.pack_dir:
+        media = _erase_row(writer, row, actor="contributor")
+    _after_erasure(store, settings, [row], media)
+
+
+def _erase_row(writer: Any, row: dict[str, Any], actor: str) -> list[str]:
+    """Delete one contribution inside a write; return its media file names."""
+    media = [n for m in writer.media_of(row["id"]) for n in (m["file"], m["thumb_file"]) if n]
+    moderation.unpublish(writer, row)
+    writer.delete_contribution(row["id"])
+    writer.erase_from_audit(row["id"])  # their words go from the log too
+    moderation.audit(writer, None, "erase", "contribution", row["id"], row["municipality"],
+                     "erased", "erased", actor=actor)
+    return media
+
+
+def _after_erasure(store: Store, settings: Settings, rows: list[dict[str, Any]],
+                   media: list[str]) -> None:
+    settings.media.discard(media)
+    if settings.pack_dir and any(r["status"] in ("approved", "hidden") for r in rows):
         packs.purge(settings.pack_dir)  # archives built while it was public
+    if settings.erasure_log:
+        with open(settings.erasure_log, "a", encoding="utf-8") as log:
+            for r in rows:
+                log.write(f"{r['id']} {now_rfc3339()}\n")
+            log.flush()
+            os.fsync(log.fileno())
     store.checkpoint()  # so the erased text does not linger in the WAL file
+
+
+def reapply_erasures(store: Store, settings: Settings) -> int:
+    """After restoring a backup: erase again every contribution the erasure log names
+    (ids only, no content). Returns how many were still there."""
+    if not settings.erasure_log or not os.path.exists(settings.erasure_log):
+        return 0
+    with open(settings.erasure_log, encoding="utf-8") as log:
+        ids = {line.split()[0] for line in log if line.strip()}
+    with store.writer() as writer:
+        rows = [row for cid in sorted(ids) if (row := writer.contribution(cid)) is not None]
+        media = [name for row in rows for name in _erase_row(writer, row, actor="restore")]
+    if rows:  # already in the log: do not write them twice
+        _after_erasure(store, replace(settings, erasure_log=None), rows, media)
+    return len(rows)
 
 
 REPORT_REASONS = ("personal-data", "bullying", "hateful", "untrue", "unsafe", "other")
