@@ -97,3 +97,30 @@ def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, 
                                            .contributions)
     assert again == 0
     rstore.close()
+
+
+def test_after_a_restore_old_cursors_start_again_and_new_ones_miss_nothing(tmp_path):
+    """A reviewer's finding: without a jump, the restored change log reused sequence
+    numbers, and a client at an old cursor got 200 with nothing while missing a story."""
+    from conftest import place
+
+    app = create_app(settings_in(tmp_path / "live"))
+    store = app.extensions["trailapp"].store
+    from conftest import GEODATA
+
+    loader.load(store, [GEODATA])
+    client = app.test_client()
+    store.backup(tmp_path / "b.sqlite3")
+    loader.load(store, [write_geojson(tmp_path / "a.geojson", [place("test-after", 16.4, 61.3)])])
+    cursor = client.get("/sync?since=s0&limit=1000").get_json()["next"]
+
+    result = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "b.sqlite3"), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert client.get(f"/sync?since={cursor}").status_code == 410
+    fresh = next(p for p in client.get("/packs").get_json()["packs"] if p["id"] == "bollnas")
+    loader.load(store, [write_geojson(tmp_path / "c.geojson", [place("test-new", 16.5, 61.3)])])
+    page = client.get(f"/sync?since={fresh['cursor']}").get_json()
+    assert [c["id"] for c in page["changes"]] == ["test-new"]
+    assert client.get(f"/sync?since={cursor}").status_code == 410  # still, after new writes
+    assert store.integrity_check() == "ok"
+    store.close()

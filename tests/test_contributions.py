@@ -563,3 +563,13 @@ def test_an_empty_nameless_file_part_is_no_file(geo_client, store):
     r = geo_client.post("/contributions", data=data, content_type="multipart/form-data")
     assert r.status_code == 201
     assert count(store, "media") == 0
+
+
+def test_entities_that_decode_into_tags_are_stripped_too(geo_client, store):
+    """A reviewer's finding: one pass decoded &lt;img onerror&gt; into a real tag."""
+    body = post_json(geo_client, story(
+        body="<b>Hej</b> &lt;img src=x onerror=alert(document.cookie)&gt; slut")).get_json()
+    moderation.approve(store, body["id"])
+    feature = geo_client.get(f"/collections/stories/items/{body['id']}").get_json(force=True)
+    assert "<" not in feature["properties"]["description"]
+    assert "onerror" not in feature["properties"]["description"]

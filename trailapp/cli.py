@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import auth, contributions, loader, moderation, publishing
+from . import auth, contributions, loader, moderation, packs, publishing
 from .errors import InvalidGeodata
 from .i18n import LANGS
 from .municipalities import MUNICIPALITIES
@@ -106,6 +106,31 @@ def backup(destination: Path) -> None:
         click.echo(f"No backup: {exc}", err=True)
         raise SystemExit(1) from None
     click.echo(f"Backup written to {destination} ({destination.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore(backup_file: Path, yes: bool) -> None:
+    """Replace the database with a backup (stop the service first). Then: sync cursors
+    issued before start again from a pack, built packs are emptied, contributions
+    erased since the backup are erased again, and retention runs."""
+    if not yes:
+        click.confirm(f"Replace {current_app.config['DATABASE']} with {backup_file}?",
+                      abort=True)
+    state = current_app.extensions["trailapp"]
+    try:
+        floor = state.store.restore_from(backup_file)
+    except RuntimeError as exc:
+        click.echo(f"Not restored: {exc}", err=True)
+        raise SystemExit(1) from None
+    packs.purge(current_app.config["PACK_DIR"])
+    again = contributions.reapply_erasures(state.store, state.contributions)
+    expired = contributions.purge_expired(state.store, state.contributions)
+    click.echo(f"Restored from {backup_file}; cursors from s{floor} on are answered; "
+               f"{again} erased contribution(s) erased again; {expired['contributions']} "
+               "past retention erased.")
 
 
 @click.command("reapply-erasures")
@@ -235,7 +260,7 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
 
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
             contributions_group, create_organiser, create_token, revoke_token, backup,
-            reapply_erasures]
+            reapply_erasures, restore]
 
 
 def register(app: Flask) -> None:

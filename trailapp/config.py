@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +106,28 @@ def _coerce(key: str, raw: str, default: Any) -> Any:
 
 
 def _instance_secret(instance: Path) -> str:
-    """A random secret kept in the instance folder, made on first use."""
+    """A random secret kept in the instance folder, made on first use.
+
+    Several workers may start at once: the key is written whole to a temporary file and
+    hard-linked into place, so every worker reads the same complete key.
+    """
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip()
+        fd, temp = tempfile.mkstemp(dir=instance, prefix=".secret-")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(temp, 0o600)
+            try:
+                os.link(temp, path)  # atomic; fails if another worker won
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temp)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key; delete it or set TRAILAPP_SECRET_KEY")
+    return key

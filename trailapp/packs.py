@@ -220,7 +220,7 @@ def purge(folder: str | os.PathLike[str]) -> int:
     """Remove every built pack (after an erasure: no archive may keep erased words or
     photos); they are built again on demand. Returns how many files went."""
     removed = 0
-    for path in Path(folder).glob("*~*"):
+    for path in [*Path(folder).glob("*~*"), *Path(folder).glob("*.part")]:
         path.unlink(missing_ok=True)
         removed += 1
     return removed

@@ -57,13 +57,19 @@ _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!--")
 
 
 def strip_html(text: str) -> str:
-    """The text without HTML tags; text that holds no tag is returned unchanged."""
-    if not _TAG.search(text):
-        return text  # "<3" or "a < b" are not HTML: keep them as they are
-    parser = _TextOnly()
-    parser.feed(text)
-    parser.close()
-    return "".join(parser.parts)
+    """The text without HTML tags; text that holds no tag is returned unchanged.
+
+    Stripping decodes entities, and "&lt;img onerror=…&gt;" decodes into a tag: so it
+    runs again until no tag is left (then any tag shape still there is removed).
+    """
+    for _ in range(5):
+        if not _TAG.search(text):
+            return text  # "<3" or "a < b" are not HTML: keep them as they are
+        parser = _TextOnly()
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+    return _TAG.sub("", text)
 
 
 def clean(text: str, *, field: str, max_length: int, multiline: bool = True) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import queue
+import shutil
 import sqlite3
 import threading
 import time
@@ -222,6 +223,45 @@ class Store:
         with open(part, "rb") as f:
             os.fsync(f.fileno())
         os.replace(part, target)
+
+    def restore_from(self, backup: str | os.PathLike[str]) -> int:
+        """Replace the database with a backup (the service must be stopped), and move
+        the change sequence far past every cursor, ETag and pack version issued before:
+        sequence numbers are never reused, so an app's old cursor gets 410 and starts
+        again from a pack. Returns the new oldest cursor."""
+        self._after_fork()
+        source = Path(backup)
+        check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            result = check.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            check.close()
+        if result != "ok":
+            raise RuntimeError(f"the backup fails its integrity check: {result}")
+        with self._write_lock():
+            self.close_readers()
+            if self._writer_conn is not None:
+                self._writer_conn.close()
+                self._writer_conn = None
+            target = Path(self.path)
+            part = target.with_name(target.name + ".restore")
+            shutil.copyfile(source, part)
+            with open(part, "rb") as f:
+                os.fsync(f.fileno())
+            for suffix in ("-wal", "-shm"):
+                Path(self.path + suffix).unlink(missing_ok=True)
+            os.replace(part, target)
+        self.initialise()  # migrations the backup may lack
+        with self.writer() as writer:
+            return writer.jump_change_sequence(1_000_000_000)
+
+    def close_readers(self) -> None:
+        """Close the pooled read connections."""
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
 
     def integrity_check(self) -> str:
         """SQLite's own integrity check; 'ok' when the file is sound."""

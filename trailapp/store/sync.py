@@ -58,6 +58,17 @@ class SyncWrites:
 
     conn: sqlite3.Connection
 
+    def jump_change_sequence(self, by: int) -> int:
+        """Move the change sequence on by `by` and make the jump the new floor: a
+        marker row (in no public collection) takes the first new number."""
+        row = self.conn.execute("SELECT max(seq) FROM changes").fetchone()
+        start = (row[0] or 0) + by
+        self.conn.execute(
+            "INSERT INTO changes (seq, collection, feature_id, op, at) VALUES "
+            "(?, '_restore', '', 'upsert', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", [start])
+        self.conn.execute("UPDATE sync_state SET value = ? WHERE key = 'floor'", [start])
+        return start
+
     def drop_superseded_changes(self) -> int:
         """Forget changes that a later change of the same feature makes redundant.
 
