@@ -573,3 +573,21 @@ def test_entities_that_decode_into_tags_are_stripped_too(geo_client, store):
     feature = geo_client.get(f"/collections/stories/items/{body['id']}").get_json(force=True)
     assert "<" not in feature["properties"]["description"]
     assert "onerror" not in feature["properties"]["description"]
+
+
+def test_erased_words_are_nowhere_in_the_database_file(app, geo_client, store):
+    """Not in the rows, the audit log, the search index or free pages (secure_delete),
+    once the WAL is checkpointed."""
+    from pathlib import Path
+
+    body = post_json(geo_client, story(body="Min moster Zyxwvutsson bor här.")).get_json()
+    moderation.approve(store, body["id"])
+    assert geo_client.get("/collections/stories/items?q=zyxwvutsson").get_json(
+        force=True)["numberMatched"] == 1
+    geo_client.delete(f"/contributions/{body['id']}", headers=bearer(body["token"]))
+    store.checkpoint()
+    path = Path(app.config["DATABASE"])
+    for file in (path, Path(str(path) + "-wal")):
+        if file.exists():
+            assert b"Zyxwvutsson" not in file.read_bytes()
+            assert b"zyxwvutsson" not in file.read_bytes()

@@ -338,6 +338,8 @@ def _erase_row(writer: Any, row: dict[str, Any], actor: str) -> list[str]:
     moderation.unpublish(writer, row)
     writer.delete_contribution(row["id"])
     writer.erase_from_audit(row["id"])  # their words go from the log too
+    if row["status"] in ("approved", "hidden"):
+        writer.optimize_text_index()  # and from the search index's old segments
     moderation.audit(writer, None, "erase", "contribution", row["id"], row["municipality"],
                      "erased", "erased", actor=actor)
     return media

@@ -267,6 +267,7 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         after_row = writer.contribution(contribution_id) or row
         if after_row["status"] == "approved":
             _publish(writer, after_row)
+            writer.optimize_text_index()  # the redacted words leave the search index
         audit(writer, by, "redact", "contribution", contribution_id, row["municipality"],
               before, _snapshot(after_row), actor)
         return after_row

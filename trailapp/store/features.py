@@ -262,6 +262,11 @@ class FeatureWrites:
             "WHERE collection = ? AND id = ?",
             [rendered["sv"], rendered["en"], rendered["tn"], collection, feature_id])
 
+    def optimize_text_index(self) -> None:
+        """Rewrite the full-text index without its delete markers, so that words of a
+        deleted or edited feature do not stay in the index's old segments."""
+        self.conn.execute("INSERT INTO features_fts (features_fts) VALUES ('optimize')")
+
     def delete_feature(self, collection: str, feature_id: str) -> bool:
         """Delete one feature; True when it existed."""
         cur = self.conn.execute(
