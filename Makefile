@@ -74,5 +74,6 @@ sqlmap: setup
 system-deps-bench:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
+## clean: the virtualenv and caches (never instance/: the database and media live there)
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

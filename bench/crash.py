@@ -38,7 +38,8 @@ STORY = {"kind": "story", "place": "bol-gastgivars", "lang": "sv", "body": "Kroc
 
 def start(env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+        [str(Path(sys.executable).parent / "gunicorn"), "--config",
+         str(ROOT / "gunicorn.conf.py"),
          "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "wsgi:app"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     for _ in range(300):

@@ -74,8 +74,9 @@ def free_port() -> int:
 
 
 def start_gunicorn(module: str, env: dict, port: int) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-           "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), module]
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), "--config",
+           str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+           "--chdir", str(ROOT), module]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     for _ in range(200):

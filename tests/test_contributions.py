@@ -591,3 +591,25 @@ def test_erased_words_are_nowhere_in_the_database_file(app, geo_client, store):
         if file.exists():
             assert b"Zyxwvutsson" not in file.read_bytes()
             assert b"zyxwvutsson" not in file.read_bytes()
+
+
+def test_a_guardian_is_asked_when_the_youngest_of_the_band_is_below_the_age(tmp_path):
+    """With an age of consent inside a band (14), the band's 13-year-olds need a guardian."""
+    from conftest import GEODATA, settings_in
+
+    from trailapp import create_app, loader
+
+    app = create_app(settings_in(tmp_path, GUARDIAN_CONSENT_UNDER_BOLLNAS=14))
+    loader.load(app.extensions["trailapp"].store, [GEODATA])
+    r = post_json(app.test_client(), story(age_band="13-15", consent_by="self"))
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "consent_by"
+    app.extensions["trailapp"].store.close()
+
+
+def test_published_contributions_are_revalidated_by_every_cache(geo_client, store):
+    body = post_json(geo_client, story()).get_json()
+    moderation.approve(store, body["id"])
+    for url in ("/collections/stories/items", f"/collections/stories/items/{body['id']}"):
+        assert geo_client.get(url).headers["Cache-Control"] == "public, no-cache"
+    places = geo_client.get("/collections/places/items")
+    assert "max-age=60" in places.headers["Cache-Control"]

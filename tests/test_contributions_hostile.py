@@ -636,7 +636,7 @@ def test_the_thumbnail_of_an_approved_story_is_public_and_not_sniffable(geo_clie
     assert r.status_code == 200
     assert r.mimetype == "image/jpeg"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
-    assert r.headers["Cache-Control"] == "public, max-age=86400"
+    assert r.headers["Cache-Control"] == "public, no-cache"
     assert max(Image.open(io.BytesIO(r.data)).size) <= 400
 
 

@@ -829,3 +829,12 @@ def test_empty_service_has_an_epoch_timestamp_not_an_empty_string(client):
     body = client.get("/collections/places/items").get_json(force=True)
     assert body["numberMatched"] == 0
     assert body["timeStamp"] == "1970-01-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("value", ["2026-W18-5T12:00:00Z", "20260501T120000+0200",
+                                   "2026-05-01T12:00+02:00", "2026-05-01T12:00:00+02",
+                                   "2026-05-01T12:00:00,5Z"])
+def test_only_rfc3339_date_times_are_accepted(geo_client, value):
+    """ISO 8601 forms that RFC 3339 does not allow are refused (a reviewer's finding)."""
+    r = geo_client.get(f"/collections/places/items?updated_since={quote(value)}")
+    assert r.status_code == 400 and r.get_json()["errors"][0]["field"] == "updated_since"

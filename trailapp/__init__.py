@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__version__ = "0.1.0"  # first, so that modules imported below can read it
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +22,6 @@ from .media import Limits, MediaStore
 from .packs import Packs
 from .ratelimit import Limit
 from .store import Store
-
-__version__ = "0.1.0"
 
 
 @dataclass

@@ -29,7 +29,9 @@ from .store import Reader, Store
 from .store.features import FeatureFilter
 from .times import parse_instant, rfc3339
 
-AGE_BAND_MAX = {"under-13": 12, "13-15": 15, "16-17": 17, "18+": 200}
+# The youngest age in each band: a guardian consents when even the youngest in the
+# band is below the municipality's age of consent.
+AGE_BAND_MIN = {"under-13": 0, "13-15": 13, "16-17": 16, "18+": 18}
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[st
                             f"consent must refer to the current privacy notice, version "
                             f"{privacy.VERSION} (see /privacy-notice)")
     threshold = settings.guardian_under[municipality]
-    if AGE_BAND_MAX[sub.age_band] < threshold and sub.consent_by != "guardian":
+    if AGE_BAND_MIN[sub.age_band] < threshold and sub.consent_by != "guardian":
         where = municipalities.MUNICIPALITIES[municipality].name["en"]
         raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
                             f"for anyone under {threshold}; ask them to agree and send "
@@ -420,6 +422,8 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
             moderation.audit(writer, None, "expire", "contribution", row["id"],
                              row["municipality"], "erased", "erased", actor="retention")
         pruned = ratelimit.prune(writer, now.timestamp())
+        writer.delete_sessions_before(now.timestamp() - 30 * 60,
+                                      now.timestamp() - 12 * 3600)  # ended dashboard sessions
         known = writer.media_files()
     settings.media.discard(files)
     orphans = settings.media.orphans(known, older_than_s=3600, now=now.timestamp())

@@ -504,8 +504,8 @@ def load(store: Store, paths: list[Path], options: Options | None = None) -> Loa
         raise InvalidGeodata("; ".join(problems.items),
                              errors=[{"message": p} for p in problems.items])
     report = LoadReport(files=[str(p) for p in files])
-    updated = now_rfc3339()
     with store.writer() as writer:
+        updated = now_rfc3339()  # inside the lock: commit order is timestamp order
         for source, record in records:
             existing = writer.feature_row(record["collection"], record["id"])
             if existing is None and options.trail_id and record["collection"] == "trails":

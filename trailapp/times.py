@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def parse_instant(raw: str) -> datetime:
     """A full RFC 3339 date-time with a time zone (a bare date is not enough)."""
     text = raw.strip()
-    if "T" not in text.upper() or len(text) < 20:
+    if not RFC3339.match(text):
         raise ValueError("must be a full RFC 3339 date-time with time zone, "
                          "for example 2026-05-01T12:00:00Z")
     try:

@@ -65,6 +65,16 @@ def negotiate(f: str | None, offered: list[str]) -> str:
     return request.accept_mimetypes.best_match(offered, default=offered[0]) or offered[0]
 
 
+def _code_version() -> str:
+    from .. import __version__
+    from ..publishing import RENDER_VERSION
+
+    return f"{__version__}/{RENDER_VERSION}"
+
+
+CODE_VERSION = _code_version()  # a deploy that changes rendering changes every ETag
+
+
 def version_etag(reader: Reader, lang: str, media_type: str) -> tuple[str, str | None]:
     """A strong ETag for this request at the current content version.
 
@@ -73,7 +83,8 @@ def version_etag(reader: Reader, lang: str, media_type: str) -> tuple[str, str |
     """
     seq, at = reader.version()
     request.environ[VERSION_KEY] = seq  # lets the response cache keep this response
-    key = f"{seq}|{request.host_url}|{request.full_path}|{lang}|{media_type}"
+    key = (f"{CODE_VERSION}|{seq}|{request.host_url}|{request.full_path}|{lang}|"
+           f"{media_type}")
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     g.content_time = at
     return digest, at
@@ -100,9 +111,13 @@ def _http_date(rfc3339: str) -> str:
 
 
 def _cache_headers(response: Response) -> None:
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
-    response.headers["Cache-Control"] += ", stale-if-error=86400"
+    if request.path.startswith(("/collections/stories", "/collections/activities", "/sync")):
+        # Young people's contributions: a withdrawn one must leave caches at once.
+        response.headers["Cache-Control"] = "public, no-cache"
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
+        response.headers["Cache-Control"] += ", stale-if-error=86400"
     at = g.get("content_time")
     if at:
         response.headers["Last-Modified"] = _http_date(at)

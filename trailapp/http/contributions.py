@@ -261,12 +261,13 @@ def media(path: models.MediaPath) -> Response:
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
         response = send_file(_settings().media.path(path.name), mimetype=media_type,
-                             conditional=True, etag=True, max_age=86400 if public else None)
+                             conditional=True, etag=True)
     except FileNotFoundError:  # erased between the query and now
         raise NotFound("There is no such media file.") from None
     response.headers["Content-Disposition"] = (
         f'inline; filename="{path.name.rsplit("/", 1)[1]}"')
-    response.headers["Cache-Control"] = "public, max-age=86400" if public else "no-store"
+    # no-cache: every use revalidates (a cheap 304), so a withdrawn photo is gone at once.
+    response.headers["Cache-Control"] = "public, no-cache" if public else "no-store"
     return response
 
 
