@@ -941,3 +941,28 @@ def test_a_gpx_upload_is_audited(geo_client, store, anna, tmp_path):
     assert json.loads(entry["before"])["geometry"] is None
     assert json.loads(entry["after"])["attrs"]["length_m"] == pytest.approx(walk_length_m(),
                                                                             abs=0.05)
+
+
+def test_parallel_wrong_passwords_cannot_slip_under_the_limit(store):
+    """A reviewer's finding: 60 parallel guesses were all checked. Now at most 10 per
+    account and client get a verdict; the rest get 429."""
+    import threading
+
+    from trailapp import ratelimit as rl
+
+    outcomes: list[str] = []
+
+    def guess(i: int) -> None:
+        try:
+            auth.authenticate(store, "nobody", f"guess-{i}", "client-x")
+        except auth.Unauthorized:
+            outcomes.append("401")
+        except rl.TooManyRequests:
+            outcomes.append("429")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcomes.count("401") == 10 and outcomes.count("429") == 20

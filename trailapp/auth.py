@@ -111,27 +111,29 @@ def create_organiser(store: Store, username: str, password: str, role: str,
 
 
 def authenticate(store: Store, username: str, password: str, client: str) -> Organiser:
-    """The organiser for these credentials; failures are counted per account and per
-    client, and the 11th within 15 minutes gets 429 before any password is checked."""
+    """The organiser for these credentials. Every attempt first reserves a place in the
+    failure counts, per account and per client, inside one write (so parallel guesses
+    cannot all slip under the limit); the 11th within 15 minutes gets 429 before any
+    password is checked, and a success gives its reservation back."""
     name = username.strip().lower()
     account = hashlib.sha256(name.encode()).hexdigest()[:32]
-    with store.reader() as reader:
-        ratelimit.check(reader, LOGIN_FAILURES_PER_ACCOUNT, account)
-        ratelimit.check(reader, LOGIN_FAILURES_PER_CLIENT, client)
-        row = reader.organiser_by_name(name)
+    with store.writer() as writer:
+        now = time.time()
+        ratelimit.check(writer, LOGIN_FAILURES_PER_ACCOUNT, account, now)
+        ratelimit.check(writer, LOGIN_FAILURES_PER_CLIENT, client, now)
+        reserved = [writer.add_rate_event(LOGIN_FAILURES_PER_ACCOUNT.bucket, account, now),
+                    writer.add_rate_event(LOGIN_FAILURES_PER_CLIENT.bucket, client, now)]
+        row = writer.organiser_by_name(name)
     try:
         _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
         ok = row is not None and not row["disabled"]
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        with store.writer() as writer:
-            now = time.time()
-            writer.add_rate_event(LOGIN_FAILURES_PER_ACCOUNT.bucket, account, now)
-            writer.add_rate_event(LOGIN_FAILURES_PER_CLIENT.bucket, client, now)
         raise Unauthorized("Wrong user name or password.")
-    if _hasher.check_needs_rehash(row["password_hash"]):
-        with store.writer() as writer:
+    with store.writer() as writer:
+        writer.remove_rate_events(reserved)
+        if _hasher.check_needs_rehash(row["password_hash"]):
             writer.set_password_hash(row["id"], _hasher.hash(password))
     return _organiser(row)
 

@@ -233,10 +233,16 @@ class ContributionWrites:
         return self.conn.execute("DELETE FROM reports WHERE contribution_id = ?",
                                  [contribution_id]).rowcount
 
-    def add_rate_event(self, bucket: str, client: str, at: float) -> None:
-        """Count one event for a client in a bucket."""
-        self.conn.execute("INSERT INTO rate_events (bucket, client, at) VALUES (?, ?, ?)",
-                          [bucket, client, at])
+    def add_rate_event(self, bucket: str, client: str, at: float) -> int:
+        """Count one event for a client in a bucket; return its row id."""
+        cur = self.conn.execute("INSERT INTO rate_events (bucket, client, at) VALUES (?, ?, ?)",
+                                [bucket, client, at])
+        return int(cur.lastrowid or 0)
+
+    def remove_rate_events(self, rowids: list[int]) -> None:
+        """Give back reserved events (a login that succeeded)."""
+        self.conn.execute("DELETE FROM rate_events WHERE rowid IN "
+                          "(SELECT value FROM json_each(?))", [json.dumps(rowids)])
 
     def prune_rate_events(self, before: float) -> int:
         """Forget rate-limit events older than a moment; return how many."""
