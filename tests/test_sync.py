@@ -301,3 +301,11 @@ def test_a_rebuilt_pack_removes_the_older_variants_of_its_municipality(geo_clien
     after = {p.name for p in folder.glob("bollnas~*.zip")}
     assert not (before & after)  # the stale en variant went with the old sv one
     assert any(".sv." in name for name in after)
+
+
+def test_the_order_of_languages_does_not_make_another_pack(geo_app, geo_client):
+    a = pack_info(geo_client, "lobatse", lang="en,sv")
+    b = pack_info(geo_client, "lobatse", lang="sv,en")
+    assert a["sha256"] == b["sha256"]
+    folder = geo_app.extensions["trailapp"].packs.folder
+    assert len(list(folder.glob("lobatse~lobatse.*.zip"))) == 1

@@ -10,12 +10,15 @@ the same content always gives the same bytes and the same ETag.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +66,9 @@ class PackSpec:
 
     @classmethod
     def parse(cls, pack_id: str, lang: str | None, media: str | None) -> PackSpec:
-        langs = tuple(dict.fromkeys((lang or ",".join(i18n.LANGS)).split(",")))
-        bad = [code for code in langs if code not in i18n.LANGS]
+        asked = set((lang or ",".join(i18n.LANGS)).split(","))
+        bad = sorted(asked - set(i18n.LANGS))
+        langs = tuple(code for code in i18n.LANGS if code in asked)  # one order: one file
         if bad or not langs:
             raise InvalidParameter("lang", "a comma-separated list of sv, en, tn")
         if (media or "thumbnails") not in MEDIA_CHOICES:
@@ -197,20 +201,26 @@ class Packs:
                                           else zipfile.ZIP_DEFLATED)
                     info.external_attr = 0o644 << 16
                     archive.writestr(info, files[name])
-            sha = hashlib.sha256(Path(temp).read_bytes()).hexdigest()
+            sha = _sha256_of(Path(temp))
             cursor_ = json.loads(files["manifest.json"])["cursor"]
-            os.replace(temp, path)
-            path.with_suffix(".sha256").write_text(f"{sha} {cursor_}\n")
+            sidecar = Path(temp).with_suffix(".sha256part")
+            sidecar.write_text(f"{sha} {cursor_}\n")
+            with _folder_lock(self.folder):
+                os.replace(sidecar, path.with_suffix(".sha256"))
+                os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
+            Path(temp).with_suffix(".sha256part").unlink(missing_ok=True)
             raise
         # Any pack of this municipality built from older content goes: it may hold a
         # story that was since withdrawn or erased.
-        for old in self.folder.glob(f"{municipality}~*"):
-            match = VERSION.search(old.name)
-            if match and int(match.group(1)) < version:
-                old.unlink(missing_ok=True)
+        with _folder_lock(self.folder):
+            for old in self.folder.glob(f"{municipality}~*"):
+                match = VERSION.search(old.name)
+                if match and int(match.group(1)) < version:
+                    old.unlink(missing_ok=True)
         return Built(path, sha, path.stat().st_size, version, cursor_)
+
 
 
 VERSION = re.compile(r"\.v(\d+)\.(zip|sha256)$")
@@ -219,8 +229,31 @@ VERSION = re.compile(r"\.v(\d+)\.(zip|sha256)$")
 def purge(folder: str | os.PathLike[str]) -> int:
     """Remove every built pack (after an erasure: no archive may keep erased words or
     photos); they are built again on demand. Returns how many files went."""
+    if not Path(folder).exists():
+        return 0
     removed = 0
-    for path in [*Path(folder).glob("*~*"), *Path(folder).glob("*.part")]:
-        path.unlink(missing_ok=True)
-        removed += 1
+    with _folder_lock(Path(folder)):
+        for path in [*Path(folder).glob("*~*"), *Path(folder).glob("*part")]:
+            path.unlink(missing_ok=True)
+            removed += 1
     return removed
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """One process at a time renames or removes packs in the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

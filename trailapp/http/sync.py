@@ -6,6 +6,7 @@ from flask import Response, current_app, send_file
 from flask_openapi3 import APIBlueprint, Tag
 
 from .. import sync
+from ..errors import ServiceUnavailable
 from ..features import JSON, dumps
 from ..packs import PackSpec
 from . import models
@@ -78,10 +79,19 @@ def packs(query: models.PackQuery) -> Response:
 def pack(path: models.PackPath, query: models.PackQuery) -> Response:
     """The archive for the current content: built once per content version, with a
     strong ETag, Content-Length on HEAD, and byte ranges."""
-    built = _packs().get(current_app.extensions["trailapp"].store, _spec(path.packId, query))
-    response = send_file(built.path, mimetype=ZIP, conditional=True, etag=built.sha256,
-                         download_name=f"{path.packId}.zip", as_attachment=True,
-                         max_age=0)
+    store = current_app.extensions["trailapp"].store
+    for _ in range(3):
+        built = _packs().get(store, _spec(path.packId, query))
+        try:
+            response = send_file(built.path, mimetype=ZIP, conditional=True,
+                                 etag=built.sha256, download_name=f"{path.packId}.zip",
+                                 as_attachment=True, max_age=0)
+            break
+        except FileNotFoundError:  # a newer build replaced it just now: take that one
+            continue
+    else:
+        raise ServiceUnavailable("The pack is being rebuilt; try again shortly.",
+                                 headers={"Retry-After": "2"})
     response.headers["Cache-Control"] = "public, no-cache"
     response.headers["X-Pack-Cursor"] = built.cursor
     return response
