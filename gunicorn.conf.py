@@ -9,9 +9,15 @@ import os
 import tempfile
 
 # Prometheus counts from every worker, added up at /metrics. The folder must exist
-# before the workers import prometheus_client; it is emptied at each start.
-if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+# before the workers import prometheus_client; a folder made here is removed when
+# gunicorn exits, and one set by the operator is emptied at each start.
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="trailapp-metrics-")
+else:
+    for _name in os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"]):
+        if _name.endswith(".db"):
+            os.unlink(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], _name))
 
 bind = os.environ.get("TRAILAPP_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TRAILAPP_WORKERS", "2"))
@@ -41,3 +47,11 @@ def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ARG001 - gunicorn's hook signature
+    """Remove the metrics folder this configuration made."""
+    if _OWN_METRICS_DIR:
+        import shutil
+
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -76,7 +76,9 @@ def run(rounds: int, clients: int, folder: Path, seed: int = 7) -> list[dict]:
     app.extensions["trailapp"].store.close()
     env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "crash",
            "TRAILAPP_MEDIA_DIR": str(folder / "media"), "TRAILAPP_SUBMISSION_LIMIT": "0",
-           "TRAILAPP_PACK_DIR": str(folder / "packs")}
+           "TRAILAPP_PACK_DIR": str(folder / "packs"),
+           "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
+    (folder / "metrics").mkdir(exist_ok=True)  # killed servers cannot clean up after them
     rng = random.Random(seed)
     acknowledged: list[str] = []
     results = []

@@ -14,6 +14,7 @@ import io
 import os
 import secrets
 import struct
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,10 @@ from .errors import ApiError
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 AUDIO_TYPES = {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/aac": "aac",
                "audio/ogg": "ogg", "audio/x-wav": "wav"}
-MAX_PIXELS = 50_000_000     # a 50-megapixel phone photo still passes
+MAX_PIXELS = 50_000_000     # a 50-megapixel phone photo (JPEG) still passes
+MAX_PIXELS_LOSSLESS = 25_000_000  # PNG and WebP decode whole (no JPEG draft mode)
+# At most two images are decoded at once per process: a 50-MP decode takes ~150 MB.
+_DECODING = threading.BoundedSemaphore(2)
 MAX_EDGE = 2048             # stored images are scaled down to this long edge
 THUMB_EDGE = 400
 JPEG_QUALITY = 85
@@ -181,13 +185,20 @@ class MediaStore:
 def clean_image(field: str, data: bytes, media_type: str
                 ) -> tuple[bytes, bytes, tuple[int, int]]:
     """Decode under the pixel cap, turn upright, scale, re-encode without metadata."""
+    with _DECODING:
+        return _clean_image(field, data, media_type)
+
+
+def _clean_image(field: str, data: bytes, media_type: str
+                 ) -> tuple[bytes, bytes, tuple[int, int]]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             img = Image.open(io.BytesIO(data), formats=[IMAGE_TYPES[media_type]])
-            if img.width * img.height > MAX_PIXELS:
+            cap = MAX_PIXELS if media_type == "image/jpeg" else MAX_PIXELS_LOSSLESS
+            if img.width * img.height > cap:
                 raise MediaError(413, field, f"images may have at most "
-                                 f"{MAX_PIXELS // 1_000_000} megapixels")
+                                 f"{cap // 1_000_000} megapixels")
             img.draft("RGB", (MAX_EDGE, MAX_EDGE))  # JPEG: decode at a reduced scale
             img = ImageOps.exif_transpose(img)
             img.load()
