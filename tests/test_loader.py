@@ -384,3 +384,32 @@ def test_any_feature_is_loaded_or_refused_by_name_never_crashes(store, tmp_path,
         assert str(path) in exc.description
         with store.reader() as r:
             assert r.version()[0] == before
+
+
+def test_reloading_the_files_keeps_an_organisers_surveyed_location(geo_app, store, runner):
+    """A reviewer's finding: `make run` re-loads geodata/, which set a surveyed place
+    back to null. Now the organiser's edit is kept (and listed) unless --force."""
+    from organiser_helpers import add_organiser
+
+    from trailapp import manage
+    from trailapp.auth import Organiser
+
+    anna = Organiser(add_organiser(store, "anna", "moderator", ("bollnas",)), "anna",
+                     "moderator", ("bollnas",))
+    feature = json.loads((GEODATA / "bollnas.geojson").read_text(encoding="utf-8"))
+    kolberget = next(f for f in feature["features"] if f["id"] == "bol-kolberget")
+    kolberget["geometry"] = {"type": "Point", "coordinates": [16.62, 61.17]}
+    kolberget["properties"]["accuracy"] = "exact"
+    manage.save(store, anna, "places", kolberget, create=False)
+
+    result = runner.invoke(args=["load-geodata", str(GEODATA)])
+    assert result.exit_code == 0 and "bol-kolberget" in result.output and "Kept 1" in result.output
+    with store.reader() as r:
+        assert json.loads(r.feature_row("places", "bol-kolberget")["geometry"])[
+            "coordinates"] == [16.62, 61.17]
+    forced = runner.invoke(args=["load-geodata", str(GEODATA), "--force"])
+    assert forced.exit_code == 0
+    with store.reader() as r:
+        assert r.feature_row("places", "bol-kolberget")["geometry"] is None
+        entries = r.audit_entries(None, "bol-kolberget", 10)
+    assert entries[0]["organiser"] == "load-geodata" and entries[0]["action"] == "update"

@@ -43,15 +43,17 @@ def init_db() -> None:
               show_default=True, help="For GPX/KML: how exact the geometry is.")
 @click.option("--trail-id", help="For a GPX file with one track: the trail it belongs to "
               "(its line replaces the stored one; names and stages are kept).")
+@click.option("--force", is_flag=True, help="Also overwrite places and trails that an "
+              "organiser has edited since (by default those are kept and listed).")
 def load_geodata(paths: tuple[Path, ...], municipality: str | None, lang: str | None,
-                 accuracy: str, trail_id: str | None) -> None:
+                 accuracy: str, trail_id: str | None, force: bool) -> None:
     """Load GeoJSON, GPX and KML/KMZ files (or folders of them) in one transaction.
 
     Re-running updates what changed and never duplicates. Any fault stops the whole
     load, and nothing is written.
     """
     options = loader.Options(municipality=municipality, lang=lang, accuracy=accuracy,
-                             trail_id=trail_id)
+                             trail_id=trail_id, force=force)
     try:
         report = loader.load(_store(), list(paths), options)
     except InvalidGeodata as exc:
@@ -61,6 +63,9 @@ def load_geodata(paths: tuple[Path, ...], municipality: str | None, lang: str | 
         raise SystemExit(1) from None
     click.echo(f"Loaded {len(report.files)} file(s): {len(report.created)} created, "
                f"{len(report.updated)} updated, {len(report.unchanged)} unchanged.")
+    if report.kept:
+        click.echo(f"Kept {len(report.kept)} feature(s) an organiser has edited since "
+                   f"(--force overwrites them): {', '.join(report.kept)}")
 
 
 @click.command("rerender")

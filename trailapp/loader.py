@@ -20,7 +20,7 @@ import gpxpy
 from defusedxml import DefusedXmlException
 from fastkml import kml
 
-from . import municipalities
+from . import moderation, municipalities
 from .errors import InvalidGeodata
 from .features import TEXT_FIELDS
 from .geo import GeometryError, check_in_municipality, parse_geometry, to_geojson
@@ -77,6 +77,7 @@ class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # edited by an organiser; not overwritten
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Options:
     lang: str | None = None          # language of names; else the municipality's own
     accuracy: str = "exact"          # a GPS track is a surveyed line
     trail_id: str | None = None      # id for the (single) track of a GPX file
+    force: bool = False              # overwrite features an organiser has edited
 
 
 # -- GeoJSON ---------------------------------------------------------------------
@@ -518,14 +520,40 @@ def load(store: Store, paths: list[Path], options: Options | None = None) -> Loa
                 _check_record(record, source, merge_problems)
                 if merge_problems.items:  # raising here rolls the whole load back
                     raise InvalidGeodata("; ".join(merge_problems.items))
+            if existing is not None and not options.force and _edited_by_organiser(
+                    writer, record, existing):
+                report.kept.append(record["id"])  # an organiser's edit wins over the file
+                continue
             changed = publish(writer, record, updated)
             if existing is None:
                 report.created.append(record["id"])
             elif changed:
                 report.updated.append(record["id"])
+                if record["collection"] == "places":
+                    moderation.republish_at(writer, record["id"])  # stories move with it
             else:
                 report.unchanged.append(record["id"])
+            if changed and existing is not None:  # a file changed published data
+                moderation.audit(writer, None, "update", record["collection"][:-1],
+                                 record["id"], record["municipality"],
+                                 json.loads(existing["record"]),
+                                 {k: v for k, v in record.items() if k != "partial"},
+                                 actor="load-geodata")
     return report
+
+
+ORGANISER_EDITS = ("create", "update", "upload-gpx")
+
+
+def _edited_by_organiser(writer: Any, record: dict[str, Any], existing: dict[str, Any]
+                         ) -> bool:
+    """True when an organiser changed this feature through the API or dashboard and the
+    file would now change it again (re-running a load must not undo a survey)."""
+    entries = writer.audit_entries(None, record["id"], 20)
+    edited = any(e["organiser_id"] is not None and e["action"] in ORGANISER_EDITS
+                 and e["object_type"] == record["collection"][:-1] for e in entries)
+    return edited and json.loads(existing["record"]) != {
+        k: v for k, v in record.items() if k != "partial"}
 
 
 def _merge(stored: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
