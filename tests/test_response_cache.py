@@ -121,3 +121,17 @@ def test_a_conditional_request_fills_the_cache_too(tmp_path):
     assert cache_of(other).hits == hits + 1
     for a in (app, other):
         a.extensions["trailapp"].store.close()
+
+
+def test_a_write_empties_the_cache_of_older_responses(geo_app, geo_client, store, tmp_path):
+    geo_client.get(ITEMS)
+    geo_client.get("/collections/places/items/bol-gastgivars")
+    assert len(cache_of(geo_app).entries) == 2
+    loader.load(store, [write_geojson(tmp_path / "n.geojson", [place("test-n", 16.4, 61.3)])])
+    geo_client.get("/healthz")  # any request notices the new version
+    with store.reader() as r:
+        current = r.version()[0]
+    assert cache_of(geo_app).entries == {}  # both were built before the write
+    assert cache_of(geo_app).size == 0
+    geo_client.get(ITEMS)
+    assert [e.version for e in cache_of(geo_app).entries.values()] == [current]

@@ -334,7 +334,8 @@ def erase(store: Store, settings: Settings, contribution_id: str, token: str | N
     _after_erasure(store, settings, [row], media)
 
 
-def _erase_row(writer: Any, row: dict[str, Any], actor: str) -> list[str]:
+def _erase_row(writer: Any, row: dict[str, Any], actor: str, action: str = "erase"
+               ) -> list[str]:
     """Delete one contribution inside a write; return its media file names."""
     media = [n for m in writer.media_of(row["id"]) for n in (m["file"], m["thumb_file"]) if n]
     moderation.unpublish(writer, row)
@@ -342,7 +343,7 @@ def _erase_row(writer: Any, row: dict[str, Any], actor: str) -> list[str]:
     writer.erase_from_audit(row["id"])  # their words go from the log too
     if row["status"] in ("approved", "hidden"):
         writer.optimize_text_index()  # and from the search index's old segments
-    moderation.audit(writer, None, "erase", "contribution", row["id"], row["municipality"],
+    moderation.audit(writer, None, action, "contribution", row["id"], row["municipality"],
                      "erased", "erased", actor=actor)
     return media
 
@@ -415,12 +416,7 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
     with store.writer() as writer:
         expired = writer.expired_contributions(before)
         for row in expired:
-            files += [n for m in writer.media_of(row["id"])
-                      for n in (m["file"], m["thumb_file"]) if n]
-            writer.delete_contribution(row["id"])
-            writer.erase_from_audit(row["id"])
-            moderation.audit(writer, None, "expire", "contribution", row["id"],
-                             row["municipality"], "erased", "erased", actor="retention")
+            files += _erase_row(writer, row, actor="retention", action="expire")
         pruned = ratelimit.prune(writer, now.timestamp())
         writer.delete_sessions_before(now.timestamp() - 30 * 60,
                                       now.timestamp() - 12 * 3600)  # ended dashboard sessions

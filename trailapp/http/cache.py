@@ -50,6 +50,7 @@ class ResponseCache:
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.lock = threading.Lock()
         self.hits = 0
+        self.version_seen = 0
 
     @staticmethod
     def _key(environ: dict[str, Any]) -> tuple:
@@ -65,7 +66,10 @@ class ResponseCache:
             entry = self.entries.get(key)
             if entry is not None:
                 self.entries.move_to_end(key)
-        if entry is not None and entry.version == self.store.version_seq():
+        current = self.store.version_seq()
+        if current != self.version_seen:
+            self._forget_older_than(current)
+        if entry is not None and entry.version == current:
             self.hits += 1
             return self._answer(entry, environ, start_response)
         if method == "HEAD":
@@ -120,6 +124,14 @@ class ResponseCache:
         entry = Entry(version, status, headers, body, etag)
         self._put(key, entry)
         return entry
+
+    def _forget_older_than(self, version: int) -> None:
+        """Drop every entry built before the current version: none can be served again,
+        and a withdrawn or erased contribution should not even stay in memory."""
+        with self.lock:
+            self.version_seen = version
+            for key in [k for k, e in self.entries.items() if e.version < version]:
+                self.size -= len(self.entries.pop(key).body)
 
     def _put(self, key: tuple, entry: Entry) -> None:
         with self.lock:
