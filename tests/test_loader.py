@@ -13,7 +13,7 @@ import pytest
 from conftest import GEODATA, place, trail, write_geojson
 from pyproj import Geod
 
-from trailapp import loader
+from trailapp import formats, loader
 from trailapp.errors import InvalidGeodata
 from trailapp.store.features import FeatureFilter
 
@@ -328,7 +328,7 @@ def test_kmz_archive_loads_its_document(store, tmp_path):
 
 
 def test_kmz_larger_than_the_cap_when_unzipped_is_refused(store, tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "MAX_KMZ_UNZIPPED", len(KML_DOC.encode()) - 1)
+    monkeypatch.setattr(formats, "MAX_KMZ_UNZIPPED", len(KML_DOC.encode()) - 1)
     path = tmp_path / "test.kmz"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("doc.kml", KML_DOC)
