@@ -109,7 +109,7 @@ def m4a(seconds: int = 2, title: str = "Lisa's voice", location: str = "+61.53+0
 
 
 def _ogg_page(serial: int, seq: int, granule: int, packet: bytes, flags: int) -> bytes:
-    from trailapp.media import _lacing, _ogg_crc
+    from trailapp.audiotags import _lacing, _ogg_crc
 
     lacing = _lacing(len(packet))
     header = (b"OggS\x00" + bytes([flags]) + struct.pack("<qII", granule, serial, seq)
@@ -187,7 +187,7 @@ def wav_two_data_chunks(long_s: int = 200, short_s: int = 1, rate: int = 800) ->
 
 def _ogg_raw_page(serial: int, seq: int, granule: int, lacing: list[int], body: bytes,
                   flags: int) -> bytes:
-    from trailapp.media import _ogg_crc
+    from trailapp.audiotags import _ogg_crc
 
     header = (b"OggS\x00" + bytes([flags]) + struct.pack("<qII", granule, serial, seq)
               + b"\0\0\0\0" + bytes([len(lacing)]))

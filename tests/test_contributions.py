@@ -21,7 +21,7 @@ from media_files import (
 from PIL import Image
 
 from trailapp import moderation, privacy
-from trailapp.media import _blank_mp4_metadata
+from trailapp.audiotags import _blank_mp4_metadata
 
 PLACE = "bol-gastgivars"          # Bollnäs, exact point 16.367889, 61.532361
 LOBATSE_PLACE = "lob-high-court"  # Lobatse, exact point
