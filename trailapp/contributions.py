@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import geo, moderation, municipalities, packs, privacy, ratelimit, text
+from . import geo, moderation, municipalities, packs, policy, privacy, ratelimit, text
 from .errors import NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaError, MediaStore, Processed
 from .publishing import now_rfc3339
@@ -375,6 +375,25 @@ def reapply_erasures(store: Store, settings: Settings) -> int:
     if rows:  # already in the log: do not write them twice
         _after_erasure(store, replace(settings, erasure_log=None), rows, media)
     return len(rows)
+
+
+def media_file(store: Store, name: str, token: str | None, organiser: Any | None
+               ) -> tuple[dict[str, Any], bool]:
+    """A stored media file's row and whether it is public. Public once its contribution
+    is published; before that only for its author's token, or for an organiser of its
+    municipality previewing it. Anyone else: 404, the same as for no such file."""
+    with store.reader() as reader:
+        row = reader.media_by_file(name)
+    if row is None:
+        raise NotFound("There is no such media file.")
+    if row["contribution_status"] == "approved":
+        return row, True
+    if token and hmac.compare_digest(row["token_hash"], token_hash(token)):
+        return row, False
+    if organiser is not None:
+        policy.reach(organiser, row["municipality"], "such media file")
+        return row, False
+    raise NotFound("There is no such media file.")
 
 
 REPORT_REASONS = ("personal-data", "bullying", "hateful", "untrue", "unsafe", "other")

@@ -157,11 +157,17 @@ def current_organiser() -> Any:
     if "organiser" in g:
         return g.organiser
     store = current_app.extensions["trailapp"].store
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = bearer_token()
     who = None
-    if scheme.lower() == "bearer" and token.strip().startswith("tra_"):
-        who = auth.token_organiser(store, token.strip())
+    if token and token.startswith("tra_"):
+        who = auth.token_organiser(store, token)
     elif session.get("sid"):
         who = auth.session_organiser(store, session.get("sid"))
     g.organiser = who
     return who
+
+
+def bearer_token() -> str | None:
+    """The token of an 'Authorization: Bearer …' header, or None (the one parser)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

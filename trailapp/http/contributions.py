@@ -3,7 +3,6 @@ notice and pseudonym suggestions. Thin: parse, call trailapp.contributions, answ
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 from typing import Any
@@ -14,11 +13,11 @@ from pydantic import ValidationError
 from werkzeug.formparser import FormDataParser
 
 from .. import contributions, privacy, pseudonyms, ratelimit
-from ..contributions import Submission, Upload, token_hash
+from ..contributions import Submission, Upload
 from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import JSON, dumps
 from . import models, params
-from .common import current_organiser, language
+from .common import bearer_token, current_organiser, language
 from .openapi import REF, _errors, validation_error
 
 bp = APIBlueprint("contributions", __name__, abp_tags=[Tag(name="Contributions")])
@@ -43,15 +42,15 @@ def _client() -> str:
     return ratelimit.client_key(current_app.config["SECRET_KEY"], request.remote_addr or "")
 
 
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _contributor_token() -> str | None:
+    """A contribution's token (organiser tokens, tra_…, are not contributors')."""
+    token = bearer_token()
+    return token if token and not token.startswith("tra_") else None
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -202,7 +201,7 @@ def submit(header: models.SubmitHeaders) -> Response:
             **_errors(401, 404)})
 def status(path: models.ContributionPath) -> Response:
     """With the token from the submission: status, and the reason when rejected."""
-    return _json(contributions.status(_store(), path.contributionId, _bearer()))
+    return _json(contributions.status(_store(), path.contributionId, _contributor_token()))
 
 
 @bp.delete("/contributions/<contributionId>", summary="Erase one's own contribution",
@@ -210,7 +209,7 @@ def status(path: models.ContributionPath) -> Response:
                                        **_errors(401, 404)})
 def erase(path: models.ContributionPath) -> Response:
     """With the token: erase text, media and any published feature, for good."""
-    contributions.erase(_store(), _settings(), path.contributionId, _bearer())
+    contributions.erase(_store(), _settings(), path.contributionId, _contributor_token())
     return _no_store(Response(status=204))
 
 
@@ -246,18 +245,9 @@ def media(path: models.MediaPath) -> Response:
     """Public once its contribution is published; before that only with its token."""
     if not MEDIA_NAME.match(path.name):
         raise NotFound("There is no such media file.")
-    with _store().reader() as reader:
-        row = reader.media_by_file(path.name)
-    if row is None:
-        raise NotFound("There is no such media file.")
-    public = row["contribution_status"] == "approved"
-    token = _bearer()
-    owner = bool(token) and not token.startswith("tra_") and hmac.compare_digest(
-        row["token_hash"], token_hash(token))
-    if not public and not owner:
-        who = current_organiser()  # a moderator previews what they decide on
-        if who is None or not who.may_act_on(row["municipality"]):
-            raise NotFound("There is no such media file.")
+    token = _contributor_token()
+    row, public = contributions.media_file(_store(), path.name, token,
+                                           None if token else current_organiser())
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
         response = send_file(_settings().media.path(path.name), mimetype=media_type,

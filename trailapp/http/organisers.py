@@ -15,6 +15,7 @@ from .. import auth, manage, moderation, policy, stats
 from ..errors import InvalidParameter
 from ..features import GEOJSON, JSON, dumps
 from . import models
+from .common import bearer_token
 from .openapi import REF, _errors, validation_error
 
 bp = APIBlueprint("organisers", __name__, abp_tags=[Tag(name="Organisers")])
@@ -28,10 +29,7 @@ def _store() -> Any:
 
 def token_organiser() -> auth.Organiser | None:
     """The organiser behind the request's bearer token, or None."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return auth.token_organiser(_store(), token.strip()) if scheme.lower() == "bearer" \
-        else None
+    return auth.token_organiser(_store(), bearer_token())
 
 
 @bp.before_request
