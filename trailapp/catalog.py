@@ -26,7 +26,6 @@ class Collection:
     """One public collection and the filters it understands."""
 
     id: str
-    item_type: str = "feature"
     along_trail: bool = True  # may be filtered with trail=&within=
     has_place: bool = False  # hangs off a place: may be filtered with place=
 
@@ -187,8 +186,9 @@ class Catalog:
             geo.geodesic_length_m(line)
         boxes = geo.corridor_boxes(line, q.within_m)
         found = self._filter_bbox(q, reader.candidates(f, boxes))
-        lons = np.array([_representative(c)[0] for c in found])
-        lats = np.array([_representative(c)[1] for c in found])
+        points = [_representative(c) for c in found]
+        lons = np.array([p[0] for p in points])
+        lats = np.array([p[1] for p in points])
         dist, pos = geo.along_line(line, crs, lons, lats)
         order = sorted((i for i in range(len(found)) if dist[i] <= q.within_m),
                        key=lambda i: (pos[i], found[i].id))

@@ -27,7 +27,7 @@ from .common import (
     store_reader,
     version_etag,
 )
-from .openapi import ERRORS, json_response, ogc_responses
+from .openapi import json_response, ogc_responses
 
 bp = APIBlueprint("ogc", __name__, abp_tags=[Tag(name="OGC API - Features")])
 
@@ -226,5 +226,3 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
         links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
     return cached_response(with_links(text, links), media_type, etag, lang)
 
-
-__all__ = ["bp", "ERRORS", "OPENAPI"]

@@ -9,11 +9,10 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-LANGS = ("sv", "en", "tn")
-_JSON_COLUMN = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}
+JSON_COLUMN = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -31,7 +30,6 @@ class FeatureFilter:
     ids: tuple[str, ...] | None = None
     place_id: str | None = None
     place_ids: tuple[str, ...] | None = None
-    spatial_only: bool = field(default=False)
 
     def text_tokens(self) -> list[str]:
         """The words of the text search, lower-cased; punctuation dropped."""
@@ -65,8 +63,6 @@ def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
     if f.ids is not None:
         clauses.append("f.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(f.ids)))
-    if f.spatial_only:
-        clauses.append("f.minx IS NOT NULL")
     tokens = f.text_tokens()
     if tokens:
         # Each word as a quoted prefix term: no FTS syntax from the client survives.
@@ -119,7 +115,7 @@ class FeatureReads:
         pages to a fifth). The ordered subquery fixes group_concat's order.
         """
         where, params = _where(f)
-        col = _JSON_COLUMN[lang]
+        col = JSON_COLUMN[lang]
         row = self.conn.execute(
             f"SELECT group_concat(j, ','), count(*) FROM (SELECT f.{col} AS j "  # noqa: S608
             f"FROM features f WHERE {where} ORDER BY f.id LIMIT ? OFFSET ?)",
@@ -158,7 +154,7 @@ class FeatureReads:
 
     def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
         """Rendered features for the given rowids, fetched in one step (see page())."""
-        col = _JSON_COLUMN[lang]
+        col = JSON_COLUMN[lang]
         row = self.conn.execute(
             f"SELECT group_concat(rowid || ':' || {col}, char(30)) FROM features "  # noqa: S608
             "WHERE rowid IN (SELECT value FROM json_each(?))", [json.dumps(list(rowids))]
@@ -172,7 +168,7 @@ class FeatureReads:
 
     def feature_json(self, collection: str, feature_id: str, lang: str) -> str | None:
         """One rendered feature, or None."""
-        col = _JSON_COLUMN[lang]
+        col = JSON_COLUMN[lang]
         row = self.conn.execute(
             f"SELECT {col} FROM features WHERE collection = ? AND id = ?",  # noqa: S608
             [collection, feature_id]).fetchone()

@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from .features import JSON_COLUMN
+
 
 class SyncReads:
     """Read queries on the change log (mixed into the store's Reader)."""
@@ -37,7 +39,7 @@ class SyncReads:
         """Rendered features that still exist, by (collection, id), in one step."""
         if not keys:
             return {}
-        col = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}[lang]
+        col = JSON_COLUMN[lang]
         row = self.conn.execute(
             f"SELECT json_group_array(json_array(f.collection, f.id, f.{col})) "  # noqa: S608
             "FROM json_each(?) AS k JOIN features f "
