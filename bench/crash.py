@@ -113,6 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--json", type=Path, help="also write the rounds as JSON here")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="trailapp-crash-"))
     try:
@@ -122,6 +123,8 @@ def main() -> None:
     for r in results:
         print(f"round {r['round']:2}: acknowledged {r['acknowledged']:5}, present "
               f"{r['present']:5}, lost {r['lost']}, integrity {r['integrity']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     total_lost = sum(r["lost"] for r in results[-1:])
     bad = [r for r in results if r["integrity"] != "ok"]
     print(f"{len(results)} rounds: {results[-1]['acknowledged']} acknowledged, "

@@ -125,6 +125,7 @@ def run(folder: Path, size_mb: int = 8, max_posts: int = 400) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mb", type=int, default=8)
+    parser.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="trailapp-full-"))
     try:
@@ -133,6 +134,8 @@ def main() -> None:
         subprocess.run(["umount", str(folder / "disk")], check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps(result, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

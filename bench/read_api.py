@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from trailapp import create_app  # noqa: E402
-from trailapp.publishing import now_rfc3339, to_row  # noqa: E402
+from trailapp.publishing import to_row  # noqa: E402
+from trailapp.times import now_rfc3339  # noqa: E402
 
 BOX = (16.0, 61.1, 16.8, 61.6)  # synthetic places spread over this part of Bollnäs
 TRAIL = [[16.05, 61.35], [16.4, 61.36], [16.75, 61.34]]  # a synthetic 38 km line

@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from bench.read_api import free_port, start_gunicorn, stop, synthetic_record  # noqa: E402
 from trailapp import create_app, loader  # noqa: E402
 from trailapp.packs import PackSpec  # noqa: E402
-from trailapp.publishing import now_rfc3339, publish  # noqa: E402
+from trailapp.publishing import publish  # noqa: E402
+from trailapp.times import now_rfc3339  # noqa: E402
 
 
 def zip_only(files: dict[str, bytes]) -> float:

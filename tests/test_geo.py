@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from pyproj import Geod, Proj
 from shapely.geometry import LineString
 
-from trailapp import geo, municipalities
+from trailapp import domain, geo
 from trailapp.geo import GeometryError
 
 WGS84 = Geod(ellps="WGS84")
-BOLLNAS = municipalities.get("bollnas")
-LOBATSE = municipalities.get("lobatse")
+BOLLNAS = domain.get("bollnas")
+LOBATSE = domain.get("lobatse")
 CHURCH = [16.4, 61.35]  # Bollnäs kyrka, [lon, lat]
 
 

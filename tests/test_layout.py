@@ -123,3 +123,4 @@ def test_every_query_parameter_is_in_the_api_guide(app):
              for p in op.get("parameters", []) if p["in"] == "query"}
     missing = sorted(n for n in names if f"`{n}`" not in text)
     assert not missing, f"query parameters missing from docs/api.md: {missing}"
+

@@ -391,7 +391,7 @@ def test_reloading_the_files_keeps_an_organisers_surveyed_location(geo_app, stor
     back to null. Now the organiser's edit is kept (and listed) unless --force."""
     from organiser_helpers import add_organiser
 
-    from trailapp import manage
+    from trailapp import editing
     from trailapp.auth import Organiser
 
     anna = Organiser(add_organiser(store, "anna", "moderator", ("bollnas",)), "anna",
@@ -400,7 +400,7 @@ def test_reloading_the_files_keeps_an_organisers_surveyed_location(geo_app, stor
     kolberget = next(f for f in feature["features"] if f["id"] == "bol-kolberget")
     kolberget["geometry"] = {"type": "Point", "coordinates": [16.62, 61.17]}
     kolberget["properties"]["accuracy"] = "exact"
-    manage.save(store, anna, "places", kolberget, create=False)
+    editing.save(store, anna, "places", kolberget, create=False)
 
     result = runner.invoke(args=["load-geodata", str(GEODATA)])
     assert result.exit_code == 0 and "bol-kolberget" in result.output and "Kept 1" in result.output

@@ -19,7 +19,7 @@ from pyproj import Geod
 from shapely.geometry import shape
 
 from trailapp import loader
-from trailapp.publishing import now_rfc3339
+from trailapp.times import now_rfc3339
 
 GEOD = Geod(ellps="WGS84")
 GEOJSON = "application/geo+json"

@@ -8,9 +8,8 @@ import urllib.request
 
 import pytest
 from conftest import GEODATA, settings_in
+from helpers.servers import free_port, start_gunicorn, stop
 
-from bench.crash import start
-from bench.read_api import free_port, stop
 from trailapp import create_app, loader
 
 
@@ -24,7 +23,7 @@ def production(tmp_path_factory):
     env = {**os.environ, **{f"TRAILAPP_{k}": str(v) for k, v in config.items()
                             if k != "TESTING"}}
     port = free_port()
-    proc = start(env, port)
+    proc = start_gunicorn(env, port)
     yield f"http://127.0.0.1:{port}"
     stop(proc)
 

@@ -140,7 +140,7 @@ def test_changes_written_while_clients_sync_are_each_seen_exactly_once(geo_app, 
         while True:
             with store.reader() as r:
                 page = sync.changes(r, since, limit=5)
-            until = sync.parse_cursor(page["next"])
+            until = int(page["next"].removeprefix("s"))
             ids = {(e["collection"], e["id"]) for e in map(json.loads, page["changes"])}
             seen.append((since, until, ids))
             since = until

@@ -95,7 +95,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
 
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
-            app.wsgi_app, store, int(app.config["RESPONSE_CACHE_MB"]) * 2**20)
+            app.wsgi_app, lambda: catalog.current_version(store),
+            int(app.config["RESPONSE_CACHE_MB"]) * 2**20)
     if app.config["PROXY_FIX"]:  # outermost, so the cache sees the client's host
         n = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore

@@ -14,18 +14,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from . import ratelimit
+from .domain import MUNICIPALITIES, ORGANISER_TOKEN_PREFIX, SESSION_ABSOLUTE_S, SESSION_IDLE_S
 from .errors import Unauthorized
-from .municipalities import MUNICIPALITIES
-from .publishing import now_rfc3339
 from .store import Store
+from .times import now_rfc3339
 
 PASSWORD_MIN_LENGTH = 12
 ROLES = ("moderator", "admin")
 # At most 10 failed logins per 15 minutes, per account and per client.
 LOGIN_FAILURES_PER_ACCOUNT = ratelimit.Limit("login-account", 10, 900)
 LOGIN_FAILURES_PER_CLIENT = ratelimit.Limit("login-client", 10, 900)
-IDLE_TIMEOUT_S = 30 * 60
-ABSOLUTE_TIMEOUT_S = 12 * 3600
+IDLE_TIMEOUT_S = SESSION_IDLE_S
+ABSOLUTE_TIMEOUT_S = SESSION_ABSOLUTE_S
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
 _DUMMY_HASH = _hasher.hash("a password no account has, to even out timing")
 
@@ -64,7 +64,8 @@ def _organiser(row: dict) -> Organiser:
 # zxcvbn knows English words; these are the local ones people build a password on,
 # dressed up with a year and symbols ("Sommar2024!!"), which zxcvbn scores 4.
 LOCAL_WORDS = frozenset({
-    "trailapp", "bollnas", "bollnäs", "lobatse", "botswana", "sverige", "halsingeleden",
+    *MUNICIPALITIES, *(n.lower() for m in MUNICIPALITIES.values() for n in m.name.values()),
+    "trailapp", "botswana", "sverige", "halsingeleden",
     "hälsingeleden", "halsingland", "hälsingland", "sommar", "sommaren", "vinter",
     "vintern", "höst", "hösten", "vår", "våren", "januari", "februari", "mars", "april",
     "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december",
@@ -182,7 +183,7 @@ def end_session(store: Store, session_id: str | None) -> None:
 
 def create_token(store: Store, organiser_id: int, name: str) -> tuple[int, str]:
     """A new API token for scripts: (its id, the token, shown once)."""
-    token = "tra_" + secrets.token_urlsafe(32)
+    token = ORGANISER_TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.writer() as writer:
         if writer.organiser(organiser_id) is None:
             raise ValueError("no such organiser")
@@ -192,7 +193,7 @@ def create_token(store: Store, organiser_id: int, name: str) -> tuple[int, str]:
 
 def token_organiser(store: Store, token: str | None) -> Organiser | None:
     """The organiser of a live API token, or None."""
-    if not token or not token.startswith("tra_"):
+    if not token or not token.startswith(ORGANISER_TOKEN_PREFIX):
         return None
     with store.reader() as reader:
         row = reader.api_token(_hash(token))

@@ -15,34 +15,18 @@ from typing import Any
 import numpy as np
 from shapely.geometry import box, shape
 
-from . import features, geo, municipalities, trails
+from . import domain, features, geo, trails
+from .domain import COLLECTIONS, Collection
 from .errors import Conflict, InvalidParameter, NotFound
-from .store import Reader
+from .store import Reader, Store
 from .store.features import Candidate, FeatureFilter
 
 
 @dataclass(frozen=True)
-class Collection:
-    """One public collection and the filters it understands."""
-
-    id: str
-    along_trail: bool = True  # may be filtered with trail=&within=
-    has_place: bool = False  # hangs off a place: may be filtered with place=
-
-
-COLLECTIONS: dict[str, Collection] = {
-    "places": Collection("places"),
-    "trails": Collection("trails", along_trail=False),
-    "stories": Collection("stories", has_place=True),
-    "activities": Collection("activities", has_place=True),
-}
-
-
-@dataclass(frozen=True)
 class ItemsQuery:
-    """What a client asked of /collections/{id}/items, already parsed."""
+    """What a client asked of /collections/{id}/items, already parsed and typed."""
 
-    collection: str
+    collection: Collection
     lang: str
     limit: int
     offset: int = 0
@@ -62,7 +46,7 @@ class ItemsQuery:
     def feature_filter(self) -> FeatureFilter:
         """The non-spatial part of the query, as the store takes it."""
         return FeatureFilter(
-            collection=self.collection, municipality=self.municipality, kind=self.kind,
+            collection=self.collection.id, municipality=self.municipality, kind=self.kind,
             text=self.text, updated_after=self.updated_since, time_from=self.time_from,
             time_to=self.time_to, place_id=self.place)
 
@@ -97,6 +81,18 @@ class Catalog:
                 self._cache.popitem(last=False)
         return value
 
+    # -- the content version ---------------------------------------------------
+
+    @staticmethod
+    def version(reader: Reader) -> tuple[int, str | None]:
+        """The content version in this snapshot: its change-log sequence and time."""
+        return reader.version()
+
+    @staticmethod
+    def current_version(store: Store) -> int:
+        """The content version now, without a snapshot (health checks, response cache)."""
+        return store.version_seq()
+
     # -- collections ----------------------------------------------------------
 
     def collection(self, collection_id: str) -> Collection:
@@ -116,16 +112,16 @@ class Catalog:
 
     def items(self, reader: Reader, q: ItemsQuery, version: int) -> ItemsPage:
         """One page of features matching the query."""
-        collection = self.collection(q.collection)
+        collection = q.collection
         if q.near is not None and q.trail is not None:
             raise InvalidParameter("near", "use either near or trail, not both")
         f = q.feature_filter()
         if q.place is not None and not collection.has_place:
-            raise InvalidParameter("place", f"is not available for {q.collection}; use it "
+            raise InvalidParameter("place", f"is not available for {collection.id}; use it "
                                    "on stories or activities")
         if q.trail is not None:
             if not collection.along_trail:
-                raise InvalidParameter("trail", f"is not available for {q.collection}")
+                raise InvalidParameter("trail", f"is not available for {collection.id}")
             return self._along_trail(reader, q, f, q.trail)
         if q.near is not None:
             return self._near(reader, q, f, q.near)
@@ -164,7 +160,7 @@ class Catalog:
             strict=True))
         for c in found:
             if c.geom_type != "Point":
-                crs = municipalities.MUNICIPALITIES[c.municipality].metric_crs
+                crs = domain.MUNICIPALITIES[c.municipality].metric_crs
                 dist[c.rowid] = geo.distance_to_geometry_m(
                     lon, lat, shape(json.loads(c.geometry or "null")), crs)
         chosen = sorted((c for c in found if dist[c.rowid] <= q.radius_m),
@@ -181,7 +177,7 @@ class Catalog:
             raise Conflict(f"Trail {trail_id!r} has no surveyed line yet, so places along it "
                            "cannot be found; its location is to be surveyed.")
         line = shape(json.loads(row["geometry"]))
-        crs = municipalities.MUNICIPALITIES[row["municipality"]].metric_crs
+        crs = domain.MUNICIPALITIES[row["municipality"]].metric_crs
         length_m = json.loads(row["record"])["attrs"].get("length_m") or \
             geo.geodesic_length_m(line)
         boxes = geo.corridor_boxes(line, q.within_m)
@@ -208,12 +204,11 @@ class Catalog:
 
     # -- single items -----------------------------------------------------------
 
-    def item(self, reader: Reader, collection_id: str, feature_id: str, lang: str) -> str:
+    def item(self, reader: Reader, collection: Collection, feature_id: str, lang: str) -> str:
         """One rendered feature, or NotFound."""
-        self.collection(collection_id)
-        text = reader.feature_json(collection_id, feature_id, lang)
+        text = reader.feature_json(collection.id, feature_id, lang)
         if text is None:
-            raise NotFound(f"There is no feature {feature_id!r} in {collection_id}.")
+            raise NotFound(f"There is no feature {feature_id!r} in {collection.id}.")
         return text
 
     def trail_gpx(self, reader: Reader, trail_id: str, lang: str, self_url: str) -> str:

@@ -12,9 +12,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import auth, contributions, loader, moderation, packs, publishing
+from .domain import MUNICIPALITIES, STATUSES
 from .errors import InvalidGeodata
 from .i18n import LANGS
-from .municipalities import MUNICIPALITIES
 from .times import rfc3339
 
 
@@ -229,7 +229,7 @@ def contributions_group() -> None:
 
 
 @contributions_group.command("list")
-@click.option("--status", type=click.Choice(["pending", "approved", "rejected", "hidden"]),
+@click.option("--status", type=click.Choice(STATUSES),
               default="pending", show_default=True)
 @click.option("--municipality", type=click.Choice(sorted(MUNICIPALITIES)))
 @with_appcontext

@@ -21,13 +21,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import geo, moderation, municipalities, packs, policy, privacy, ratelimit, text
+from . import audit, domain, geo, moderation, packs, policy, privacy, ratelimit, text
 from .errors import NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaError, MediaStore, Processed
-from .publishing import now_rfc3339
 from .store import Reader, Store
 from .store.features import FeatureFilter
-from .times import parse_instant, rfc3339
+from .times import now_rfc3339, parse_instant, rfc3339
 
 # The youngest age in each band: a guardian consents when even the youngest in the
 # band is below the municipality's age of consent.
@@ -206,7 +205,7 @@ def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[st
                             f"{privacy.VERSION} (see /privacy-notice)")
     threshold = settings.guardian_under[municipality]
     if AGE_BAND_MIN[sub.age_band] < threshold and sub.consent_by != "guardian":
-        where = municipalities.MUNICIPALITIES[municipality].name["en"]
+        where = domain.MUNICIPALITIES[municipality].name["en"]
         raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
                             f"for anyone under {threshold}; ask them to agree and send "
                             "consent_by=guardian")
@@ -284,7 +283,7 @@ def _activity_times(sub: Submission, municipality: str) -> dict[str, Any]:
         raise Unprocessable("ends_at", "the activity must end after it starts")
     if ends - starts > timedelta(days=31):
         raise Unprocessable("ends_at", "an activity may last at most 31 days")
-    zone = municipalities.MUNICIPALITIES[municipality].timezone
+    zone = domain.MUNICIPALITIES[municipality].timezone
     tz = ZoneInfo(zone)
     return {"starts_at": starts.astimezone(tz).isoformat(),
             "ends_at": ends.astimezone(tz).isoformat(), "time_zone": zone}
@@ -343,7 +342,7 @@ def _erase_row(writer: Any, row: dict[str, Any], actor: str, action: str = "eras
     writer.erase_from_audit(row["id"])  # their words go from the log too
     if row["status"] in ("approved", "hidden"):
         writer.optimize_text_index()  # and from the search index's old segments
-    moderation.audit(writer, None, action, "contribution", row["id"], row["municipality"],
+    audit.record(writer, None, action, "contribution", row["id"], row["municipality"],
                      "erased", "erased", actor=actor)
     return media
 
@@ -391,7 +390,7 @@ def media_file(store: Store, name: str, token: str | None, organiser: Any | None
     if token and hmac.compare_digest(row["token_hash"], token_hash(token)):
         return row, False
     if organiser is not None:
-        policy.reach(organiser, row["municipality"], "such media file")
+        policy.authorise_object(organiser, row["municipality"], "such media file")
         return row, False
     raise NotFound("There is no such media file.")
 

@@ -94,7 +94,38 @@ class InvalidGeodata(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """The store is busy or out of space; try again later (503)."""
+    """The store is busy; try again later (503). A full disk is InsufficientStorage (507)."""
 
     status = 503
     code = "ServiceUnavailable"
+
+
+class StoreBusy(ServiceUnavailable):
+    """The database's write lock was not free within the busy timeout (503)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(
+            "The database is busy; please try again shortly.",
+            headers={"Retry-After": str(max(1, round(seconds)))},
+        )
+
+
+class ResyncRequired(ApiError):
+    """The sync cursor cannot be answered any more (or never could): start again (410)."""
+
+    status = 410
+    code = "ResyncRequired"
+
+
+class UnsupportedMediaType(ApiError):
+    """The body's content type is not one this route takes (415)."""
+
+    status = 415
+    code = "UnsupportedMediaType"
+
+
+class InsufficientStorage(ApiError):
+    """The disk is full (507): nothing of the request was kept."""
+
+    status = 507
+    code = "InsufficientStorage"

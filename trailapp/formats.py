@@ -17,7 +17,7 @@ import gpxpy
 from defusedxml import DefusedXmlException
 from fastkml import kml
 
-from . import municipalities
+from . import domain
 from .geo import GeometryError, check_in_municipality, parse_geometry
 from .i18n import LANGS
 
@@ -87,14 +87,14 @@ def finish_partial(record: dict[str, Any], source: str, options: Options,
         except GeometryError as exc:
             problems.add(source, record["id"], str(exc))
             return
-        inside = [m for m in municipalities.MUNICIPALITIES.values()
+        inside = [m for m in domain.MUNICIPALITIES.values()
                   if _all_inside(geom, m)]
         if len(inside) != 1:
             problems.add(source, record["id"], "cannot tell the municipality from the "
                          "coordinates; give --municipality")
             return
         record["municipality"] = inside[0].id
-    m = municipalities.get(record["municipality"])
+    m = domain.get(record["municipality"])
     lang = options.lang or (m.primary_lang if m else "en")
     for text_field in ("name", "description"):
         value = record["texts"][text_field].pop("_")
@@ -105,7 +105,7 @@ def finish_partial(record: dict[str, Any], source: str, options: Options,
             record["id"] = prefix + record["id"]
 
 
-def _all_inside(geom: Any, m: municipalities.Municipality) -> bool:
+def _all_inside(geom: Any, m: domain.Municipality) -> bool:
     try:
         check_in_municipality(geom, m)
         return True

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
 
-from .municipalities import Municipality
+from .domain import Municipality
 
 GEOD = Geod(ellps="WGS84")
 ALLOWED_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}

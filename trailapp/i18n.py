@@ -10,13 +10,9 @@ from collections.abc import Iterable
 
 from babel import negotiate_locale
 
-LANGS = ("sv", "en", "tn")
-DEFAULT_LANG = "en"
-FALLBACK: dict[str, tuple[str, ...]] = {
-    "sv": ("sv", "en"),
-    "en": ("en", "sv"),
-    "tn": ("tn", "en", "sv"),
-}
+from .domain import DEFAULT_LANG, FALLBACK, LANGS
+
+__all__ = ["LANGS", "DEFAULT_LANG", "FALLBACK", "negotiate", "pick", "label"]
 
 
 def negotiate(preferred: Iterable[str]) -> str:

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import moderation, municipalities
+from . import audit, domain, moderation
 from .errors import InvalidGeodata
 from .features import TEXT_FIELDS
 from .formats import Options, Problems, finish_partial, read_gpx, read_kml
 from .geo import GeometryError, check_in_municipality, parse_geometry, to_geojson
 from .i18n import LANGS
-from .publishing import now_rfc3339, publish
+from .publishing import publish
 from .store import Store
+from .times import now_rfc3339
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -164,10 +165,10 @@ def _check_record(record: dict[str, Any], source: str, problems: Problems) -> No
     fid = record["id"]
     if record["collection"] not in COLLECTIONS:
         problems.add(source, fid, f"collection must be one of {', '.join(COLLECTIONS)}")
-    municipality = municipalities.get(record["municipality"] or "")
+    municipality = domain.get(record["municipality"] or "")
     if municipality is None:
         problems.add(source, fid, f"unknown municipality {record['municipality']!r} "
-                     f"(known: {', '.join(municipalities.MUNICIPALITIES)})")
+                     f"(known: {', '.join(domain.MUNICIPALITIES)})")
     if not isinstance(record["kind"], str) or not re.match(r"^[a-z][a-z0-9-]{0,49}$",
                                                            record["kind"] or ""):
         problems.add(source, fid, "kind must be a short lower-case word (a-z, 0-9, '-')")
@@ -318,7 +319,7 @@ def load(store: Store, paths: list[Path], options: Options | None = None) -> Loa
             else:
                 report.unchanged.append(record["id"])
             if changed and existing is not None:  # a file changed published data
-                moderation.audit(writer, None, "update", record["collection"][:-1],
+                audit.record(writer, None, "update", record["collection"][:-1],
                                  record["id"], record["municipality"],
                                  json.loads(existing["record"]),
                                  {k: v for k, v in record.items() if k != "partial"},

@@ -17,14 +17,15 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import i18n, policy
+from . import audit, i18n, policy
 from .auth import Organiser
+from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound
-from .publishing import now_rfc3339, publish, republish_place
+from .publishing import publish, republish_place
 from .store import Store, Writer
-from .times import rfc3339
+from .times import now_rfc3339, rfc3339
 
-COLLECTION = {"story": "stories", "activity": "activities"}
+COLLECTION = CONTRIBUTION_KINDS  # kind -> the public collection it is published into
 # action -> (states it may start from, state it leads to)
 TRANSITIONS = {
     "approve": ({"pending"}, "approved"),
@@ -32,8 +33,7 @@ TRANSITIONS = {
     "hide": ({"approved"}, "hidden"),
     "restore": ({"hidden"}, "approved"),
 }
-SDG_TARGETS = ("4.7", "11.4")  # Agenda 2030: education for sustainable development; heritage
-DEFAULT_SDG = {"story": ["4.7", "11.4"], "activity": ["4.7", "11.4"]}
+DEFAULT_SDG = {kind: list(SDG_TARGETS) for kind in CONTRIBUTION_KINDS}
 REJECTION_REASONS: dict[str, dict[str, str | None]] = {
     "personal-data": {
         "sv": "Texten eller bilden visar vem någon är (namn, adress, telefon eller ansikte "
@@ -140,20 +140,8 @@ def _load(writer: Writer, contribution_id: str, by: Organiser | None) -> dict[st
     if row is None:
         raise NotFound(f"There is no contribution {contribution_id!r}.")
     if by is not None:
-        policy.reach(by, row["municipality"], f"contribution {contribution_id!r}")
+        policy.authorise_object(by, row["municipality"], f"contribution {contribution_id!r}")
     return row
-
-
-def audit(writer: Writer, by: Organiser | None, action: str, object_type: str,
-          object_id: str, municipality: str | None, before: Any, after: Any,
-          actor: str = "system") -> None:
-    """Append one entry to the audit log."""
-    writer.add_audit({
-        "at": now_rfc3339(), "organiser_id": by.id if by else None,
-        "organiser": by.username if by else actor, "action": action,
-        "object_type": object_type, "object_id": object_id, "municipality": municipality,
-        "before": json.dumps(before, ensure_ascii=False),
-        "after": json.dumps(after, ensure_ascii=False)})
 
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +159,7 @@ def _decide(writer: Writer, row: dict[str, Any], action: str, by: Organiser | No
         _publish(writer, after_row)
     elif row["status"] == "approved":
         unpublish(writer, row)
-    audit(writer, by, action, "contribution", row["id"], row["municipality"], before,
+    audit.record(writer, by, action, "contribution", row["id"], row["municipality"], before,
           _snapshot(after_row), actor)
     return after_row
 
@@ -268,6 +256,6 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         if after_row["status"] == "approved":
             _publish(writer, after_row)
             writer.optimize_text_index()  # the redacted words leave the search index
-        audit(writer, by, "redact", "contribution", contribution_id, row["municipality"],
+        audit.record(writer, by, "redact", "contribution", contribution_id, row["municipality"],
               before, _snapshot(after_row), actor)
         return after_row

@@ -25,9 +25,9 @@ from typing import Any
 
 from . import i18n, sync
 from .catalog import Catalog, ItemsQuery
+from .domain import COLLECTIONS, MUNICIPALITIES
 from .errors import Conflict, InvalidParameter, NotFound
 from .media import MediaStore
-from .municipalities import MUNICIPALITIES
 from .store import Reader, Store
 from .store.features import FeatureFilter
 
@@ -144,7 +144,7 @@ class Packs:
         place_ids: tuple[str, ...] | None = None
         if trail is not None:
             along = self.catalog.items(reader, ItemsQuery(
-                collection="places", lang="en", limit=10**9, trail=trail["id"],
+                collection=COLLECTIONS["places"], lang="en", limit=10**9, trail=trail["id"],
                 within_m=TRAIL_CORRIDOR_M), seq)
             place_ids = tuple(f["id"] for f in json.loads(f"[{along.features}]"))
         media_names: set[str] = set()

@@ -9,8 +9,8 @@ queue is refused with 403.
 from __future__ import annotations
 
 from .auth import Organiser
+from .domain import MUNICIPALITIES
 from .errors import Forbidden, NotFound, Unauthorized
-from .municipalities import MUNICIPALITIES
 
 
 def signed_in(organiser: Organiser | None) -> Organiser:
@@ -22,7 +22,8 @@ def signed_in(organiser: Organiser | None) -> Organiser:
     return organiser
 
 
-def reach(organiser: Organiser | None, municipality: str | None, what: str) -> Organiser:
+def authorise_object(organiser: Organiser | None, municipality: str | None, what: str
+                     ) -> Organiser:
     """The organiser, if they may act on an object of this municipality; else 404.
 
     No municipality means no such object: 404 for an admin too."""

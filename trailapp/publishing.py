@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from . import features, i18n, trails
 from .geo import parse_geometry
 from .store import Writer
-from .times import rfc3339
+from .times import now_rfc3339
 
 RENDER_VERSION = 1  # bump when render() changes, then run `flask rerender`
-
-
-def now_rfc3339() -> str:
-    """The current UTC time as RFC 3339 with milliseconds."""
-    return rfc3339(datetime.now(UTC))
 
 
 def content_hash(record: dict[str, Any]) -> str:

@@ -11,7 +11,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from .store import Reader
+from . import policy
+from .auth import Organiser
+from .store import Reader, Store
 from .store.features import FeatureFilter
 
 EXPORT_COLUMNS = ("id", "kind", "municipality", "place", "lang", "title", "body",
@@ -24,7 +26,7 @@ def _hours(start: str, end: str) -> float:
     return (b - a).total_seconds() / 3600
 
 
-def summary(reader: Reader, municipalities: list[str]) -> dict[str, Any]:
+def _summary(reader: Reader, municipalities: list[str]) -> dict[str, Any]:
     """Counts grouped every way the steering group asked for, decision times and
     Agenda 2030 targets, for the given municipalities."""
     raw = reader.contribution_stats(municipalities)
@@ -58,14 +60,14 @@ def _approved(reader: Reader, municipalities: list[str]) -> list[dict[str, Any]]
     return out
 
 
-def export_geojson(reader: Reader, municipalities: list[str]) -> str:
+def _export_geojson(reader: Reader, municipalities: list[str]) -> str:
     """Approved stories and activities as one FeatureCollection."""
     features = _approved(reader, municipalities)
     return json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False)
 
 
-def export_csv(reader: Reader, municipalities: list[str]) -> str:
+def _export_csv(reader: Reader, municipalities: list[str]) -> str:
     """Approved stories and activities as CSV, one row each (spreadsheet-safe)."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -83,3 +85,26 @@ def _cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def summary(store: Store, who: Organiser | None, municipality: str | None = None
+            ) -> dict[str, Any]:
+    """The figures for one of the organiser's municipalities, or all of theirs."""
+    scope = policy.scope(who, municipality)
+    with store.reader() as reader:
+        return _summary(reader, scope)
+
+
+def export_csv(store: Store, who: Organiser | None, municipality: str | None = None) -> str:
+    """Approved stories and activities as CSV (no personal data)."""
+    scope = policy.scope(who, municipality)
+    with store.reader() as reader:
+        return _export_csv(reader, scope)
+
+
+def export_geojson(store: Store, who: Organiser | None, municipality: str | None = None
+                   ) -> str:
+    """Approved stories and activities as one GeoJSON FeatureCollection."""
+    scope = policy.scope(who, municipality)
+    with store.reader() as reader:
+        return _export_geojson(reader, scope)

@@ -9,45 +9,30 @@ client syncs lands after `next` and is never skipped.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .errors import ApiError, InvalidParameter
+from .domain import COLLECTION_IDS
+from .errors import ResyncRequired
 from .features import dumps
 from .store import Reader
 
-COLLECTIONS = ("places", "trails", "stories", "activities")
-CURSOR = re.compile(r"^s(\d{1,18})$")
-
-
-class ResyncRequired(ApiError):
-    """The cursor cannot be answered any more (or never could): start again (410)."""
-
-    status = 410
-    code = "ResyncRequired"
+COLLECTIONS = COLLECTION_IDS  # a sync carries every public collection by default
 
 
 def cursor(seq: int) -> str:
-    """The opaque cursor a client sends back."""
+    """The opaque cursor a client sends back (its format: domain.CURSOR)."""
     return f"s{seq}"
 
 
-def parse_cursor(text: str) -> int:
-    """The sequence number in a cursor; 400 when it is not one of ours."""
-    match = CURSOR.match(text)
-    if match is None:
-        raise InvalidParameter("since", "is not a cursor from this service (they look like "
-                               "s1234); use the cursor of a pack or of your last sync")
-    return int(match.group(1))
-
-
 def changes(reader: Reader, since: int, *, collections: tuple[str, ...] = COLLECTIONS,
-            municipality: str | None = None, lang: str = "en", limit: int = 500
-            ) -> dict[str, Any]:
+            municipality: str | None = None, lang: str = "en", limit: int = 500,
+            current: int | None = None) -> dict[str, Any]:
     """One page of changes after `since`: upserts with the current feature, and
     tombstones for what was deleted or unpublished; each feature once, at its last
-    change in the page."""
-    current, _ = reader.version()
+    change in the page. `current` is the snapshot's content version when the caller
+    has read it already."""
+    if current is None:
+        current, _ = reader.version()
     floor = reader.sync_floor()
     if since < floor:
         raise ResyncRequired(

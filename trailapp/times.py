@@ -30,3 +30,8 @@ def parse_instant(raw: str) -> datetime:
 def rfc3339(value: datetime) -> str:
     """A UTC instant formatted like the store's timestamps (sortable as text)."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def now_rfc3339() -> str:
+    """The current UTC time as RFC 3339 with milliseconds."""
+    return rfc3339(datetime.now(UTC))

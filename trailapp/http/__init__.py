@@ -9,15 +9,15 @@ import sqlite3
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ApiError, InvalidParameter, ServiceUnavailable
+from ..errors import ApiError, InsufficientStorage, InvalidParameter, ServiceUnavailable
 from . import dashboard
-from .common import error_response
 from .contributions import bp as contributions_bp
 from .ogc import bp as ogc_bp
 from .openapi import api_bp
 from .ops import bp as ops_bp
 from .ops import instrument
 from .organisers import bp as organisers_bp
+from .responses import error_response
 from .sync import bp as sync_bp
 
 log = logging.getLogger("trailapp")
@@ -28,13 +28,6 @@ HTTP_CODES = {
     413: "PayloadTooLarge", 415: "UnsupportedMediaType", 416: "RangeNotSatisfiable",
     429: "TooManyRequests",
 }
-
-
-class InsufficientStorage(ApiError):
-    """The disk is full (507): nothing of the request was kept."""
-
-    status = 507
-    code = "InsufficientStorage"
 
 
 def _disk_full(error: BaseException) -> bool:

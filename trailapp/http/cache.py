@@ -22,8 +22,6 @@ from typing import Any
 
 from werkzeug.http import parse_etags, unquote_etag
 
-from ..store import Store
-
 VERSION_KEY = "trailapp.version"  # set in the WSGI environ by the route that read it
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 _HEADER_KEYS = ("HTTP_HOST", "wsgi.url_scheme", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
@@ -42,9 +40,9 @@ class Entry:
 class ResponseCache:
     """WSGI middleware: serve a cached response or 304 while the version is unchanged."""
 
-    def __init__(self, app: Callable, store: Store, max_bytes: int):
+    def __init__(self, app: Callable, current_version: Callable[[], int], max_bytes: int):
         self.app = app
-        self.store = store
+        self.current_version = current_version  # the content version now (one small read)
         self.max_bytes = max_bytes
         self.size = 0
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
@@ -66,7 +64,7 @@ class ResponseCache:
             entry = self.entries.get(key)
             if entry is not None:
                 self.entries.move_to_end(key)
-        current = self.store.version_seq()
+        current = self.current_version()
         if current != self.version_seen:
             self._forget_older_than(current)
         if entry is not None and entry.version == current:

@@ -3,85 +3,34 @@ notice and pseudonym suggestions. Thin: parse, call trailapp.contributions, answ
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, request, send_file
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 from werkzeug.formparser import FormDataParser
 
-from .. import contributions, privacy, pseudonyms, ratelimit
+from .. import contributions, privacy, pseudonyms
 from ..contributions import Submission, Upload
-from ..errors import ApiError, InvalidParameter, NotFound
+from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
 from ..features import JSON, dumps
-from . import models, params
-from .common import bearer_token, current_organiser, language
+from . import models
+from .context import (
+    client_key,
+    contributor_token,
+    current_organiser,
+    json_object,
+    language,
+    settings,
+    state,
+)
 from .openapi import REF, _errors, validation_error
+from .responses import json_answer, no_store
 
 bp = APIBlueprint("contributions", __name__, abp_tags=[Tag(name="Contributions")])
 MEDIA_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}(-thumb)?\.(jpg|mp3|m4a|aac|ogg|wav)$")
 BEARER = [{"contributionToken": []}]
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    code = "UnsupportedMediaType"
-
-
-def _settings() -> contributions.Settings:
-    return current_app.extensions["trailapp"].contributions
-
-
-def _store() -> Any:
-    return current_app.extensions["trailapp"].store
-
-
-def _client() -> str:
-    return ratelimit.client_key(current_app.config["SECRET_KEY"], request.remote_addr or "")
-
-
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _contributor_token() -> str | None:
-    """A contribution's token (organiser tokens, tra_…, are not contributors')."""
-    token = bearer_token()
-    return token if token and not token.startswith("tra_") else None
-
-
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return _no_store(Response(dumps(body), status=status, mimetype=JSON))
-
-
-def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object whose names are valid Unicode and given once each (like form
-    fields and query parameters: a repeated name is refused, not silently replaced)."""
-    out: dict[str, Any] = {}
-    for name, value in pairs:
-        try:
-            name.encode()
-        except UnicodeEncodeError:
-            raise InvalidParameter("body", "a field name is not valid Unicode") from None
-        if name in out:
-            raise InvalidParameter(name, "given more than once")
-        out[name] = value
-    return out
-
-
-def _json_object() -> dict[str, Any]:
-    """The request body as one JSON object, or a 400 naming the body."""
-    try:
-        data = json.loads(request.get_data(cache=False) or b"null",
-                          object_pairs_hook=_object_pairs)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidParameter("body", "is not valid UTF-8 JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidParameter("body", "must be a JSON object")
-    return data
 
 
 def _no_file_chosen(upload: Any) -> bool:
@@ -131,7 +80,7 @@ def _multipart_form() -> tuple[Any, Any]:
 def _read_submission() -> tuple[dict[str, Any], list[Upload]]:
     """The fields and files of a JSON or multipart request, before validation."""
     if request.mimetype == "application/json":
-        return _json_object(), []
+        return json_object(), []
     if request.mimetype == "multipart/form-data":
         form, files = _multipart_form()
         fields: dict[str, Any] = {}
@@ -170,7 +119,7 @@ SUBMIT_RESPONSES = {
          responses=SUBMIT_RESPONSES)
 def submit(header: models.SubmitHeaders) -> Response:
     """A story or activity tied to a place; pending until an organiser approves it."""
-    request.max_content_length = current_app.config["MEDIA_MAX_REQUEST_BYTES"]
+    request.max_content_length = settings()["MEDIA_MAX_REQUEST_BYTES"]
     fields, uploads = _read_submission()
     try:
         # JSON has types: true is not "true" and 20.0 is not 20 there. Form fields are
@@ -183,11 +132,11 @@ def submit(header: models.SubmitHeaders) -> Response:
                             for k in (header.idempotency_key, model.client_id))
     if header_key and body_key and header_key != body_key:
         raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
-    sub = Submission(**model.model_dump(exclude={"point", "client_id"}),
-                     point=params.parse_point(model.point) if model.point else None)
-    receipt = contributions.submit(_store(), _settings(), sub, uploads, client=_client(),
-                                   idempotency_key=header_key or body_key)
-    response = _json(receipt, 200 if receipt["replayed"] else 201)
+    sub = Submission(**model.model_dump(exclude={"client_id"}))
+    app = state()
+    receipt = contributions.submit(app.store, app.contributions, sub, uploads,
+                                   client=client_key(), idempotency_key=header_key or body_key)
+    response = json_answer(receipt, 200 if receipt["replayed"] else 201)
     response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
     if receipt["replayed"]:
         response.headers["Idempotent-Replayed"] = "true"
@@ -201,7 +150,8 @@ def submit(header: models.SubmitHeaders) -> Response:
             **_errors(401, 404)})
 def status(path: models.ContributionPath) -> Response:
     """With the token from the submission: status, and the reason when rejected."""
-    return _json(contributions.status(_store(), path.contributionId, _contributor_token()))
+    return json_answer(contributions.status(state().store, path.contributionId,
+                                            contributor_token()))
 
 
 @bp.delete("/contributions/<contributionId>", summary="Erase one's own contribution",
@@ -209,8 +159,9 @@ def status(path: models.ContributionPath) -> Response:
                                        **_errors(401, 404)})
 def erase(path: models.ContributionPath) -> Response:
     """With the token: erase text, media and any published feature, for good."""
-    contributions.erase(_store(), _settings(), path.contributionId, _contributor_token())
-    return _no_store(Response(status=204))
+    app = state()
+    contributions.erase(app.store, app.contributions, path.contributionId, contributor_token())
+    return no_store(Response(status=204))
 
 
 @bp.post("/contributions/<contributionId>/reports", summary="Report a published contribution",
@@ -224,12 +175,13 @@ def report(path: models.ContributionPath) -> Response:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the report as application/json.")
     try:
-        model = models.ReportModel.model_validate(_json_object())
+        model = models.ReportModel.model_validate(json_object())
     except ValidationError as exc:
         return validation_error(exc)
-    result = contributions.report(_store(), _settings(), path.contributionId, _client(),
-                                  model.reason, model.note)
-    return _json(result, 201 if result["received"] else 200)
+    app = state()
+    result = contributions.report(app.store, app.contributions, path.contributionId,
+                                  client_key(), model.reason, model.note)
+    return json_answer(result, 201 if result["received"] else 200)
 
 
 # merge_slashes=False: /media//etc/passwd is a 404 like any other bad name, not a
@@ -245,12 +197,12 @@ def media(path: models.MediaPath) -> Response:
     """Public once its contribution is published; before that only with its token."""
     if not MEDIA_NAME.match(path.name):
         raise NotFound("There is no such media file.")
-    token = _contributor_token()
-    row, public = contributions.media_file(_store(), path.name, token,
+    token = contributor_token()
+    row, public = contributions.media_file(state().store, path.name, token,
                                            None if token else current_organiser())
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
-        response = send_file(_settings().media.path(path.name), mimetype=media_type,
+        response = send_file(state().contributions.media.path(path.name), mimetype=media_type,
                              conditional=True, etag=True)
     except FileNotFoundError:  # erased between the query and now
         raise NotFound("There is no such media file.") from None
@@ -279,4 +231,4 @@ def privacy_notice(query: models.MetaQuery) -> Response:
                    **_errors()})
 def pseudonym(query: models.MetaQuery) -> Response:
     """A random pseudonym, so nobody needs to type their own name."""
-    return _json(pseudonyms.suggest(language(query.lang)))
+    return json_answer(pseudonyms.suggest(language(query.lang)))

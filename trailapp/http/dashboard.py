@@ -4,11 +4,14 @@ decide on contributions, read the audit log and the figures.
 Thin like the rest of the HTTP layer: who is asking (the session), what they may
 see (trailapp.policy), then a call to auth, moderation or stats. The session cookie
 holds only the id from auth.start_session; every form post carries a CSRF token.
+
+Longer than 300 lines because it is the dashboard's one blueprint: its hooks, pages
+and the helpers its templates share read top to bottom in one place (the session
+cookie and translations live in dashboard_session.py; the rules in review.py).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -31,21 +34,21 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from pydantic import ValidationError
 
-from .. import auth, i18n, moderation, policy, ratelimit, stats
+from .. import auth, i18n, moderation, policy, ratelimit, review, stats
+from ..audit import changes as audit_changes
+from ..domain import CONTRIBUTION_ID, MUNICIPALITIES
 from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import GEOJSON
-from ..municipalities import MUNICIPALITIES
 from . import models
-from .common import error_response, language
+from .context import client_key, language, state
 from .dashboard_session import DashboardSessionInterface, translations
-from .organisers import item_view, queue_page
+from .responses import error_response
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 csrf = CSRFProtect()
 ACTOR = "dashboard"
 CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-CONTRIBUTION_ID = re.compile(r"^[0-9a-f]{24}$")
 OPEN = {"dashboard.login"}  # reachable without signing in
 DATA = {"dashboard.export"}  # answers 401, not a redirect to the sign-in page
 QUEUE_FIELDS = ("municipality", "kind", "status", "flagged", "reported", "offset")
@@ -78,10 +81,6 @@ def asset(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def _store() -> Any:
-    return current_app.extensions["trailapp"].store
-
-
 def _language() -> None:
     asked = request.args.get("lang")
     g.lang_param = asked if asked in i18n.LANGS else None
@@ -94,7 +93,7 @@ def _before() -> Response | None:
     _language()
     if request.method == "POST":
         csrf.protect()  # CSRFError (400) before anything is read or changed
-    g.organiser = auth.session_organiser(_store(), session.get("sid"))
+    g.organiser = auth.session_organiser(state().store, session.get("sid"))
     ended = g.organiser is None and bool(session.get("sid"))
     if ended:
         session.clear()  # ended or timed out: forget it in the browser too
@@ -159,11 +158,10 @@ def login() -> Any:
     notice = "expired" if request.args.get("expired") else None
     if request.method == "GET":  # shown even when signed in: switching user is a new login
         return render("login.html", notice=notice, out=bool(request.args.get("out")))
-    store = _store()
-    client = ratelimit.client_key(current_app.config["SECRET_KEY"], request.remote_addr or "")
+    store = state().store
     try:
         who = auth.authenticate(store, request.form.get("username", ""),
-                                request.form.get("password", ""), client)
+                                request.form.get("password", ""), client_key())
     except ratelimit.TooManyRequests as exc:
         minutes = max(1, -(-int(exc.headers["Retry-After"]) // 60))
         page = render("login.html", 429, notice="too-many", minutes=minutes)
@@ -179,7 +177,7 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Response:
     """End the session on the server, then forget the cookie."""
-    auth.end_session(_store(), session.get("sid"))
+    auth.end_session(state().store, session.get("sid"))
     session.clear()
     return redirect(link("dashboard.login", out=1))
 
@@ -192,13 +190,6 @@ def _queue_query(args: Any) -> models.QueueQuery:
         return models.QueueQuery.model_validate(values)
     except ValidationError:
         raise InvalidParameter("filter", "not one of the offered values") from None
-
-
-def _place_names(place_ids: set[str], lang: str) -> dict[str, str]:
-    with _store().reader() as reader:
-        rows = {pid: reader.feature_row("places", pid) for pid in place_ids}
-    return {pid: i18n.pick(json.loads(row["record"])["texts"].get("name"), lang)[0] or pid
-            for pid, row in rows.items() if row}
 
 
 def _map_items(items: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -214,8 +205,8 @@ def _map_items(items: list[dict[str, Any]], names: dict[str, str]) -> list[dict[
 def queue() -> Any:
     """The moderation queue, oldest first, with filters and a map of the places."""
     query = _queue_query(request.args)
-    page = queue_page(g.organiser, query)
-    names = _place_names({i["place_id"] for i in page["items"]}, g.lang)
+    page = review.queue(state().store, g.organiser, **query.model_dump())
+    names = review.place_names(state().store, {i["place_id"] for i in page["items"]}, g.lang)
     filters = {k: v for k, v in request.args.items() if k in QUEUE_FIELDS[:-1]}
     return render("queue.html", query=query, page=page, names=names, filters=filters,
                   back_query=urlencode(filters),
@@ -225,25 +216,14 @@ def queue() -> Any:
 
 def _contribution(contribution_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A contribution the organiser may see (else 404) and its audit history."""
-    what = f"contribution {contribution_id!r}"
-    if not CONTRIBUTION_ID.match(contribution_id):
-        raise NotFound(f"There is no {what}.")
-    with _store().reader() as reader:
-        row = reader.contribution(contribution_id)
-        policy.reach(g.organiser, row["municipality"] if row else None, what)
-        if row is None:  # policy.reach already refused it; this keeps the type plain
-            raise NotFound(f"There is no {what}.")
-        history = reader.audit_entries([row["municipality"]], contribution_id, 100)
-        return item_view(row, reader), [_changes(entry) for entry in history]
+    if not re.match(CONTRIBUTION_ID, contribution_id):
+        raise NotFound(f"There is no contribution {contribution_id!r}.")
+    item = review.contribution(state().store, g.organiser, contribution_id, history=True)
+    return item, [_with_changes(entry) for entry in item.pop("history")]
 
 
-def _changes(entry: dict[str, Any]) -> dict[str, Any]:
-    """An audit entry with the fields that changed: (name, before, after)."""
-    before = json.loads(entry["before"] or "null")
-    after = json.loads(entry["after"] or "null")
-    old = before if isinstance(before, dict) else {}
-    entry["changes"] = [(k, old.get(k), value) for k, value in after.items()
-                        if old.get(k) != value] if isinstance(after, dict) else []
+def _with_changes(entry: dict[str, Any]) -> dict[str, Any]:
+    entry["changes"] = audit_changes(entry)
     return entry
 
 
@@ -251,7 +231,7 @@ def _changes(entry: dict[str, Any]) -> dict[str, Any]:
 def contribution(contribution_id: str) -> Any:
     """Everything about one contribution, and the decisions that can be taken on it."""
     item, history = _contribution(contribution_id)
-    names = _place_names({item["place_id"]}, g.lang)
+    names = review.place_names(state().store, {item["place_id"]}, g.lang)
     previews = {code: i18n.pick(texts, item["lang"])[0]
                 for code, texts in moderation.REJECTION_REASONS.items()}
     return render("contribution.html", item=item, history=history, names=names,
@@ -262,26 +242,20 @@ def contribution(contribution_id: str) -> Any:
 @bp.post("/contributions/<contribution_id>/<any(approve,reject,withdraw,restore,redact):action>")
 def decide(contribution_id: str, action: str) -> Response:
     """One decision from a form, then back to where the organiser was."""
-    who, form, store = g.organiser, request.form, _store()
+    form = request.form
     item, _ = _contribution(contribution_id)  # 404 unless the organiser may act on it
+    values: dict[str, Any] = {}
     if action == "approve":
-        moderation.approve(store, contribution_id, who, form.getlist("sdg"), actor=ACTOR)
-    elif action == "reject":
-        moderation.reject(store, contribution_id, form.get("reason"), who,
-                          form.get("template") or None, actor=ACTOR)
-    elif action == "withdraw":
-        moderation.withdraw(store, contribution_id, who, form.get("reason", "").strip()[:500]
-                            or "withdrawn by an organiser", actor=ACTOR)
-    elif action == "restore":
-        moderation.restore(store, contribution_id, who, actor=ACTOR)
+        values["sdg_targets"] = form.getlist("sdg")
+    elif action in ("reject", "withdraw"):
+        values.update(reason=form.get("reason"), template=form.get("template") or None)
+    elif action == "redact":
+        values = review.text_edits(item, form.get("title"), form.get("body"))
+    if action == "redact" and not values:
+        action = "unchanged"
     else:
-        edits = {k: form.get(k) for k in ("title", "body")}
-        edits = {k: v for k, v in edits.items()
-                 if v is not None and v.replace("\r\n", "\n").strip() != item[k]}
-        if not edits:
-            action = "unchanged"
-        else:
-            moderation.redact(store, contribution_id, who, actor=ACTOR, **edits)
+        review.decide(state().store, g.organiser, action, contribution_id, actor=ACTOR,
+                      **values)
     if form.get("back") == "queue":
         filters = dict(parse_qsl(form.get("back_query", "")))
         filters = {k: v for k, v in filters.items() if k in QUEUE_FIELDS[:-1]}
@@ -293,24 +267,21 @@ def decide(contribution_id: str, action: str) -> Response:
 @bp.get("/audit")
 def audit() -> Any:
     """Every decision and edit in the organiser's municipalities, newest first."""
-    who = g.organiser
     object_id = request.args.get("object_id") or None
-    with _store().reader() as reader:
-        entries = reader.audit_entries(None if who.is_admin else who.scope(),
-                                       object_id[:120] if object_id else None, 200)
-    return render("audit.html", entries=[_changes(e) for e in entries], object_id=object_id)
+    entries = review.audit_log(state().store, g.organiser,
+                               object_id[:120] if object_id else None, 200)
+    return render("audit.html", entries=[_with_changes(e) for e in entries],
+                  object_id=object_id)
 
 
-def _scope() -> list[str]:
-    return policy.scope(g.organiser, request.args.get("municipality") or None)
+def _municipality() -> str | None:
+    return request.args.get("municipality") or None
 
 
 @bp.get("/statistics")
 def statistics() -> Any:
     """Figures for the steering group, with links to the exports."""
-    scope = _scope()
-    with _store().reader() as reader:
-        summary = stats.summary(reader, scope)
+    summary = stats.summary(state().store, g.organiser, _municipality())
     return render("statistics.html", summary=summary,
                   chosen=request.args.get("municipality") or "")
 
@@ -322,9 +293,7 @@ EXPORTS = {"csv": (stats.export_csv, "text/csv"), "geojson": (stats.export_geojs
 def export(fmt: str) -> Response:
     """Approved stories and activities as CSV or GeoJSON (no personal data)."""
     write, mimetype = EXPORTS[fmt]
-    scope = _scope()
-    with _store().reader() as reader:
-        response = Response(write(reader, scope), mimetype=mimetype)
+    response = Response(write(state().store, g.organiser, _municipality()), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="trailapp-approved.{fmt}"'
     return response
 

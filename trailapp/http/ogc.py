@@ -8,26 +8,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
 from .. import i18n
-from ..catalog import COLLECTIONS, ItemsQuery
+from ..catalog import Catalog, ItemsQuery
+from ..domain import COLLECTION_IDS, Collection
 from ..errors import InvalidParameter
 from ..features import GEOJSON, GPX, JSON, OPENAPI, collection_json, dumps, link, with_links
-from . import models, params
-from .common import (
-    accepts,
-    base_url,
-    cached_response,
-    catalog,
-    language,
-    negotiate,
-    not_modified,
-    store_reader,
-    version_etag,
-)
+from . import models
+from .context import base_url, language, settings, state
 from .openapi import json_response, ogc_responses
+from .responses import accepts, cached_response, content_version, negotiate, not_modified
 
 bp = APIBlueprint("ogc", __name__, abp_tags=[Tag(name="OGC API - Features")])
 
@@ -43,11 +35,17 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 NEVER = "1970-01-01T00:00:00.000Z"  # timeStamp of a service that holds no content yet
 
 
+def catalog() -> Catalog:
+    """The app's catalogue service."""
+    return state().catalog
+
+
 def _json(body: dict, lang: str | None, media_type: str = JSON) -> Response:
     accepts(media_type, JSON)
-    with store_reader() as reader:
-        etag, at = version_etag(reader, lang or "", media_type)
-    return not_modified(etag) or cached_response(dumps(body), media_type, etag, lang)
+    with state().store.reader() as reader:
+        version = content_version(reader, lang or "", media_type)
+    return not_modified(version.etag) or cached_response(dumps(body), media_type,
+                                                         version.etag, lang)
 
 
 @bp.get("/", summary="Landing page", responses=json_response(models.LandingPage))
@@ -108,16 +106,16 @@ def collections(query: models.MetaQuery) -> Response:
     """Every public collection with its extent and links."""
     lang = language(query.lang)
     accepts(JSON)
-    with store_reader() as reader:
-        etag, _ = version_etag(reader, lang, JSON)
-        if (hit := not_modified(etag)) is not None:
+    with state().store.reader() as reader:
+        version = content_version(reader, lang, JSON)
+        if (hit := not_modified(version.etag)) is not None:
             return hit
-        version = reader.version()[0]
         body = {
             "links": [link(f"{base_url()}/collections", "self", JSON)],
-            "collections": [_collection_info(c, lang, reader, version) for c in COLLECTIONS],
+            "collections": [_collection_info(c, lang, reader, version.seq)
+                            for c in COLLECTION_IDS],
         }
-    return cached_response(dumps(body), JSON, etag, lang)
+    return cached_response(dumps(body), JSON, version.etag, lang)
 
 
 @bp.get("/collections/<collectionId>", summary="One collection",
@@ -127,27 +125,24 @@ def collection(path: models.CollectionPath, query: models.MetaQuery) -> Response
     lang = language(query.lang)
     catalog().collection(path.collectionId)
     accepts(JSON)
-    with store_reader() as reader:
-        etag, _ = version_etag(reader, lang, JSON)
-        if (hit := not_modified(etag)) is not None:
+    with state().store.reader() as reader:
+        version = content_version(reader, lang, JSON)
+        if (hit := not_modified(version.etag)) is not None:
             return hit
-        body = _collection_info(path.collectionId, lang, reader, reader.version()[0])
-    return cached_response(dumps(body), JSON, etag, lang)
+        body = _collection_info(path.collectionId, lang, reader, version.seq)
+    return cached_response(dumps(body), JSON, version.etag, lang)
 
 
-def _items_query(collection_id: str, q: models.ItemsQuery, lang: str) -> ItemsQuery:
-    config = current_app.config
-    time_from, time_to = params.parse_datetime(q.datetime) if q.datetime else (None, None)
-    updated = (params.rfc3339(params.parse_instant(q.updated_since))
-               if q.updated_since else None)
+def _items_query(collection: Collection, q: models.ItemsParams, lang: str) -> ItemsQuery:
+    """The catalogue's query from the parameters (already parsed and typed)."""
+    config = settings()
+    time_from, time_to = q.datetime or (None, None)
     return ItemsQuery(
-        collection=collection_id, lang=lang,
-        limit=min(q.limit, config["ITEMS_MAX_LIMIT"]), offset=q.offset,
-        bbox=params.parse_bbox(q.bbox) if q.bbox else None,
+        collection=collection, lang=lang,
+        limit=min(q.limit, config["ITEMS_MAX_LIMIT"]), offset=q.offset, bbox=q.bbox,
         time_from=time_from, time_to=time_to, municipality=q.municipality, kind=q.kind,
-        text=q.q if q.q and q.q.strip() else None, updated_since=updated,
-        near=params.parse_point(q.near) if q.near else None,
-        radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
+        text=q.q if q.q and q.q.strip() else None, updated_since=q.updated_since,
+        near=q.near, radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
         trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"], place=q.place)
 
 
@@ -176,23 +171,23 @@ def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str
 
 @bp.get("/collections/<collectionId>/items", summary="Features of a collection",
         responses=ogc_responses(models.FeatureCollection, 404, 409))
-def items(path: models.CollectionPath, query: models.ItemsQuery) -> Response:
+def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
     """Features, filtered and paged; GeoJSON FeatureCollection."""
     lang = language(query.lang)
     media_type = negotiate(query.f, [GEOJSON, JSON])
     service = catalog()
-    service.collection(path.collectionId)
-    q = _items_query(path.collectionId, query, lang)
-    with store_reader() as reader:
-        etag, at = version_etag(reader, lang, media_type)
-        if (hit := not_modified(etag)) is not None:
+    q = _items_query(service.collection(path.collectionId), query, lang)
+    with state().store.reader() as reader:
+        version = content_version(reader, lang, media_type)
+        if (hit := not_modified(version.etag)) is not None:
             return hit
-        page = service.items(reader, q, reader.version()[0])
+        page = service.items(reader, q, version.seq)
     body = collection_json(
-        page.features, page.returned, number_matched=page.number_matched, time_stamp=at or NEVER,
+        page.features, page.returned, number_matched=page.number_matched,
+        time_stamp=version.at or NEVER,
         links=_page_links(path.collectionId, q, page.number_matched, media_type),
         extra=page.extra)
-    return cached_response(body, media_type, etag, lang)
+    return cached_response(body, media_type, version.etag, lang)
 
 
 @bp.get("/collections/<collectionId>/items/<featureId>", summary="One feature",
@@ -201,21 +196,21 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     """One feature as GeoJSON, or a trail as GPX 1.1 with f=gpx."""
     lang = language(query.lang)
     service = catalog()
-    service.collection(path.collectionId)
+    collection = service.collection(path.collectionId)
     if query.f == "gpx" and path.collectionId != "trails":
         raise InvalidParameter("f", "gpx is only available for trails")
     offered = [GEOJSON, JSON] + ([GPX] if path.collectionId == "trails" else [])
     media_type = negotiate(query.f, offered)
     base = base_url()
     self_href = f"{base}/collections/{path.collectionId}/items/{path.featureId}"
-    with store_reader() as reader:
-        etag, _ = version_etag(reader, lang, media_type)
-        if (hit := not_modified(etag)) is not None:
+    with state().store.reader() as reader:
+        version = content_version(reader, lang, media_type)
+        if (hit := not_modified(version.etag)) is not None:
             return hit
         if media_type == GPX:
             body = service.trail_gpx(reader, path.featureId, lang, self_href)
-            return cached_response(body, GPX, etag, lang)
-        text = service.item(reader, path.collectionId, path.featureId, lang)
+            return cached_response(body, GPX, version.etag, lang)
+        text = service.item(reader, collection, path.featureId, lang)
     links = [
         link(self_href, "self", media_type),
         link(f"{self_href}?f={'json' if media_type == GEOJSON else 'geojson'}", "alternate",
@@ -224,5 +219,5 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     ]
     if path.collectionId == "trails":
         links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
-    return cached_response(with_links(text, links), media_type, etag, lang)
+    return cached_response(with_links(text, links), media_type, version.etag, lang)
 

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from ..errors import ApiError
 from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
-from .common import accepts, cached_response, error_response, not_modified
+from .context import state
+from .responses import accepts, cached_response, error_response, not_modified
 
 REF = "#/components/schemas/"
 # Request bodies validated in the view (JSON and multipart share one model).
@@ -226,10 +227,10 @@ api_bp = APIBlueprint("api", __name__, abp_tags=[Tag(name="Service")])
 def api(query: models.MetaQuery) -> Response:
     """The OpenAPI 3.0 document describing every route."""
     accepts(OPENAPI, JSON)
-    state = current_app.extensions["trailapp"]
-    if state.openapi_text is None:
-        state.openapi_text = dumps(build_document(current_app))
+    app_state = state()
+    if app_state.openapi_text is None:
+        app_state.openapi_text = dumps(build_document(current_app))
     media_type = JSON if query.f == "json" else OPENAPI
-    etag = hashlib.blake2b(f"{media_type}|{state.openapi_text}".encode(),
+    etag = hashlib.blake2b(f"{media_type}|{app_state.openapi_text}".encode(),
                            digest_size=16).hexdigest()
-    return not_modified(etag) or cached_response(state.openapi_text, media_type, etag, None)
+    return not_modified(etag) or cached_response(app_state.openapi_text, media_type, etag, None)

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -25,6 +25,7 @@ from prometheus_client import (
 
 from ..errors import NotFound, ServiceUnavailable
 from ..features import JSON, dumps
+from .context import settings, state
 from .openapi import _errors
 
 bp = APIBlueprint("ops", __name__, abp_tags=[Tag(name="Operations")])
@@ -55,9 +56,9 @@ def instrument(app: Flask) -> None:
     **_errors()})
 def healthz() -> Response:
     """200 when the database answers; 503 otherwise."""
-    store = current_app.extensions["trailapp"].store
+    app_state = state()
     try:
-        version = store.version_seq()
+        version = app_state.catalog.current_version(app_state.store)
     except sqlite3.Error as exc:
         raise ServiceUnavailable("The database does not answer.",
                                  headers={"Retry-After": "5"}) from exc
@@ -74,7 +75,7 @@ def healthz() -> Response:
 def metrics() -> Response:
     """Request counts and latencies, added up over every worker."""
     loopback = request.remote_addr in ("127.0.0.1", "::1")
-    if not (loopback or current_app.config.get("METRICS_PUBLIC")):
+    if not (loopback or settings().get("METRICS_PUBLIC")):
         raise NotFound(f"There is nothing at {request.path}; see / for what there is.")
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

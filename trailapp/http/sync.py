@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, send_file
+from flask import Response, send_file
 from flask_openapi3 import APIBlueprint, Tag
 
 from .. import sync
@@ -10,15 +10,16 @@ from ..errors import ServiceUnavailable
 from ..features import JSON, dumps
 from ..packs import PackSpec
 from . import models
-from .common import cached_response, language, not_modified, store_reader, version_etag
+from .context import language, state
 from .openapi import REF, _errors
+from .responses import cached_response, content_version, not_modified
 
 bp = APIBlueprint("sync", __name__, abp_tags=[Tag(name="Offline")])
 ZIP = "application/zip"
 
 
 def _packs():
-    return current_app.extensions["trailapp"].packs
+    return state().packs
 
 
 @bp.get("/sync", summary="Changes since a cursor", responses={
@@ -30,16 +31,16 @@ def changes(query: models.SyncQuery) -> Response:
     """Upserts (with the current feature) and tombstones since the cursor, oldest first;
     follow `next` while `more` is true. 410 means: start again from a pack."""
     lang = language(query.lang)
-    since = sync.parse_cursor(query.since)
     collections = tuple(query.collections.split(",")) if query.collections else \
         sync.COLLECTIONS
-    with store_reader() as reader:
-        etag, _ = version_etag(reader, lang, JSON)
-        if (hit := not_modified(etag)) is not None:
+    with state().store.reader() as reader:
+        version = content_version(reader, lang, JSON)
+        if (hit := not_modified(version.etag)) is not None:
             return hit
-        page = sync.changes(reader, since, collections=tuple(dict.fromkeys(collections)),
-                            municipality=query.municipality, lang=lang, limit=query.limit)
-    return cached_response(sync.body(page), JSON, etag, lang)
+        page = sync.changes(reader, query.since, collections=tuple(dict.fromkeys(collections)),
+                            municipality=query.municipality, lang=lang, limit=query.limit,
+                            current=version.seq)
+    return cached_response(sync.body(page), JSON, version.etag, lang)
 
 
 def _spec(pack_id: str, query: models.PackQuery) -> PackSpec:
@@ -52,7 +53,7 @@ def _spec(pack_id: str, query: models.PackQuery) -> PackSpec:
     **_errors()})
 def packs(query: models.PackQuery) -> Response:
     """Every municipality and surveyed trail pack, for the languages and media asked."""
-    store = current_app.extensions["trailapp"].store
+    store = state().store
     with store.reader() as reader:
         available = _packs().available(reader)
     out = []
@@ -79,7 +80,7 @@ def packs(query: models.PackQuery) -> Response:
 def pack(path: models.PackPath, query: models.PackQuery) -> Response:
     """The archive for the current content: built once per content version, with a
     strong ETag, Content-Length on HEAD, and byte ranges."""
-    store = current_app.extensions["trailapp"].store
+    store = state().store
     for _ in range(3):
         built = _packs().get(store, _spec(path.packId, query))
         try:

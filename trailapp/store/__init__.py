@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ServiceUnavailable
+from ..errors import StoreBusy
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
@@ -41,16 +41,6 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads):
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
-
-
-class StoreBusy(ServiceUnavailable):
-    """The write lock was not free within the busy timeout."""
-
-    def __init__(self, seconds: float):
-        super().__init__(
-            "The database is busy; please try again shortly.",
-            headers={"Retry-After": str(max(1, round(seconds)))},
-        )
 
 
 class Store:
@@ -155,32 +145,33 @@ class Store:
                 raise
 
     @contextmanager
-    def reader(self) -> Iterator[Reader]:
-        """A read-only snapshot: every query inside sees the same committed state."""
+    def _borrowed(self) -> Iterator[sqlite3.Connection]:
+        """A pooled read-only connection, given back afterwards (the one way to get one)."""
         self._after_fork()
         try:
             conn = self._readers.get_nowait()
         except queue.Empty:
             conn = self._connect(writer=False)
-        conn.execute("BEGIN")
         try:
-            yield Reader(conn)
+            yield conn
         finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
             self._readers.put(conn)
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A read-only snapshot: every query inside sees the same committed state."""
+        with self._borrowed() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield Reader(conn)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def version_seq(self) -> int:
         """The content version (last change-log sequence), read without a snapshot."""
-        self._after_fork()
-        try:
-            conn = self._readers.get_nowait()
-        except queue.Empty:
-            conn = self._connect(writer=False)
-        try:
+        with self._borrowed() as conn:
             row = conn.execute("SELECT seq FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
-        finally:
-            self._readers.put(conn)
         return row[0] if row else 0
 
     def checkpoint(self) -> None:
@@ -270,11 +261,7 @@ class Store:
 
     def close(self) -> None:
         """Close every pooled connection (tests and CLI commands call this)."""
-        while True:
-            try:
-                self._readers.get_nowait().close()
-            except queue.Empty:
-                break
+        self.close_readers()
         if self._writer_conn is not None:
             with self._write_lock():
                 self._writer_conn.close()

@@ -6,6 +6,8 @@ import json
 import sqlite3
 from typing import Any
 
+from .where import Where
+
 _COLUMNS = (
     "id", "kind", "place_id", "municipality", "status", "hidden_reason", "lang", "title",
     "body", "pseudonym", "age_band", "consent_by", "consent_notice_version", "consent_at",
@@ -58,16 +60,10 @@ class ContributionReads:
     def contributions(self, status: str | None = None, municipality: str | None = None,
                       limit: int = 100) -> list[dict[str, Any]]:
         """Contributions, oldest first, optionally by status and municipality."""
-        clauses, params = ["1"], []
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(status)
-        if municipality is not None:
-            clauses.append("municipality = ?")
-            params.append(municipality)
+        w = Where().when(status, "status = ?").when(municipality, "municipality = ?")
         rows = self.conn.execute(
-            f"SELECT * FROM contributions WHERE {' AND '.join(clauses)} "  # noqa: S608
-            "ORDER BY created, id LIMIT ?", [*params, limit])
+            f"SELECT * FROM contributions WHERE {w.sql} "  # noqa: S608
+            "ORDER BY created, id LIMIT ?", [*w.params, limit])
         return [dict(r) for r in rows]
 
     def recent_same_text(self, text_hash: str, since: str) -> int:
@@ -104,27 +100,20 @@ class ContributionReads:
               flagged: bool | None, reported: bool | None, limit: int, offset: int
               ) -> tuple[list[dict[str, Any]], int]:
         """Contributions for moderation, oldest first, with their report counts."""
-        clauses = ["c.municipality IN (SELECT value FROM json_each(?))"]
-        params: list[Any] = [json.dumps(municipalities)]
-        if status is not None:
-            clauses.append("c.status = ?")
-            params.append(status)
-        if kind is not None:
-            clauses.append("c.kind = ?")
-            params.append(kind)
+        w = (Where().when_in(municipalities, "c.municipality IN (SELECT value FROM json_each(?))")
+             .when(status, "c.status = ?").when(kind, "c.kind = ?"))
         if flagged is not None:
-            clauses.append("c.flags != '[]'" if flagged else "c.flags = '[]'")
+            w.add("c.flags != '[]'" if flagged else "c.flags = '[]'")
         if reported is not None:
-            clauses.append("EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id)"
-                           if reported else
-                           "NOT EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id)")
-        where = " AND ".join(clauses)
+            w.add("EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id)" if reported
+                  else "NOT EXISTS (SELECT 1 FROM reports r WHERE r.contribution_id = c.id)")
         total = self.conn.execute(
-            f"SELECT count(*) FROM contributions c WHERE {where}", params).fetchone()[0]  # noqa: S608
+            f"SELECT count(*) FROM contributions c WHERE {w.sql}",  # noqa: S608
+            w.params).fetchone()[0]
         rows = self.conn.execute(
             "SELECT c.*, (SELECT count(*) FROM reports r WHERE r.contribution_id = c.id) "  # noqa: S608
-            f"AS report_count FROM contributions c WHERE {where} "
-            "ORDER BY c.created, c.id LIMIT ? OFFSET ?", [*params, limit, offset])
+            f"AS report_count FROM contributions c WHERE {w.sql} "
+            "ORDER BY c.created, c.id LIMIT ? OFFSET ?", [*w.params, limit, offset])
         return [dict(r) for r in rows], total
 
     def reports_of(self, contribution_id: str) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .where import Where
+
 JSON_COLUMN = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -37,40 +39,23 @@ class FeatureFilter:
 
 
 def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
-    clauses = ["f.collection = ?"]
-    params: list[Any] = [f.collection]
-    if f.municipality is not None:
-        clauses.append("f.municipality = ?")
-        params.append(f.municipality)
-    if f.kind is not None:
-        clauses.append("f.kind = ?")
-        params.append(f.kind)
-    if f.updated_after is not None:
-        clauses.append("f.updated > ?")
-        params.append(f.updated_after)
-    if f.time_from is not None:
-        clauses.append("f.time_end >= ?")
-        params.append(f.time_from)
-    if f.time_to is not None:
-        clauses.append("f.time_start <= ?")
-        params.append(f.time_to)
-    if f.place_id is not None:
-        clauses.append("f.place_id = ?")
-        params.append(f.place_id)
-    if f.place_ids is not None:
-        clauses.append("f.place_id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(list(f.place_ids)))
-    if f.ids is not None:
-        clauses.append("f.id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(list(f.ids)))
+    w = (Where().add("f.collection = ?", f.collection)
+         .when(f.municipality, "f.municipality = ?")
+         .when(f.kind, "f.kind = ?")
+         .when(f.updated_after, "f.updated > ?")
+         .when(f.time_from, "f.time_end >= ?")
+         .when(f.time_to, "f.time_start <= ?")
+         .when(f.place_id, "f.place_id = ?")
+         .when_in(f.place_ids, "f.place_id IN (SELECT value FROM json_each(?))")
+         .when_in(f.ids, "f.id IN (SELECT value FROM json_each(?))"))
     tokens = f.text_tokens()
     if tokens:
         # Each word as a quoted prefix term: no FTS syntax from the client survives.
-        clauses.append("f.rowid IN (SELECT rowid FROM features_fts WHERE features_fts MATCH ?)")
-        params.append(" ".join(f'"{t}"*' for t in tokens))
+        w.add("f.rowid IN (SELECT rowid FROM features_fts WHERE features_fts MATCH ?)",
+              " ".join(f'"{t}"*' for t in tokens))
     elif f.text is not None:
-        clauses.append("0")  # a search with no words matches nothing
-    return " AND ".join(clauses), params
+        w.add("0")  # a search with no words matches nothing
+    return w.sql, w.params
 
 
 @dataclass(frozen=True)

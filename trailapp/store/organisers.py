@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
+
+from .where import Where
 
 _AUDIT_COLUMNS = ("at", "organiser_id", "organiser", "action", "object_type", "object_id",
                   "municipality", "before", "after")
@@ -44,16 +45,11 @@ class OrganiserReads:
                       limit: int = 200) -> list[dict[str, Any]]:
         """Audit entries, newest first; only those of the given municipalities (None:
         all, for admins)."""
-        clauses, params = ["1"], []
-        if municipalities is not None:
-            clauses.append("municipality IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(municipalities))
-        if object_id is not None:
-            clauses.append("object_id = ?")
-            params.append(object_id)
+        w = (Where().when_in(municipalities, "municipality IN (SELECT value FROM json_each(?))")
+             .when(object_id, "object_id = ?"))
         rows = self.conn.execute(
-            f"SELECT * FROM audit WHERE {' AND '.join(clauses)} "  # noqa: S608
-            "ORDER BY id DESC LIMIT ?", [*params, limit])
+            f"SELECT * FROM audit WHERE {w.sql} "  # noqa: S608
+            "ORDER BY id DESC LIMIT ?", [*w.params, limit])
         return [dict(r) for r in rows]
 
 

@@ -4,6 +4,9 @@ The public read side sees only the `features` table: a contribution (later) reac
 it only when an organiser publishes it, so nothing pending can leak by a query bug.
 The R*Tree, the full-text index and the change log are kept in step by triggers,
 in the same transaction as the change itself.
+
+Longer than 300 lines because a released migration is never edited or moved: each
+change is one more function below the others, and the file is their history.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .features import JSON_COLUMN
+from .where import Where
 
 
 class SyncReads:
@@ -23,15 +24,12 @@ class SyncReads:
     def changes_after(self, since: int, until: int, collections: Sequence[str],
                       municipality: str | None, limit: int) -> list[dict[str, Any]]:
         """Change-log rows with since < seq <= until, oldest first, at most limit."""
-        clauses = ["seq > ?", "seq <= ?",
-                   "collection IN (SELECT value FROM json_each(?))"]
-        params: list[Any] = [since, until, json.dumps(list(collections))]
-        if municipality is not None:
-            clauses.append("municipality = ?")
-            params.append(municipality)
+        w = (Where().add("seq > ?", since).add("seq <= ?", until)
+             .when_in(collections, "collection IN (SELECT value FROM json_each(?))")
+             .when(municipality, "municipality = ?"))
         rows = self.conn.execute(
             f"SELECT seq, collection, feature_id, op FROM changes "  # noqa: S608
-            f"WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?", [*params, limit])
+            f"WHERE {w.sql} ORDER BY seq LIMIT ?", [*w.params, limit])
         return [dict(r) for r in rows]
 
     def features_json(self, keys: Sequence[tuple[str, str]], lang: str

@@ -1,25 +1,24 @@
-"""Request and response models of contributions, sync and packs."""
+"""Request and response models of young people's contributions."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from . import params
-from .models import (
+from ... import domain
+from .base import (
     FEATURE_ID,
     INSTANT,
-    POINT_PATTERN,
-    RESPONSE_MODELS,
     CachedSchema,
+    ContributionKind,
     Lang,
+    Point,
+    Status,
     Strict,
 )
 
-# -- contributions -------------------------------------------------------------------
-
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+UUID_PATTERN = domain.UUID
 
 
 class SubmissionModel(Strict):
@@ -27,12 +26,12 @@ class SubmissionModel(Strict):
     in `media`). Unknown fields are refused; status, municipality and flags are the
     server's to set."""
 
-    kind: Literal["story", "activity"]
+    kind: ContributionKind
     place: str | None = Field(None, pattern=FEATURE_ID,
                               description="The place it is about (an id from /collections/places).")
-    point: str | None = Field(
+    point: Point | None = Field(
         None, description="Or lon,lat: the nearest place within 250 m is taken; the point "
-        "itself is never stored.", json_schema_extra={"pattern": POINT_PATTERN})
+        "itself is never stored.")
     lang: Lang = Field(description="The language the title and text are written in.")
     title: str = Field(min_length=1, max_length=400,
                        description="Plain text, at most 120 characters once cleaned.")
@@ -41,8 +40,8 @@ class SubmissionModel(Strict):
     pseudonym: str = Field(min_length=1, max_length=100,
                            description="A made-up name, 2–30 characters; GET /pseudonym "
                            "suggests one. No e-mail, phone, bidi or invisible characters.")
-    age_band: Literal["under-13", "13-15", "16-17", "18+"]
-    consent_by: Literal["self", "guardian"] = Field(
+    age_band: Literal[tuple(domain.AGE_BANDS)]  # type: ignore[valid-type]
+    consent_by: Literal[domain.CONSENT_BY] = Field(  # type: ignore[valid-type]
         description="Who agreed: the young person, or a parent/guardian (needed under 13 "
         "in Bollnäs and under 16 in Lobatse).")
     consent_notice_version: str = Field(max_length=40,
@@ -63,13 +62,6 @@ class SubmissionModel(Strict):
         None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
         "a retry with the same one returns the first result (like Idempotency-Key).")
 
-    @field_validator("point")
-    @classmethod
-    def _point(cls, v: str | None) -> str | None:
-        if v is not None:
-            params.parse_point(v)
-        return v
-
 
 class SubmitHeaders(CachedSchema):
     idempotency_key: str | None = Field(
@@ -79,12 +71,12 @@ class SubmitHeaders(CachedSchema):
 
 
 class ReportModel(Strict):
-    reason: Literal["personal-data", "bullying", "hateful", "untrue", "unsafe", "other"]
+    reason: Literal[domain.REPORT_REASONS]  # type: ignore[valid-type]
     note: str | None = Field(None, max_length=2000, description="Optional, plain text.")
 
 
 class ContributionPath(BaseModel):
-    contributionId: str = Field(pattern=r"^[0-9a-f]{24}$")  # noqa: N815
+    contributionId: str = Field(pattern=domain.CONTRIBUTION_ID)  # noqa: N815
 
 
 class MediaPath(BaseModel):
@@ -106,7 +98,7 @@ class ContributionStatus(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
     kind: str
-    status: Literal["pending", "approved", "rejected", "hidden"]
+    status: Status
     rejection_reason: str | None
     media: list[dict[str, Any]]
 
@@ -129,65 +121,5 @@ class Pseudonym(BaseModel):
     lang: str
 
 
-RESPONSE_MODELS += [Receipt, ContributionStatus, ReportReceipt, PrivacyNotice, Pseudonym,
-                    SubmissionModel]
-
-
-# -- sync and packs -------------------------------------------------------------------
-
-COLLECTION_LIST = r"^(places|trails|stories|activities)(,(places|trails|stories|activities))*$"
-LANG_LIST = r"^(sv|en|tn)(,(sv|en|tn))*$"
-
-
-class SyncQuery(Strict):
-    """Parameters of /sync."""
-
-    since: str = Field(pattern=r"^s[0-9]{1,18}$", description="The cursor of your last "
-                       "sync or of the pack you installed (s0 for everything, while the "
-                       "change log still starts at the beginning).")
-    collections: str | None = Field(None, pattern=COLLECTION_LIST, description="Comma-"
-                                    "separated collections; default all four.")
-    municipality: Literal["bollnas", "lobatse"] | None = None
-    lang: Lang | None = Field(None, description="Language of texts (as for items).")
-    limit: int = Field(500, ge=1, le=1000, description="Changes per page (default 500).")
-
-
-class PackQuery(Strict):
-    """Parameters of a pack."""
-
-    lang: str | None = Field(None, pattern=LANG_LIST, description="Languages to include, "
-                             "comma-separated; default sv,en,tn.")
-    media: Literal["thumbnails", "full", "none"] | None = Field(
-        None, description="Media to include: thumbnails (default), full (and thumbnails) "
-        "or none.")
-
-
-class PackPath(BaseModel):
-    packId: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,120}$",  # noqa: N815
-                        description="bollnas, lobatse, or trail-<trail id>.")
-
-
-class SyncPage(BaseModel):
-    since: str
-    next: str
-    more: bool
-    count: int
-    changes: list[dict[str, Any]]
-
-
-class PackInfo(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    kind: str
-    href: str
-    bytes: int
-    sha256: str
-    version: int
-    cursor: str
-
-
-class PackList(BaseModel):
-    packs: list[PackInfo]
-
-
-RESPONSE_MODELS += [SyncPage, PackInfo, PackList]
+RESPONSE_MODELS = [Receipt, ContributionStatus, ReportReceipt, PrivacyNotice, Pseudonym,
+                   SubmissionModel]

@@ -1,43 +1,21 @@
-"""What every public route shares: language, links, caching headers, error bodies."""
+"""How responses are made: content negotiation, the content version behind every ETag,
+304s, caching headers, JSON answers and the one error body."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
-from .. import i18n
 from ..errors import ApiError, NotAcceptable
 from ..features import GEOJSON, JSON, dumps
-from ..store import Reader
 from .cache import VERSION_KEY
-
-
-def store_reader() -> Any:
-    """A read snapshot for this request (closed by the context manager)."""
-    return current_app.extensions["trailapp"].store.reader()
-
-
-def catalog() -> Any:
-    """The app's Catalog service."""
-    return current_app.extensions["trailapp"].catalog
-
-
-def language(lang_param: str | None) -> str:
-    """lang= wins; else Accept-Language negotiated with Babel; else English."""
-    if lang_param:
-        return lang_param
-    header = request.accept_languages
-    return i18n.negotiate([value for value, quality in header if quality > 0])
-
-
-def base_url() -> str:
-    """The service root as the client sees it, without a trailing slash."""
-    return request.host_url.rstrip("/")
+from .context import settings, state
 
 
 def accepts(*media_types: str) -> None:
@@ -75,19 +53,29 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()  # a deploy that changes rendering changes every ETag
 
 
-def version_etag(reader: Reader, lang: str, media_type: str) -> tuple[str, str | None]:
-    """A strong ETag for this request at the current content version.
+@dataclass(frozen=True)
+class ContentVersion:
+    """The content version a response is made from, and its strong ETag."""
+
+    seq: int
+    at: str | None
+    etag: str
+
+
+def content_version(reader: Any, lang: str, media_type: str) -> ContentVersion:
+    """The content version in this snapshot and the ETag of this request at it.
 
     Responses are a pure function of (content version, URL, language, media type):
     timeStamp is the version's time, not the clock's, so equal inputs give equal bytes.
+    Read once per request: the route passes `seq` on to the catalogue.
     """
-    seq, at = reader.version()
+    seq, at = state().catalog.version(reader)
     request.environ[VERSION_KEY] = seq  # lets the response cache keep this response
     key = (f"{CODE_VERSION}|{seq}|{request.host_url}|{request.full_path}|{lang}|"
            f"{media_type}")
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     g.content_time = at
-    return digest, at
+    return ContentVersion(seq, at, digest)
 
 
 def not_modified(etag: str) -> Response | None:
@@ -116,7 +104,7 @@ def _cache_headers(response: Response) -> None:
         response.headers["Cache-Control"] = "public, no-cache"
     else:
         response.cache_control.public = True
-        response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
+        response.cache_control.max_age = settings()["CACHE_MAX_AGE"]
         response.headers["Cache-Control"] += ", stale-if-error=86400"
     at = g.get("content_time")
     if at:
@@ -147,27 +135,12 @@ def error_response(error: ApiError) -> Response:
     return response
 
 
-def current_organiser() -> Any:
-    """The organiser making this request: by API token, else by dashboard session
-    cookie; None when neither is valid."""
-    from flask import session
-
-    from .. import auth
-
-    if "organiser" in g:
-        return g.organiser
-    store = current_app.extensions["trailapp"].store
-    token = bearer_token()
-    who = None
-    if token and token.startswith("tra_"):
-        who = auth.token_organiser(store, token)
-    elif session.get("sid"):
-        who = auth.session_organiser(store, session.get("sid"))
-    g.organiser = who
-    return who
+def no_store(response: Response) -> Response:
+    """Mark a response that no cache may keep (tokens, personal data, decisions)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-def bearer_token() -> str | None:
-    """The token of an 'Authorization: Bearer …' header, or None (the one parser)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+def json_answer(body: Any, status: int = 200) -> Response:
+    """A JSON answer that no cache keeps (contributions, organisers)."""
+    return no_store(Response(dumps(body), status=status, mimetype=JSON))

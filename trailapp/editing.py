@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import loader, policy
+from . import audit, loader, policy
 from .auth import Organiser
 from .errors import Conflict, NotFound
-from .moderation import audit, republish_at
+from .moderation import republish_at
 from .publishing import publish
 from .store import Store
 
@@ -26,7 +26,7 @@ def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], 
     """Create (409 if the id exists) or replace (404 if it does not) one feature."""
     policy.signed_in(by)
     record = loader.feature_record(feature, collection)
-    policy.reach(by, record["municipality"], f"{collection[:-1]} {record['id']!r}")
+    policy.authorise_object(by, record["municipality"], f"{collection[:-1]} {record['id']!r}")
     with store.writer() as writer:
         existing = writer.feature_row(collection, record["id"])
         if create and existing is not None:
@@ -35,13 +35,14 @@ def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], 
         if not create:
             if existing is None:
                 raise NotFound(f"There is no {collection[:-1]} {record['id']!r}.")
-            policy.reach(by, existing["municipality"], f"{collection[:-1]} {record['id']!r}")
+            policy.authorise_object(by, existing["municipality"],
+                                    f"{collection[:-1]} {record['id']!r}")
         publish(writer, record)
         if collection == "places" and existing is not None:
             republish_at(writer, record["id"])  # its stories move with it
         # The record as published: a trail with its length and walking time.
         stored = _stored(writer.feature_row(collection, record["id"])) or record
-        audit(writer, by, "create" if create else "update", collection[:-1], record["id"],
+        audit.record(writer, by, "create" if create else "update", collection[:-1], record["id"],
               record["municipality"], _stored(existing), stored)
     return stored
 
@@ -52,14 +53,14 @@ def delete(store: Store, by: Organiser, collection: str, feature_id: str) -> Non
         existing = writer.feature_row(collection, feature_id)
         if existing is None:
             raise NotFound(f"There is no {collection[:-1]} {feature_id!r}.")
-        policy.reach(by, existing["municipality"], f"{collection[:-1]} {feature_id!r}")
+        policy.authorise_object(by, existing["municipality"], f"{collection[:-1]} {feature_id!r}")
         if collection == "places":
             count = writer.contribution_count_for_place(feature_id)
             if count:
                 raise Conflict(f"{count} contribution(s) belong to this place; reject or "
                                "erase them first, or edit the place instead.")
         writer.delete_feature(collection, feature_id)
-        audit(writer, by, "delete", collection[:-1], feature_id, existing["municipality"],
+        audit.record(writer, by, "delete", collection[:-1], feature_id, existing["municipality"],
               _stored(existing), None)
 
 
@@ -70,12 +71,12 @@ def upload_gpx(store: Store, by: Organiser, trail_id: str, data: bytes,
         existing = writer.feature_row("trails", trail_id)
         if existing is None:
             raise NotFound(f"There is no trail {trail_id!r}.")
-        policy.reach(by, existing["municipality"], f"trail {trail_id!r}")
+        policy.authorise_object(by, existing["municipality"], f"trail {trail_id!r}")
         before = _stored(existing)
         record = loader.gpx_line(data, before, accuracy)
         publish(writer, record)
         # The record as published, with the length and walking time of the new line.
         record = _stored(writer.feature_row("trails", trail_id)) or record
-        audit(writer, by, "upload-gpx", "trail", trail_id, existing["municipality"],
+        audit.record(writer, by, "upload-gpx", "trail", trail_id, existing["municipality"],
               before, record)
     return record

@@ -6,20 +6,25 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .models import (
+from ...moderation import REJECTION_REASONS
+from .base import (
     FEATURE_ID,
-    RESPONSE_MODELS,
+    ContributionKind,
+    GeodataCollection,
+    MunicipalityId,
+    SdgTarget,
+    Status,
     Strict,
 )
 
-# -- organisers -----------------------------------------------------------------------
+Template = Literal[tuple(REJECTION_REASONS)]  # type: ignore[valid-type]
 
 
 class QueueQuery(Strict):
-    municipality: Literal["bollnas", "lobatse"] | None = Field(
+    municipality: MunicipalityId | None = Field(
         None, description="One of your municipalities; default all of yours.")
-    kind: Literal["story", "activity"] | None = None
-    status: Literal["pending", "approved", "rejected", "hidden"] | None = Field(
+    kind: ContributionKind | None = None
+    status: Status | None = Field(
         "pending", description="Default pending.")
     flagged: bool | None = Field(None, description="Only flagged (true) or unflagged (false).")
     reported: bool | None = Field(None, description="Only reported (true) or unreported.")
@@ -28,7 +33,7 @@ class QueueQuery(Strict):
 
 
 class ScopeQuery(Strict):
-    municipality: Literal["bollnas", "lobatse"] | None = Field(
+    municipality: MunicipalityId | None = Field(
         None, description="One of your municipalities; default all of yours.")
 
 
@@ -38,13 +43,13 @@ class AuditQuery(Strict):
 
 
 class ApproveBody(Strict):
-    sdg_targets: list[Literal["4.7", "11.4"]] | None = Field(
+    sdg_targets: list[SdgTarget] | None = Field(
         None, description="Agenda 2030 targets; default both 4.7 and 11.4.")
 
 
 class RejectBody(Strict):
     reason: str | None = Field(None, max_length=1000, description="Free text, or:")
-    template: Literal["personal-data", "off-topic", "unkind", "copyright", "unsafe"] | None = \
+    template: Template | None = \
         Field(None, description="A reason in the contributor's language (see "
               "/moderation/reasons).")
 
@@ -62,16 +67,16 @@ class BulkBody(Strict):
     action: Literal["approve", "reject", "withdraw", "restore"]
     ids: list[str] = Field(min_length=1, max_length=200)
     reason: str | None = Field(None, max_length=1000)
-    template: Literal["personal-data", "off-topic", "unkind", "copyright", "unsafe"] | None \
+    template: Template | None \
         = None
 
 
 class ManagePath(BaseModel):
-    collection: Literal["places", "trails"]
+    collection: GeodataCollection
 
 
 class ManageItemPath(BaseModel):
-    collection: Literal["places", "trails"]
+    collection: GeodataCollection
     featureId: str = Field(pattern=FEATURE_ID)  # noqa: N815
 
 
@@ -96,5 +101,5 @@ class Queue(BaseModel):
     total: int
 
 
-RESPONSE_MODELS += [ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody, RedactBody,
-                    BulkBody]
+RESPONSE_MODELS = [ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody, RedactBody,
+                   BulkBody]

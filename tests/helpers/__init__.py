@@ -1,0 +1,1 @@
+"""Builders and fixtures' parts shared by the tests (imported as helpers.<module>)."""
