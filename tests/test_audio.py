@@ -211,3 +211,23 @@ def test_decoding_stops_when_its_time_is_up():
     with pytest.raises(AudioRefused) as refused:
         clean_audio(mp3(1.0), "audio/mpeg", 180, max_decode_s=0)
     assert refused.value.status == 422
+
+
+def test_a_full_disk_while_encoding_is_507_not_a_bad_file(app, geo_client, store,
+                                                          monkeypatch):
+    """FFmpeg reports a full disk as its own OSError: that is no fault of the upload."""
+    import errno
+
+    from trailapp import audio
+
+    real_open = av.open
+
+    def open_on_a_full_disk(target, mode="r", **options):
+        if mode == "w":
+            raise av.error.OSError(errno.ENOSPC, "No space left on device")
+        return real_open(target, mode, **options)
+
+    monkeypatch.setattr(audio.av, "open", open_on_a_full_disk)
+    r = post_files(geo_client, story(), [("v.wav", wav(0.5))])
+    assert r.status_code == 507
+    assert count(store, "contributions") == 0 and stored_files(app) == []

@@ -12,6 +12,7 @@ as the length passes the limit.
 
 from __future__ import annotations
 
+import errno
 import io
 import tempfile
 import threading
@@ -63,7 +64,9 @@ def clean_audio(data: bytes, media_type: str, max_seconds: float,
         try:
             duration = _transcode(data, DEMUXERS[media_type], out, max_seconds,
                                   time.monotonic() + max_decode_s)
-        except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
+        except (av.FFmpegError, ValueError, EOFError) as exc:
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise  # a full disk is the server's fault (507), not the file's
             raise AudioRefused(422, "the audio file could not be decoded") from exc
         return CleanAudio(out.read_bytes(), round(duration, 2))
 
