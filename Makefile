@@ -34,10 +34,14 @@ serve: db
 test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
 
-# The dashboard's browser tests drive Debian's chromium (never `playwright install`).
+# The dashboard's browser tests drive Debian's chromium (never `playwright install`);
+# the audio tests read stored files with exiftool (libimage-exiftool-perl) and strings.
 system-deps-test:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium)
+	@(command -v exiftool && command -v strings) >/dev/null || \
+		($(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq libimage-exiftool-perl binutils)
 
 lint: setup
 	$(BIN)/ruff check trailapp tests bench

@@ -69,65 +69,128 @@ def wav(seconds: float = 1.0, rate: int = 8000, info: bytes | None = b"Lisa's ph
 HTML_AS_JPG = b"<!DOCTYPE html><html><body><script>alert('x')</script></body></html>"
 
 
-# -- audio containers built byte by byte (no encoder is installed here) ---------------
+# -- real audio, encoded with PyAV (FFmpeg's libraries), then tampered with ------------
+
+XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")  # the XMP box's uuid
 
 
-def mp3(frames: int = 100, title: bytes = b"Lisa's song") -> bytes:
-    """An MPEG-1 Layer III stream of silent 128 kbit/s frames (26 ms each) behind an
-    ID3v2 tag holding a title, and an ID3v1 tag at the end."""
-    header = bytes([0xFF, 0xFB, 0x90, 0x64])  # MPEG1 L3, 128 kbit/s, 44.1 kHz, no pad
-    frame = header + bytes(417 - 4)
-    text = b"\x00" + title
-    tit2 = b"TIT2" + struct.pack(">I", len(text)) + b"\x00\x00" + text
-    size = len(tit2)
-    syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F,
-                      size & 0x7F])
-    id3v2 = b"ID3\x03\x00\x00" + syncsafe + tit2
-    id3v1 = b"TAG" + title.ljust(30, b"\0") + bytes(128 - 33)
-    return id3v2 + frame * frames + id3v1
+def encode_sine(fmt: str, codec: str, seconds: float = 2.0, rate: int = 44100,
+                layout: str = "mono", metadata: dict | None = None,
+                stream_metadata: dict | None = None, options: dict | None = None) -> bytes:
+    """A 440 Hz tone of the given length, encoded and muxed by FFmpeg with the given
+    container and stream metadata (as a phone's recorder writes it)."""
+    import av
+    import numpy as np
+
+    out = io.BytesIO()
+    with av.open(out, "w", format=fmt, options=options or {}) as container:
+        container.metadata.update(metadata or {})
+        stream = container.add_stream(codec, rate=rate, layout=layout)
+        stream.metadata.update(stream_metadata or {})
+        resampler = av.AudioResampler(format=stream.codec_context.format.name, layout=layout,
+                                      rate=rate, frame_size=stream.codec_context.frame_size
+                                      or None)
+        n = int(seconds * rate)
+        tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(n) / rate)).astype(np.int16)
+        channels = 1 if layout == "mono" else 2
+        frame = av.AudioFrame.from_ndarray(np.repeat(tone, channels)[None, :], format="s16",
+                                           layout=layout)
+        frame.sample_rate = rate
+        for chunk in resampler.resample(frame) + resampler.resample(None):
+            container.mux(stream.encode(chunk))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def _syncsafe(size: int) -> bytes:
+    return bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+
+
+def id3v2(text: str, version: int = 3, footer: bool = False) -> bytes:
+    """An ID3v2 tag with an artist and a comment-like user text (v2.3 or v2.4; a v2.4
+    tag appended at the end of a file carries a footer so readers find it backwards)."""
+    def frame(kind: bytes, payload: bytes) -> bytes:
+        size = _syncsafe(len(payload)) if version == 4 else struct.pack(">I", len(payload))
+        return kind + size + b"\x00\x00" + payload
+    frames = (frame(b"TPE1", b"\x03" + text.encode())
+              + frame(b"TXXX", b"\x03GPS\x00" + text.encode()))
+    flags = 0x10 if footer else 0
+    header = b"ID3" + bytes([version, 0, flags]) + _syncsafe(len(frames))
+    return header + frames + (b"3DI" + header[3:] if footer else b"")
+
+
+def lyrics3v2(text: str) -> bytes:
+    """A Lyrics3 v2.00 block (fields, a six-digit size, LYRICS200), as players append it."""
+    fields = b"IND00002" + b"10" + b"LYR" + b"%05d" % len(text) + text.encode()
+    body = b"LYRICSBEGIN" + fields
+    return body + b"%06d" % len(body) + b"LYRICS200"
+
+
+def mp3(seconds: float = 2.0, title: str = "Lisa's song") -> bytes:
+    """An MP3 (LAME) with a title in its ID3v2 tag and in an ID3v1 tag at the end."""
+    return encode_sine("mp3", "libmp3lame", seconds, metadata={"title": title},
+                       options={"write_id3v1": "1"})
+
+
+def mp3_with_trailing_tags(marker: str, seconds: float = 2.0) -> bytes:
+    """An MP3 followed by a Lyrics3v2 block and then an ID3v2.4 tag with a footer."""
+    return mp3(seconds) + lyrics3v2(marker) + id3v2(marker, version=4, footer=True)
+
+
+def mp3s_joined_with_a_tag_between(marker: str, seconds: float = 1.5) -> bytes:
+    """Two MP3 files joined end to end: the second one's ID3v2 tag sits mid-stream."""
+    second = encode_sine("mp3", "libmp3lame", seconds, options={"id3v2_version": "0",
+                                                                "write_xing": "0"})
+    return mp3(seconds) + id3v2(marker) + second
+
+
+def mp3_with_a_lying_xing_header(seconds: float, claimed_frames: int = 10) -> bytes:
+    """An MP3 whose Xing/Info header claims claimed_frames frames (26 ms each) whatever
+    it really holds, and no ID3 tag."""
+    data = bytearray(encode_sine("mp3", "libmp3lame", seconds,
+                                 options={"id3v2_version": "0"}))
+    at = max(data.find(b"Xing"), data.find(b"Info"))
+    assert 0 < at < 200 and data[at + 7] & 1  # the frames field is present
+    data[at + 8:at + 12] = struct.pack(">I", claimed_frames)
+    return bytes(data)
 
 
 def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
-def m4a(seconds: int = 2, title: str = "Lisa's voice", location: str = "+61.53+016.36/"
-        ) -> bytes:
-    """An MP4 audio file (M4A brand) whose moov holds a duration, and udta tags with a
-    title and an ISO 6709 location (as phones write them)."""
-    ftyp = _box(b"ftyp", b"M4A \x00\x00\x00\x00M4A mp42isom")
-    mvhd = _box(b"mvhd", b"\x00\x00\x00\x00" + struct.pack(">IIII", 0, 0, 1000,
-                                                          seconds * 1000) + bytes(80))
-    nam = _box(b"\xa9nam", _box(b"data", struct.pack(">II", 1, 0) + title.encode()))
-    meta = _box(b"meta", b"\x00\x00\x00\x00" + _box(b"hdlr", bytes(8) + b"mdirappl"
-                                                    + bytes(13)) + _box(b"ilst", nam))
-    xyz = _box(b"\xa9xyz", struct.pack(">HH", len(location), 0) + location.encode())
-    udta = _box(b"udta", meta + xyz)
-    moov = _box(b"moov", mvhd + udta)
-    mdat = _box(b"mdat", bytes(2000))
-    return ftyp + moov + mdat
+def m4a(seconds: float = 2.0, title: str = "Lisa's voice") -> bytes:
+    """An M4A (AAC) with a title and a creation time, as phones write them."""
+    return encode_sine("ipod", "aac", seconds,
+                       metadata={"title": title, "creation_time": "2024-05-17T14:03:00Z"},
+                       stream_metadata={"handler_name": "Lisa's recorder"})
 
 
-def _ogg_page(serial: int, seq: int, granule: int, packet: bytes, flags: int) -> bytes:
-    from trailapp.audiotags import _lacing, _ogg_crc
+def m4a_with_xmp(marker: str, seconds: float = 2.0) -> bytes:
+    """An M4A with an XMP uuid box (creator and GPS position) at its end, where cameras
+    and editors put it; chunk offsets into mdat stay true."""
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+           '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""'
+           ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+           ' xmlns:exif="http://ns.adobe.com/exif/1.0/"'
+           f' exif:GPSLatitude="61,20.9N" exif:GPSLongitude="16,23.3E">'
+           f'<dc:creator><rdf:Seq><rdf:li>{marker}</rdf:li></rdf:Seq></dc:creator>'
+           '</rdf:Description></rdf:RDF></x:xmpmeta>')
+    return m4a(seconds) + _box(b"uuid", XMP_UUID + xmp.encode())
 
-    lacing = _lacing(len(packet))
-    header = (b"OggS\x00" + bytes([flags]) + struct.pack("<qII", granule, serial, seq)
-              + b"\0\0\0\0" + bytes([len(lacing)]))
-    page = header + lacing + packet
-    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
+
+def ogg_opus(seconds: float = 2.0, comment: str = "Lisa's walk",
+             serial_offset: int = 0) -> bytes:
+    """An Ogg Opus stream whose comment header holds a title."""
+    return encode_sine("ogg", "libopus", seconds, rate=48000, metadata={"title": comment},
+                       options={"serial_offset": str(serial_offset)})
 
 
-def ogg_opus(seconds: int = 2, comment: bytes = b"TITLE=Lisa's walk") -> bytes:
-    """An Ogg Opus stream: head page, a tags page with a comment, one audio page whose
-    granule position gives the length (48 kHz)."""
-    head = b"OpusHead" + bytes([1, 1]) + struct.pack("<HIhB", 312, 48000, 0, 0)
-    vendor = b"test encoder"
-    tags = (b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 1)
-            + struct.pack("<I", len(comment)) + comment)
-    audio = bytes([0xF8, 0xFF, 0xFE])  # one silent CELT frame
-    return (_ogg_page(7, 0, 0, head, 2) + _ogg_page(7, 1, 0, tags, 0)
-            + _ogg_page(7, 2, 312 + seconds * 48000, audio, 4))
+def ogg_chained(marker: str, seconds: float = 1.5) -> bytes:
+    """Two Ogg Opus streams chained one after the other (as a stream recorder writes
+    them); only the second one's comment header holds the marker."""
+    return (ogg_opus(seconds, comment="first") +
+            ogg_opus(seconds, comment=f"ARTIST={marker}", serial_offset=99))
 
 
 # -- files that must be refused (hostile or broken) ------------------------------------
@@ -184,23 +247,3 @@ def wav_two_data_chunks(long_s: int = 200, short_s: int = 1, rate: int = 800) ->
     body = b"WAVE" + fmt + chunks
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
-
-def _ogg_raw_page(serial: int, seq: int, granule: int, lacing: list[int], body: bytes,
-                  flags: int) -> bytes:
-    from trailapp.audiotags import _ogg_crc
-
-    header = (b"OggS\x00" + bytes([flags]) + struct.pack("<qII", granule, serial, seq)
-              + b"\0\0\0\0" + bytes([len(lacing)]))
-    page = header + bytes(lacing) + body
-    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
-
-
-def ogg_vorbis_comment_across_pages(seconds: int = 2) -> bytes:
-    """Ogg Vorbis whose comment header is split over two pages (as an encoder writes a
-    large tag): readable, but its tags cannot be removed from the second page alone."""
-    ident = b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, 44100, 0, 0, 0, 0xB8, 1)
-    comment = b"\x03vorbis" + struct.pack("<I", 244) + b"v" * 244 + struct.pack("<I", 0) + b"\x01"
-    return (_ogg_raw_page(3, 0, 0, [len(ident)], ident, 2)
-            + _ogg_raw_page(3, 1, 0, [255], comment[:255], 0)
-            + _ogg_raw_page(3, 2, 0, [len(comment) - 255], comment[255:], 1)
-            + _ogg_raw_page(3, 3, 44100 * seconds, [10], bytes(10), 4))

@@ -4,7 +4,8 @@ Images (JPEG, PNG, WebP) are decoded under a pixel cap (a decompression bomb is
 refused from its header, before decoding), turned upright by their EXIF
 orientation, scaled to at most 2048 px and re-encoded without any metadata (no
 EXIF, no GPS, no ICC, no XMP), with a thumbnail. Audio (AAC/M4A, MP3, Ogg/Opus,
-WAV) is checked for length and its tags are removed or blanked. Files get
+WAV) is decoded, measured by its samples and re-encoded as AAC in an M4A file with no
+metadata (see audio.py). Files get
 server-made random names in the media folder, outside any static folder.
 """
 
@@ -22,14 +23,12 @@ from typing import BinaryIO
 
 import filetype
 from PIL import Image, ImageOps
-from tinytag import TinyTag, TinyTagException
 
-from .audiotags import strip_audio_tags
+from . import audio
 from .errors import ApiError
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-AUDIO_TYPES = {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/aac": "aac",
-               "audio/ogg": "ogg", "audio/x-wav": "wav"}
+AUDIO_TYPES = set(audio.DEMUXERS)  # accepted uploads; all are stored as audio.MEDIA_TYPE
 MAX_PIXELS = 50_000_000     # a 50-megapixel phone photo (JPEG) still passes
 MAX_PIXELS_LOSSLESS = 25_000_000  # PNG and WebP decode whole (no JPEG draft mode)
 # At most two images are decoded at once per process: a 50-MP decode takes ~150 MB.
@@ -168,19 +167,13 @@ class MediaStore:
 
     def _audio(self, field: str, data: bytes, media_type: str, limits: Limits) -> Processed:
         try:
-            tag = TinyTag.get(file_obj=io.BytesIO(data))
-        except (TinyTagException, ValueError, struct.error) as exc:
-            raise MediaError(422, field, "the audio file could not be read") from exc
-        if not tag.duration or tag.duration <= 0:
-            raise MediaError(422, field, "the audio file has no readable length")
-        if tag.duration > limits.audio_seconds:
-            raise MediaError(413, field, f"audio may be at most {limits.audio_seconds:.0f} "
-                             "seconds long")
-        cleaned = strip_audio_tags(media_type, data)
-        name = _name(AUDIO_TYPES[media_type])
-        self._write_temp(name, cleaned)
-        return Processed("audio", media_type, name, None, len(cleaned),
-                         duration_s=round(tag.duration, 2))
+            cleaned = audio.clean_audio(data, media_type, limits.audio_seconds)
+        except audio.AudioRefused as exc:
+            raise MediaError(exc.status, field, exc.message) from exc
+        name = _name(audio.EXTENSION)
+        self._write_temp(name, cleaned.data)
+        return Processed("audio", audio.MEDIA_TYPE, name, None, len(cleaned.data),
+                         duration_s=cleaned.duration_s)
 
 
 def clean_image(field: str, data: bytes, media_type: str

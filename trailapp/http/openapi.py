@@ -194,7 +194,8 @@ def build_document(app: Any) -> dict[str, Any]:
                     "type": "array", "maxItems": 5,
                     "items": {"type": "string", "format": "binary"},
                     "description": "Photos (JPEG, PNG, WebP) and sounds (AAC/M4A, MP3, "
-                                   "Ogg/Opus, WAV), judged by content."}}}]}}
+                                   "Ogg/Opus, WAV), judged by content; sounds are "
+                                   "stored as AAC in M4A (audio/mp4)."}}}]}}
         if model == "Feature":
             content = {GEOJSON: {"schema": {"$ref": REF + model}},
                        JSON: {"schema": {"$ref": REF + model}}}
