@@ -160,7 +160,8 @@ SUBMIT_RESPONSES = {
           "headers": {"Location": {"schema": {"type": "string"}}},
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
     200: {"description": "A retry of an earlier submission (same Idempotency-Key or "
-                         "client_id): the first result again.",
+                         "client_id, same X-Install-Id or address, same content): the "
+                         "first result again.",
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
     **_errors(413, 415, 422, 429, 507),
 }
@@ -186,7 +187,8 @@ def submit(header: models.SubmitHeaders) -> Response:
     sub = Submission(**model.model_dump(exclude={"point", "client_id"}),
                      point=params.parse_point(model.point) if model.point else None)
     receipt = contributions.submit(_store(), _settings(), sub, uploads, client=_client(),
-                                   idempotency_key=header_key or body_key)
+                                   idempotency_key=header_key or body_key,
+                                   install_id=header.install_id)
     response = _json(receipt, 200 if receipt["replayed"] else 201)
     response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
     if receipt["replayed"]:

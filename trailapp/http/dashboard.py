@@ -163,7 +163,8 @@ def login() -> Any:
     client = ratelimit.client_key(current_app.config["SECRET_KEY"], request.remote_addr or "")
     try:
         who = auth.authenticate(store, request.form.get("username", ""),
-                                request.form.get("password", ""), client)
+                                request.form.get("password", ""), client,
+                                secret=current_app.config["SECRET_KEY"])
     except ratelimit.TooManyRequests as exc:
         minutes = max(1, -(-int(exc.headers["Retry-After"]) // 60))
         page = render("login.html", 429, notice="too-many", minutes=minutes)
