@@ -210,6 +210,12 @@ HOSTILE_SUBMISSIONS = [
     pytest.param({**fields_json(), "headers": {"Idempotency-Key": "x" * 10_000}}, 400,
                  "Idempotency-Key", id="idempotency-key-huge"),
     pytest.param(fields_json(client_id="12345"), 400, "client_id", id="client-id-not-uuid"),
+    pytest.param({**fields_json(), "headers": {"X-Install-Id": "short"}}, 400,
+                 "X-Install-Id", id="install-id-too-short"),
+    pytest.param({**fields_json(), "headers": {"X-Install-Id": "' OR 1=1 -- padding padding"}},
+                 400, "X-Install-Id", id="install-id-injection"),
+    pytest.param({**fields_json(), "headers": {"X-Install-Id": "x" * 10_000}}, 400,
+                 "X-Install-Id", id="install-id-huge"),
     pytest.param({**fields_json(client_id=str(uuid.uuid4())),
                   "headers": {"Idempotency-Key": str(uuid.uuid4())}}, 400, "client_id",
                  id="client-id-differs-from-key"),
@@ -411,6 +417,80 @@ def test_a_key_in_other_letters_is_the_same_key(geo_client, store):
     again = post_json(geo_client, story(), key=str(key))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json()["token"] == first.get_json()["token"]
+    assert count(store, "contributions") == 1
+
+
+INSTALL = "c0ffee00-1111-4222-8333-444455556666"
+
+
+def post_keyed(client, fields: dict, key: str, install: str | None = INSTALL,
+               addr: str = "10.0.0.1"):
+    headers = {"Idempotency-Key": key, **({"X-Install-Id": install} if install else {})}
+    return client.post("/contributions", json=fields, headers=headers,
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def test_a_retry_from_the_same_install_on_another_network_gets_its_token(geo_client, store):
+    key = str(uuid.uuid4())
+    first = post_keyed(geo_client, story(), key, addr="10.0.0.1")
+    again = post_keyed(geo_client, story(), key, addr="192.0.2.77")  # Wi-Fi, then mobile
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["token"] == first.get_json()["token"]
+    assert count(store, "contributions") == 1
+
+
+@pytest.mark.parametrize("install, addr", [
+    pytest.param("another-install-0123456789", "10.0.0.1", id="other-install-same-address"),
+    pytest.param(None, "10.0.0.1", id="no-install-id-same-address"),
+    pytest.param("another-install-0123456789", "192.0.2.9", id="other-install-other-address"),
+])
+def test_a_leaked_key_with_the_same_content_from_another_client_gets_no_token(
+        geo_app, geo_client, store, install, addr):
+    key = str(uuid.uuid4())
+    first = post_keyed(geo_client, story(), key)
+    assert first.status_code == 201
+    before = snapshot(geo_app, store)
+    stolen = post_keyed(geo_client, story(), key, install=install, addr=addr)
+    body = assert_error(stolen, 422, "Idempotency-Key", only=True)
+    assert first.get_json()["token"] not in stolen.get_data(as_text=True)
+    assert snapshot(geo_app, store) == before
+    # The same answer as for other content from the right client: no oracle on content.
+    other = post_keyed(geo_client, story(title="Något annat"), key)
+    assert assert_error(other, 422, "Idempotency-Key", only=True) == body
+
+
+def test_a_retry_without_an_install_id_must_come_from_the_same_address(geo_client, store):
+    key = str(uuid.uuid4())
+    first = post_keyed(geo_client, story(), key, install=None, addr="10.0.0.1")
+    same = post_keyed(geo_client, story(), key, install=None, addr="10.0.0.1")
+    moved = post_keyed(geo_client, story(), key, install=None, addr="10.0.0.2")
+    assert (first.status_code, same.status_code) == (201, 200)
+    assert same.get_json()["token"] == first.get_json()["token"]
+    assert_error(moved, 422, "Idempotency-Key")
+
+
+def test_guessing_age_band_and_consent_with_a_leaked_key_is_cut_off_at_five(geo_client,
+                                                                             store):
+    """The issue's attack: a leaked key plus the public title, text and pseudonym;
+    the 8 combinations of age band and consent. From one address, with made-up
+    install ids, no guess gets the token (the install id is wrong) and the 6th
+    refusal is a 429; the limit holds per key too, from other addresses."""
+    key = str(uuid.uuid4())
+    secret_fields = {"age_band": "16-17", "consent_by": "guardian"}
+    first = post_keyed(geo_client, story(**secret_fields), key)
+    assert first.status_code == 201
+    guesses = [(band, by) for band in ("13-15", "16-17", "18+", "under-13")
+               for by in ("self", "guardian")]
+    answers = [post_keyed(geo_client, story(age_band=band, consent_by=by), key,
+                          install=f"attacker-install-{n:04d}", addr="203.0.113.5")
+               for n, (band, by) in enumerate(guesses)]
+    assert [a.status_code for a in answers] == [422] * 5 + [429] * 3
+    assert all(first.get_json()["token"] not in a.get_data(as_text=True) for a in answers)
+    assert answers[5].headers["Retry-After"]
+    # Other addresses: the key itself has had its five refusals.
+    elsewhere = post_keyed(geo_client, story(**secret_fields), key,
+                           install="attacker-install-9999", addr="198.51.100.3")
+    assert_error(elsewhere, 429)
     assert count(store, "contributions") == 1
 
 

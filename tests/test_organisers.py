@@ -121,7 +121,7 @@ def test_cli_create_organiser_reads_the_password_from_stdin(runner, store):
                                  "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert result.output == "Created moderator anna (id 1) for bollnas.\n"
-    who = auth.authenticate(store, "anna", PASSWORD, "client-1")
+    who = auth.authenticate(store, "anna", PASSWORD, "client-1", secret="test-only")
     assert (who.username, who.role, who.municipalities) == ("anna", "moderator", ("bollnas",))
 
 
@@ -140,9 +140,9 @@ def test_the_eleventh_login_on_one_account_is_refused_even_with_the_right_passwo
     add_organiser(store, "anna")
     for i in range(10):  # each from its own client: only the account's limit counts
         with pytest.raises(auth.Unauthorized):
-            auth.authenticate(store, "anna", "a wrong guess", f"client-{i}")
+            auth.authenticate(store, "anna", "a wrong guess", f"client-{i}", secret="test-only")
     with pytest.raises(TooManyRequests) as refused:
-        auth.authenticate(store, "anna", PASSWORD, "client-new")
+        auth.authenticate(store, "anna", PASSWORD, "client-new", secret="test-only")
     assert refused.value.status == 429
     assert 1 <= int(refused.value.headers["Retry-After"]) <= 901
 
@@ -151,26 +151,28 @@ def test_one_client_is_limited_across_accounts(store):
     add_organiser(store, "anna")
     for i in range(10):
         with pytest.raises(auth.Unauthorized):
-            auth.authenticate(store, f"guess{i}", "a wrong guess", "client-1")
+            auth.authenticate(store, f"guess{i}", "a wrong guess", "client-1", secret="test-only")
     with pytest.raises(TooManyRequests):
-        auth.authenticate(store, "anna", PASSWORD, "client-1")
-    assert auth.authenticate(store, "anna", PASSWORD, "client-2").username == "anna"
+        auth.authenticate(store, "anna", PASSWORD, "client-1", secret="test-only")
+    who = auth.authenticate(store, "anna", PASSWORD, "client-2", secret="test-only")
+    assert who.username == "anna"
 
 
 def test_a_right_password_after_nine_failures_signs_in(store):
     add_organiser(store, "anna")
     for _ in range(9):
         with pytest.raises(auth.Unauthorized):
-            auth.authenticate(store, "anna", "a wrong guess", "client-1")
-    assert auth.authenticate(store, "anna", PASSWORD, "client-1").username == "anna"
+            auth.authenticate(store, "anna", "a wrong guess", "client-1", secret="test-only")
+    who = auth.authenticate(store, "anna", PASSWORD, "client-1", secret="test-only")
+    assert who.username == "anna"
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(store):
     add_organiser(store, "anna")
     with pytest.raises(auth.Unauthorized) as unknown:
-        auth.authenticate(store, "nobody", PASSWORD, "client-1")
+        auth.authenticate(store, "nobody", PASSWORD, "client-1", secret="test-only")
     with pytest.raises(auth.Unauthorized) as wrong:
-        auth.authenticate(store, "anna", "a wrong guess", "client-1")
+        auth.authenticate(store, "anna", "a wrong guess", "client-1", secret="test-only")
     assert unknown.value.to_dict() == wrong.value.to_dict() == {
         "code": "Unauthorized", "description": "Wrong user name or password.", "status": 401}
 
@@ -180,7 +182,7 @@ def test_a_disabled_organiser_cannot_sign_in(store):
     with store.writer() as w:
         w.conn.execute("UPDATE organisers SET disabled = 1 WHERE id = ?", [organiser_id])
     with pytest.raises(auth.Unauthorized):
-        auth.authenticate(store, "anna", PASSWORD, "client-1")
+        auth.authenticate(store, "anna", PASSWORD, "client-1", secret="test-only")
 
 
 # -- API tokens ---------------------------------------------------------------------
@@ -954,7 +956,7 @@ def test_parallel_wrong_passwords_cannot_slip_under_the_limit(store):
 
     def guess(i: int) -> None:
         try:
-            auth.authenticate(store, "nobody", f"guess-{i}", "client-x")
+            auth.authenticate(store, "nobody", f"guess-{i}", "client-x", secret="test-only")
         except auth.Unauthorized:
             outcomes.append("401")
         except rl.TooManyRequests:

@@ -92,3 +92,42 @@ def test_cli_retention_reports_what_it_did(runner):
     result = runner.invoke(args=["retention"])
     assert result.exit_code == 0
     assert result.output.startswith("Erased 0 contribution(s)")
+
+
+def _later(days: float) -> datetime:
+    return datetime.now(UTC) + timedelta(days=days)
+
+
+def test_hidden_and_withdrawn_go_30_days_after_they_were_taken_down(app, geo_client, store):
+    """Issue 10, finding 6: the notice says anything not published is deleted."""
+    withdrawn = post_json(geo_client, story(title="Tillbakadragen"),
+                          addr="10.0.0.1").get_json()
+    reported = post_json(geo_client, story(title="Anmäld"), addr="10.0.0.2").get_json()
+    for body in (withdrawn, reported):
+        moderation.approve(store, body["id"])
+    moderation.withdraw(store, withdrawn["id"])
+    for n in range(3):
+        r = geo_client.post(f"/contributions/{reported['id']}/reports",
+                            json={"reason": "bullying"},
+                            environ_base={"REMOTE_ADDR": f"10.1.1.{n}"})
+        assert r.status_code == 201
+    with store.reader() as r:
+        assert {row["status"] for row in r.contributions()} == {"hidden"}
+    assert contributions.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
+    assert contributions.purge_expired(store, settings(app), now=_later(31))["contributions"] == 2
+    assert count(store, "contributions") == 0
+
+
+def test_retention_counts_from_the_take_down_not_from_the_submission(app, geo_client, store):
+    body = post_json(geo_client, story()).get_json()
+    moderation.approve(store, body["id"])
+    with store.writer() as w:  # sent 40 days ago, published since
+        w.conn.execute("UPDATE contributions SET created = '2000-01-01T00:00:00.000Z'")
+    moderation.withdraw(store, body["id"])
+    assert contributions.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
+    moderation.restore(store, body["id"])  # published again: stays
+    assert contributions.purge_expired(store, settings(app), now=_later(400))["contributions"] == 0
+    moderation.withdraw(store, body["id"])
+    moderation.reject(store, body["id"], "personuppgifter")
+    assert contributions.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
+    assert contributions.purge_expired(store, settings(app), now=_later(31))["contributions"] == 1

@@ -111,13 +111,15 @@ def create_organiser(store: Store, username: str, password: str, role: str,
             "created": now_rfc3339()})
 
 
-def authenticate(store: Store, username: str, password: str, client: str) -> Organiser:
+def authenticate(store: Store, username: str, password: str, client: str, *,
+                 secret: str) -> Organiser:
     """The organiser for these credentials. Every attempt first reserves a place in the
     failure counts, per account and per client, inside one write (so parallel guesses
     cannot all slip under the limit); the 11th within 15 minutes gets 429 before any
-    password is checked, and a success gives its reservation back."""
+    password is checked, and a success gives its reservation back. The account is
+    counted under a keyed hash of the typed name (which may be a mistyped password)."""
     name = username.strip().lower()
-    account = hashlib.sha256(name.encode()).hexdigest()[:32]
+    account = ratelimit.client_key(secret, "login-account\x1f" + name)
     with store.writer() as writer:
         now = time.time()
         ratelimit.check(writer, LOGIN_FAILURES_PER_ACCOUNT, account, now)

@@ -90,8 +90,9 @@ def check_db() -> None:
 @click.command("retention")
 @with_appcontext
 def retention() -> None:
-    """Erase rejected and unmoderated contributions older than 30 days, rate-limit
-    data older than 72 hours, and media files no row names. Run it daily (cron)."""
+    """Erase unpublished contributions (pending, rejected, hidden) 30 days after they
+    arrived or were taken down, rate-limit data older than 72 hours, and media files
+    no row names. Run it daily (cron)."""
     done = contributions.purge_expired(_store(), current_app.extensions["trailapp"]
                                        .contributions)
     click.echo(f"Erased {done['contributions']} contribution(s), {done['rate_events']} "

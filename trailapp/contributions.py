@@ -24,7 +24,7 @@ import numpy as np
 from . import audit, domain, geo, moderation, packs, policy, privacy, ratelimit, text
 from .errors import NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaError, MediaStore, Processed
-from .store import Reader, Store
+from .store import Reader, Store, Writer
 from .store.features import FeatureFilter
 from .times import now_rfc3339, parse_instant, rfc3339
 
@@ -45,6 +45,8 @@ class Settings:
     snap_m: float = 250.0
     submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
+    # Replays refused (another client, or other content) per client and per key.
+    replay_limit: ratelimit.Limit = ratelimit.Limit("replay-refused", 5, 3600)
     hide_after_reports: int = 3
     pack_dir: str | None = None  # built offline packs, purged when a contribution is erased
     erasure_log: str | None = None  # ids of erased contributions, kept outside the database
@@ -80,8 +82,19 @@ class Upload:
     stream: BinaryIO
 
 
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+def _keyed(secret: str, purpose: str, *parts: str) -> str:
+    """A keyed hash (HMAC-SHA-256 with the server's secret): nothing a copy of the
+    database alone can be checked against, so no guess about a field can be confirmed."""
+    message = "\x1f".join((purpose, *parts)).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _sender(secret: str, client: str, install_id: str | None) -> str:
+    """Who sent a keyed request: the app install (its X-Install-Id) or, without one,
+    the client address (already a keyed hash). Only a keyed hash of it is kept."""
+    if install_id is not None:
+        return _keyed(secret, "install", install_id)
+    return _keyed(secret, "address", client)
 
 
 def _token(secret: str, idempotency_key: str | None) -> str:
@@ -110,25 +123,33 @@ def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
 
 
 def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Upload], *,
-           client: str, idempotency_key: str | None = None) -> dict[str, Any]:
-    """Accept a contribution as pending; a retry with the same key returns the first."""
+           client: str, idempotency_key: str | None = None,
+           install_id: str | None = None) -> dict[str, Any]:
+    """Accept a contribution as pending; a retry with the same key, from the same
+    client and with the same content, returns the first."""
     if len(uploads) > settings.limits.files:
         raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
     cap = max(settings.limits.image_bytes, settings.limits.audio_bytes) + 1
     files = [(u.field, u.stream.read(cap)) for u in uploads]
-    request_hash = _hash(json.dumps(asdict(sub), sort_keys=True),
-                         *(hashlib.sha256(data).hexdigest() for _, data in files))
+    # The point is left out: it only chooses the place, and nothing derived from the
+    # contributor's position is kept. The sender is in: a replay must come from them.
+    fields = {k: v for k, v in asdict(sub).items() if k != "point"}
+    request_hash = _keyed(settings.secret, "request",
+                          _sender(settings.secret, client, install_id),
+                          json.dumps(fields, sort_keys=True),
+                          *(hashlib.sha256(data).hexdigest() for _, data in files))
     key_hash = None
     if idempotency_key is not None:
-        key_hash = _hash(settings.secret, "idempotency", idempotency_key)
+        key_hash = _keyed(settings.secret, "idempotency", idempotency_key)
         with store.reader() as reader:
-            replay = _replay(reader, key_hash, request_hash, settings, idempotency_key)
-            if replay is not None:
-                return replay
-            ratelimit.check(reader, settings.submit_limit, client)
-    else:
-        with store.reader() as reader:
-            ratelimit.check(reader, settings.submit_limit, client)
+            used = reader.contribution_by_idempotency(key_hash) is not None
+        if used:
+            with store.writer() as writer:
+                replay = _replay(writer, key_hash, request_hash, settings, client,
+                                 idempotency_key)
+            return _replayed(replay)
+    with store.reader() as reader:
+        ratelimit.check(reader, settings.submit_limit, client)
 
     with store.reader() as reader:
         row = _checked_row(reader, settings, sub)
@@ -147,43 +168,70 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
         row.update(id=secrets.token_hex(12), status="pending", token_hash=token_hash(token),
                    idempotency_key_hash=key_hash, request_hash=request_hash,
                    consent_at=now, created=now, updated=now)
+        replay = None
         with store.writer() as writer:
             if key_hash is not None:  # a concurrent retry may have won the race
-                replay = _replay(writer, key_hash, request_hash, settings, idempotency_key)
-                if replay is not None:
-                    settings.media.discard(names)
-                    return replay
-            ratelimit.record(writer, settings.submit_limit, client)
-            since = (datetime.now(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
-            flags = json.loads(row["flags"])
-            if writer.recent_same_text(row["text_hash"], since):
-                flags.append({"code": "repeated", "reason": "the same text was sent in "
-                              "the last 24 hours"})
-            row["flags"] = json.dumps(flags)
-            writer.insert_contribution(row)
-            for position, item in enumerate(processed):
-                writer.insert_media({
-                    "id": secrets.token_hex(12), "contribution_id": row["id"],
-                    "position": position, "kind": item.kind, "media_type": item.media_type,
-                    "file": item.file, "thumb_file": item.thumb_file, "bytes": item.bytes,
-                    "width": item.width, "height": item.height,
-                    "duration_s": item.duration_s})
-            settings.media.publish(names)  # files in place before the row is committed
+                replay = _replay(writer, key_hash, request_hash, settings, client,
+                                 idempotency_key)
+            if replay is None:
+                _insert(writer, settings, client, row, processed, names)
+        if replay is not None:
+            settings.media.discard(names)
+            return _replayed(replay)
     except BaseException:
         settings.media.discard(names)
         raise
     return _receipt(row, token, replayed=False)
 
 
-def _replay(reader: Reader, key_hash: str, request_hash: str, settings: Settings,
-            idempotency_key: str | None) -> dict[str, Any] | None:
-    existing = reader.contribution_by_idempotency(key_hash)
+def _insert(writer: Writer, settings: Settings, client: str, row: dict[str, Any],
+            processed: list[Processed], names: list[str]) -> None:
+    """Store a new contribution and its media rows (the files are put in place too)."""
+    ratelimit.record(writer, settings.submit_limit, client)
+    since = (datetime.now(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
+    flags = json.loads(row["flags"])
+    if writer.recent_same_text(row["text_hash"], since):
+        flags.append({"code": "repeated", "reason": "the same text was sent in "
+                      "the last 24 hours"})
+    row["flags"] = json.dumps(flags)
+    writer.insert_contribution(row)
+    for position, item in enumerate(processed):
+        writer.insert_media({
+            "id": secrets.token_hex(12), "contribution_id": row["id"],
+            "position": position, "kind": item.kind, "media_type": item.media_type,
+            "file": item.file, "thumb_file": item.thumb_file, "bytes": item.bytes,
+            "width": item.width, "height": item.height,
+            "duration_s": item.duration_s})
+    settings.media.publish(names)  # files in place before the row is committed
+
+
+_REFUSED: dict[str, Any] = {}  # _replay's answer when the replay is not the first request's
+
+
+def _replay(writer: Writer, key_hash: str, request_hash: str, settings: Settings,
+            client: str, idempotency_key: str | None) -> dict[str, Any] | None:
+    """The first answer again for a retry of a keyed request; None when the key is new,
+    _REFUSED when it was used by another client or for other content (which of the
+    two is not said). Refusals are counted per client and per key, inside this write,
+    so parallel guesses cannot slip under the limit."""
+    existing = writer.contribution_by_idempotency(key_hash)
     if existing is None:
         return None
-    if existing["request_hash"] != request_hash:
-        raise Unprocessable("Idempotency-Key", "this key was already used for a different "
-                            "submission; use a new key for a new submission")
-    return _receipt(existing, _token(settings.secret, idempotency_key), replayed=True)
+    for who in (client, key_hash):
+        ratelimit.check(writer, settings.replay_limit, who)
+    if hmac.compare_digest(existing["request_hash"], request_hash):
+        return _receipt(existing, _token(settings.secret, idempotency_key), replayed=True)
+    for who in (client, key_hash):
+        ratelimit.record(writer, settings.replay_limit, who)
+    return _REFUSED
+
+
+def _replayed(replay: dict[str, Any]) -> dict[str, Any]:
+    if replay is _REFUSED:
+        raise Unprocessable("Idempotency-Key", "this key was already used; only a retry "
+                            "from the same app install (X-Install-Id) with the same content "
+                            "gets the first answer again. Use a new key for a new submission")
+    return replay
 
 
 def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[str, Any]:
@@ -218,7 +266,8 @@ def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[st
         "people_consented": (None if sub.people_consented is None
                              else int(sub.people_consented)),
         "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
-        "text_hash": text.fingerprint(title, body),
+        # Keyed: an unkeyed fingerprint would let a database copy confirm a guessed text.
+        "text_hash": _keyed(settings.secret, "text", text.fingerprint(title, body)),
     }
     if sub.kind == "activity":
         row.update(_activity_times(sub, municipality), meeting_point=meeting_point,
@@ -329,29 +378,36 @@ def erase(store: Store, settings: Settings, contribution_id: str, token: str | N
     so that restoring an older backup cannot bring it back."""
     with store.writer() as writer:
         row = _owned(writer, contribution_id, token)
-        media = _erase_row(writer, row, actor="contributor")
+        media = _erase_rows(writer, [row], actor="contributor")
     _after_erasure(store, settings, [row], media)
 
 
-def _erase_row(writer: Any, row: dict[str, Any], actor: str, action: str = "erase"
-               ) -> list[str]:
-    """Delete one contribution inside a write; return its media file names."""
-    media = [n for m in writer.media_of(row["id"]) for n in (m["file"], m["thumb_file"]) if n]
-    moderation.unpublish(writer, row)
-    writer.delete_contribution(row["id"])
-    writer.erase_from_audit(row["id"])  # their words go from the log too
-    if row["status"] in ("approved", "hidden"):
-        writer.optimize_text_index()  # and from the search index's old segments
-    audit.record(writer, None, action, "contribution", row["id"], row["municipality"],
-                     "erased", "erased", actor=actor)
+def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
+                action: str = "erase") -> list[str]:
+    """Delete contributions inside one write; return their media file names.
+
+    The same full work whatever their state now: a rejected or hidden one may have
+    been public before (approved, withdrawn, then rejected), so its words may still
+    sit in the search index's old segments, which are rewritten without them."""
+    media: list[str] = []
+    for row in rows:
+        media += [n for m in writer.media_of(row["id"])
+                  for n in (m["file"], m["thumb_file"]) if n]
+        moderation.unpublish(writer, row)
+        writer.delete_contribution(row["id"])
+        writer.erase_from_audit(row["id"])  # their words go from the log too
+        audit.record(writer, None, action, "contribution", row["id"],
+                     row["municipality"], "erased", "erased", actor=actor)
+    if rows:
+        writer.optimize_text_index()
     return media
 
 
 def _after_erasure(store: Store, settings: Settings, rows: list[dict[str, Any]],
                    media: list[str]) -> None:
     settings.media.discard(media)
-    if settings.pack_dir and any(r["status"] in ("approved", "hidden") for r in rows):
-        packs.purge(settings.pack_dir)  # archives built while it was public
+    if settings.pack_dir and rows:
+        packs.purge(settings.pack_dir)  # archives built while any of them was public
     if settings.erasure_log:
         with open(settings.erasure_log, "a", encoding="utf-8") as log:
             for r in rows:
@@ -370,7 +426,7 @@ def reapply_erasures(store: Store, settings: Settings) -> int:
         ids = {line.split()[0] for line in log if line.strip()}
     with store.writer() as writer:
         rows = [row for cid in sorted(ids) if (row := writer.contribution(cid)) is not None]
-        media = [name for row in rows for name in _erase_row(writer, row, actor="restore")]
+        media = _erase_rows(writer, rows, actor="restore")
     if rows:  # already in the log: do not write them twice
         _after_erasure(store, replace(settings, erasure_log=None), rows, media)
     return len(rows)
@@ -425,21 +481,24 @@ RETENTION_DAYS = 30
 
 def purge_expired(store: Store, settings: Settings, now: datetime | None = None
                   ) -> dict[str, int]:
-    """The retention job: erase rejected and unmoderated contributions after 30 days,
-    forget rate-limit events after 72 hours, and remove media files that no row
-    names (left by a crash between writing a file and committing its row)."""
+    """The retention job: erase what is not published (pending, rejected, hidden or
+    withdrawn) 30 days after it arrived or, if it was published once, 30 days after
+    it was last taken down; forget rate-limit events after 72 hours, and remove media
+    files that no row names (left by a crash between writing a file and committing
+    its row)."""
     now = now or datetime.now(UTC)
     before = rfc3339(now - timedelta(days=RETENTION_DAYS))
     files: list[str] = []
     with store.writer() as writer:
         expired = writer.expired_contributions(before)
-        for row in expired:
-            files += _erase_row(writer, row, actor="retention", action="expire")
+        files += _erase_rows(writer, expired, actor="retention", action="expire")
         pruned = ratelimit.prune(writer, now.timestamp())
         writer.delete_sessions_before(now.timestamp() - 30 * 60,
                                       now.timestamp() - 12 * 3600)  # ended dashboard sessions
         known = writer.media_files()
     settings.media.discard(files)
+    if settings.pack_dir and expired:
+        packs.purge(settings.pack_dir)  # a taken-down one may be in an old pack
     orphans = settings.media.orphans(known, older_than_s=3600, now=now.timestamp())
     settings.media.discard(orphans)
     if expired:

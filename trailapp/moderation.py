@@ -153,6 +153,8 @@ def _decide(writer: Writer, row: dict[str, Any], action: str, by: Organiser | No
     """Change a contribution's state, publish or unpublish to match, and audit it."""
     before = _snapshot(row)
     now = now_rfc3339()
+    if row["status"] == "approved" and values.get("status") != "approved":
+        values["unpublished_at"] = now  # retention counts from when it was taken down
     writer.set_status(row["id"], updated=now, **values)
     after_row = writer.contribution(row["id"]) or row
     if after_row["status"] == "approved":

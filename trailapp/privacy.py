@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import i18n
 
-VERSION = "2026-11-27"
+VERSION = "2026-12-01"  # 2026-12-01: how long a taken-down contribution is kept
 
 TEXT: dict[str, str | None] = {
     "sv": """Så här tar vi hand om det du skickar in
@@ -32,8 +32,10 @@ den igen.
 Under 13 år i Bollnäs (under 16 år i Lobatse): en förälder eller vårdnadshavare
 behöver säga ja innan du skickar in.
 
-Hur länge: det som inte publiceras raderas efter 30 dagar. Det som publiceras finns
-kvar tills du eller kommunen tar bort det.
+Hur länge: det som inte publiceras raderas 30 dagar efter att du skickade det. Det
+som har publicerats och sedan tas bort från appen raderas 30 dagar efter att det togs
+bort, om det inte publiceras igen. Det som publiceras finns kvar tills du eller
+kommunen tar bort det.
 
 Frågor: prata med din lärare eller fritidsledare, eller kontakta kommunen.""",
     "en": """How we look after what you send
@@ -58,8 +60,10 @@ code safe: we cannot send it again.
 Under 13 in Bollnäs (under 16 in Lobatse): a parent or guardian needs to say yes
 before you send anything.
 
-How long: anything not published is deleted after 30 days. Anything published stays
-until you or the municipality remove it.
+How long: anything not published is deleted 30 days after you sent it. Anything that
+was published and then taken down from the app is deleted 30 days after it was taken
+down, unless it is published again. Anything published stays until you or the
+municipality remove it.
 
 Questions: talk to your teacher or youth leader, or contact the municipality.""",
     "tn": None,  # to be translated with Lobatse Town Council

@@ -109,7 +109,8 @@ SUBMIT_RESPONSES = {
           "headers": {"Location": {"schema": {"type": "string"}}},
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
     200: {"description": "A retry of an earlier submission (same Idempotency-Key or "
-                         "client_id): the first result again.",
+                         "client_id, same X-Install-Id or address, same content): the "
+                         "first result again.",
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
     **_errors(413, 415, 422, 429, 507),
 }
@@ -135,7 +136,8 @@ def submit(header: models.SubmitHeaders) -> Response:
     sub = Submission(**model.model_dump(exclude={"client_id"}))
     app = state()
     receipt = contributions.submit(app.store, app.contributions, sub, uploads,
-                                   client=client_key(), idempotency_key=header_key or body_key)
+                                   client=client_key(), idempotency_key=header_key or body_key,
+                                   install_id=header.install_id)
     response = json_answer(receipt, 200 if receipt["replayed"] else 201)
     response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
     if receipt["replayed"]:

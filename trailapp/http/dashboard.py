@@ -40,7 +40,7 @@ from ..domain import CONTRIBUTION_ID, MUNICIPALITIES
 from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import GEOJSON
 from . import models
-from .context import client_key, language, state
+from .context import client_key, language, settings, state
 from .dashboard_session import DashboardSessionInterface, translations
 from .responses import error_response
 
@@ -161,7 +161,8 @@ def login() -> Any:
     store = state().store
     try:
         who = auth.authenticate(store, request.form.get("username", ""),
-                                request.form.get("password", ""), client_key())
+                                request.form.get("password", ""), client_key(),
+                                secret=settings()["SECRET_KEY"])
     except ratelimit.TooManyRequests as exc:
         minutes = max(1, -(-int(exc.headers["Retry-After"]) // 60))
         page = render("login.html", 429, notice="too-many", minutes=minutes)

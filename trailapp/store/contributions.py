@@ -14,13 +14,13 @@ _COLUMNS = (
     "people_in_media", "people_consented", "starts_at", "ends_at", "time_zone",
     "meeting_point", "capacity", "flags", "rejection_reason", "token_hash",
     "idempotency_key_hash", "request_hash", "text_hash", "created", "updated", "decided_at",
-    "decided_by", "sdg_targets",
+    "decided_by", "sdg_targets", "unpublished_at",
 )
 _MEDIA_COLUMNS = ("id", "contribution_id", "position", "kind", "media_type", "file",
                   "thumb_file", "bytes", "width", "height", "duration_s")
 # Columns a status change may set (constants; never taken from a request).
 _STATUS_COLUMNS = ("status", "hidden_reason", "rejection_reason", "decided_at", "updated",
-                   "decided_by", "sdg_targets")
+                   "decided_by", "sdg_targets", "unpublished_at")
 
 
 class ContributionReads:
@@ -73,10 +73,12 @@ class ContributionReads:
             [text_hash, since]).fetchone()[0]
 
     def expired_contributions(self, before: str) -> list[dict[str, Any]]:
-        """Rejected or never-moderated contributions created before a time."""
+        """Unpublished contributions (pending, rejected, hidden) that arrived, and were
+        last taken down if ever published, before a time."""
         rows = self.conn.execute(
-            "SELECT * FROM contributions WHERE status IN ('pending', 'rejected') "
-            "AND created < ? ORDER BY created", [before])
+            "SELECT * FROM contributions WHERE status IN ('pending', 'rejected', 'hidden') "
+            "AND max(created, coalesce(unpublished_at, created)) < ? ORDER BY created",
+            [before])
         return [dict(r) for r in rows]
 
     def media_files(self) -> set[str]:

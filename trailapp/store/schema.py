@@ -354,3 +354,29 @@ def m005_audit_strict(db: Database) -> None:
         END
         """,
     )
+
+
+@migrations()
+def m006_keyed_hashes_and_take_down_time(db: Database) -> None:
+    """Privacy (issue 10). The retry and repeated-text hashes were unkeyed SHA-256 over
+    the fields, the point included: a database copy gave back a contributor's position
+    (and confirmed guessed texts) by brute force. New ones are keyed with the server's
+    secret and leave the point out; the old ones cannot be re-keyed without the point,
+    so they are forgotten (a retry of such an old submission gets 422). Login counts
+    kept an unkeyed hash of the typed user name: forgotten too (72 hours' worth).
+
+    A contribution learns when it was last taken down (withdrawn, or hidden by
+    reports): retention erases it 30 days after that unless it is published again.
+    Older ones take the time from the audit log."""
+    _run(
+        db,
+        "UPDATE contributions SET request_hash = '', text_hash = ''",
+        "DELETE FROM rate_events WHERE bucket = 'login-account'",
+        "ALTER TABLE contributions ADD COLUMN unpublished_at TEXT",
+        """
+        UPDATE contributions SET unpublished_at = (
+            SELECT max(a.at) FROM audit a WHERE a.object_type = 'contribution'
+            AND a.object_id = contributions.id AND a.action IN ('hide', 'withdraw'))
+        WHERE status IN ('hidden', 'rejected')
+        """,
+    )

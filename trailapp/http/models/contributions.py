@@ -68,6 +68,12 @@ class SubmitHeaders(CachedSchema):
         None, alias="Idempotency-Key", pattern=UUID_PATTERN,
         description="A UUID the app made for this submission; a retry with the same key "
         "returns the first result instead of a duplicate.")
+    install_id: str | None = Field(
+        None, alias="X-Install-Id", pattern=r"^[A-Za-z0-9_-]{16,128}$",
+        description="A random id the app made once when it was installed (16-128 "
+        "letters, digits, - or _; a UUID will do). A retry with an Idempotency-Key gets "
+        "the first answer (and its token) only from the same install, or, without this "
+        "header, from the same address.")
 
 
 class ReportModel(Strict):
