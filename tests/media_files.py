@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import wave
 import zlib
@@ -204,3 +205,12 @@ def ogg_vorbis_comment_across_pages(seconds: int = 2) -> bytes:
             + _ogg_raw_page(3, 1, 0, [255], comment[:255], 0)
             + _ogg_raw_page(3, 2, 0, [len(comment) - 255], comment[255:], 1)
             + _ogg_raw_page(3, 3, 44100 * seconds, [10], bytes(10), 4))
+
+
+def photo(width: int = 800, height: int = 600, seed: int = 1) -> bytes:
+    """A camera-like JPEG: noisy pixels, so that it stays large after cleaning."""
+    rng = random.Random(seed)
+    img = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=90)
+    return out.getvalue()
