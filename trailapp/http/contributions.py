@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 from werkzeug.formparser import FormDataParser
@@ -18,6 +18,7 @@ from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import JSON, dumps
 from . import models, params
 from .common import bearer_token, current_organiser, language
+from .files import send_content
 from .openapi import REF, _errors, validation_error
 
 bp = APIBlueprint("contributions", __name__, abp_tags=[Tag(name="Contributions")])
@@ -250,10 +251,10 @@ def media(path: models.MediaPath) -> Response:
                                            None if token else current_organiser())
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
-        response = send_file(_settings().media.path(path.name), mimetype=media_type,
-                             conditional=True, etag=True)
+        file, size, etag = _settings().media.open(path.name)
     except FileNotFoundError:  # erased between the query and now
         raise NotFound("There is no such media file.") from None
+    response = send_content(file, size, etag, media_type)
     response.headers["Content-Disposition"] = (
         f'inline; filename="{path.name.rsplit("/", 1)[1]}"')
     # no-cache: every use revalidates (a cheap 304), so a withdrawn photo is gone at once.
