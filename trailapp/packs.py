@@ -134,6 +134,15 @@ class Packs:
 
     def get(self, store: Store, spec: PackSpec) -> Built:
         """The pack for the current content, built now if this version has none yet."""
+        for _ in range(3):
+            try:
+                return self._get(store, spec)
+            except (FileNotFoundError, packfiles.Stale):
+                continue  # a media file was erased while the pack was built: again
+        raise ServiceUnavailable("The pack is being rebuilt; try again shortly.",
+                                 headers={"Retry-After": "2"})
+
+    def _get(self, store: Store, spec: PackSpec) -> Built:
         with store.reader() as reader:
             municipality, trail = self._municipality_of(reader, spec.pack_id)
             version = reader.municipality_version(municipality)
