@@ -1,8 +1,11 @@
-"""Sync and pack benchmark: pack build time and size per municipality, and the time
-to sync 10k changes, each beside a reference in the same run.
+"""Sync and pack benchmark: pack build time and size per municipality, the pack
+folder's disk use, and the time to sync 10k changes, each beside a reference in the
+same run.
 
 Packs are built for the real data and for a Bollnäs holding --places synthetic
-places; the reference is zipfile alone writing the same files. Sync fetches --changes
+places; the reference is zipfile alone writing the same files. Disk use: --photos
+published photos, then 7 language/media variants of Bollnäs's pack asked for; the
+reference is the media folder's size. Sync fetches --changes
 changes in pages of 1000 over HTTP (gunicorn, production settings); the reference is
 paging the same number of features through /collections/places/items?limit=1000.
 
@@ -28,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.read_api import free_port, start_gunicorn, stop, synthetic_record  # noqa: E402
-from trailapp import create_app, loader  # noqa: E402
+from trailapp import create_app, loader, moderation, privacy  # noqa: E402
 from trailapp.packs import PackSpec  # noqa: E402
 from trailapp.publishing import publish  # noqa: E402
 from trailapp.times import now_rfc3339  # noqa: E402
@@ -41,6 +44,31 @@ def zip_only(files: dict[str, bytes]) -> float:
         for name, data in sorted(files.items()):
             archive.writestr(name, data)
     return time.perf_counter() - start
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def publish_photos(app, count: int) -> None:
+    """Send and approve stories, each with a camera-like (noisy) 1600x1200 photo."""
+    import random
+
+    from PIL import Image
+
+    client, rng = app.test_client(), random.Random(2)
+    for i in range(count):
+        out = io.BytesIO()
+        Image.frombytes("RGB", (1600, 1200), rng.randbytes(1600 * 1200 * 3)).save(
+            out, format="JPEG", quality=90)
+        fields = {"kind": "story", "place": "bol-gastgivars", "lang": "sv",
+                  "title": f"Foto {i}", "body": "Vi var här i somras.", "pseudonym": "Lo 42",
+                  "age_band": "13-15", "consent_by": "self", "people_in_media": "false",
+                  "consent_notice_version": privacy.VERSION,
+                  "media": [(io.BytesIO(out.getvalue()), "a.jpg")]}
+        r = client.post("/contributions", data=fields, content_type="multipart/form-data",
+                        environ_base={"REMOTE_ADDR": f"10.9.{i // 200}.{i % 200}"})
+        moderation.approve(app.extensions["trailapp"].store, r.get_json()["id"])
 
 
 def fetch_all(url: str) -> tuple[float, int]:
@@ -63,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--places", type=int, default=10_000)
     parser.add_argument("--changes", type=int, default=10_000)
+    parser.add_argument("--photos", type=int, default=10)
     args = parser.parse_args()
     import random
 
@@ -78,12 +107,13 @@ def main() -> None:
 
         def build(label: str, pack_id: str) -> None:
             spec = PackSpec(pack_id)
-            for old in state.packs.folder.glob(f"{pack_id}.*"):
+            for old in state.packs.folder.glob(f"*~{pack_id}.*"):
                 old.unlink()
             start = time.perf_counter()
             built = state.packs.get(state.store, spec)
             took = time.perf_counter() - start
-            with zipfile.ZipFile(built.path) as archive:
+            _, reader = state.packs.open(state.store, spec)
+            with reader, zipfile.ZipFile(reader) as archive:
                 files = {n: archive.read(n) for n in archive.namelist()}
             ref = statistics.median(zip_only(files) for _ in range(3))
             print(f"  {label:34} {built.size / 1024:9.1f} KiB  built in {took * 1000:8.1f} ms;"
@@ -97,6 +127,18 @@ def main() -> None:
             for i in range(args.places):
                 publish(w, synthetic_record(i, rng), updated)
         build(f"bollnas (+{args.places} synthetic places)", "bollnas")
+
+        publish_photos(app, args.photos)
+        before = folder_bytes(state.packs.folder)
+        client = app.test_client()
+        for lang, media in [("sv", "full"), ("en", "full"), ("tn", "full"), ("sv,en", "full"),
+                            ("sv,tn", "thumbnails"), ("en,tn", "full"), ("sv,en,tn", "full")]:
+            assert client.get(f"/packs/bollnas?lang={lang}&media={media}").status_code == 200
+        grown = folder_bytes(state.packs.folder) - before
+        media_bytes = folder_bytes(folder / "media")
+        print(f"pack folder after 7 variants with {args.photos} photos: grew "
+              f"{grown / 2**20:.2f} MiB; media folder {media_bytes / 2**20:.2f} MiB "
+              f"-> x{grown / media_bytes:.2f}")
 
         # Changes: re-publish synthetic places until the log holds --changes more.
         with state.store.reader() as r:

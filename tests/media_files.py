@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import wave
 import zlib
@@ -247,3 +248,11 @@ def wav_two_data_chunks(long_s: int = 200, short_s: int = 1, rate: int = 800) ->
     body = b"WAVE" + fmt + chunks
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
+
+def photo(width: int = 800, height: int = 600, seed: int = 1) -> bytes:
+    """A camera-like JPEG: noisy pixels, so that it stays large after cleaning."""
+    rng = random.Random(seed)
+    img = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=90)
+    return out.getvalue()

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from media_files import (
@@ -146,6 +150,37 @@ def test_media_of_a_pending_contribution_is_private(app, geo_client):
     assert geo_client.get(media[0]["href"]).status_code == 404
     own = geo_client.get(media[0]["href"], headers=bearer(body["token"]))
     assert own.status_code == 200 and own.headers["Cache-Control"] == "no-store"
+
+
+def test_no_media_header_tells_when_the_file_was_sent(app, geo_client, store):
+    """Issue 10, finding 5: Last-Modified and the ETag (the file's time to the
+    microsecond) of /media/... told when a young person sent the photo."""
+    body = post_files(geo_client, story(people_in_media=False),
+                      [("a.jpg", jpeg_with_gps())]).get_json()
+    href = geo_client.get(f"/contributions/{body['id']}",
+                          headers=bearer(body["token"])).get_json()["media"][0]["href"]
+    path = Path(app.config["MEDIA_DIR"]) / href.removeprefix("/media/")
+    sent = path.stat().st_mtime
+    odd = datetime(2019, 3, 17, 5, 43, 21, 123456, tzinfo=UTC).timestamp()
+    first_etag = geo_client.get(href, headers=bearer(body["token"])).headers["ETag"]
+    os.utime(path, (odd, odd))
+    traces = {repr(t)[:12] for t in (sent, odd)} | {str(int(t)) for t in (sent, odd)} | {
+        format_datetime(datetime.fromtimestamp(int(t), UTC), usegmt=True)
+        for t in (sent, odd)}
+    own = geo_client.get(href, headers=bearer(body["token"]))
+    moderation.approve(store, body["id"])
+    public = geo_client.get(href)
+    for response in (own, public):
+        assert response.status_code == 200 and response.data == path.read_bytes()
+        # Date is the time of this answer (here within a second of the upload).
+        headers = " ".join(f"{k}: {v}" for k, v in response.headers.items() if k != "Date")
+        assert not [t for t in traces if t in headers], headers
+        assert "Last-Modified" not in response.headers
+        assert response.headers["ETag"] == first_etag  # from the content, not the file time
+    assert geo_client.get(href, headers={"If-None-Match": first_etag}).status_code == 304
+    part = geo_client.get(href, headers={"Range": "bytes=10-99", "If-Range": first_etag})
+    assert part.status_code == 206 and part.data == path.read_bytes()[10:100]
+    assert part.headers["Content-Range"] == f"bytes 10-99/{path.stat().st_size}"
 
 
 # -- photos lose their metadata ------------------------------------------------------

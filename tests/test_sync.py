@@ -7,13 +7,15 @@ import io
 import json
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
-from conftest import place, trail, write_geojson
-from media_files import jpeg_with_gps
-from test_contributions import post_files, post_json, story
+from conftest import place, settings_in, trail, write_geojson
+from media_files import jpeg_with_gps, photo
+from test_contributions import bearer, post_files, post_json, story
 
-from trailapp import loader, moderation, publishing, sync
+from trailapp import create_app, loader, moderation, publishing, sync
+from trailapp.packs import PackSpec
 
 
 def sync_all(client, since: str = "s0", **params) -> tuple[list[dict], str]:
@@ -280,11 +282,11 @@ def test_erasing_a_published_story_removes_every_built_pack_that_held_it(geo_app
         assert "Raderas sedan" in zipfile.ZipFile(io.BytesIO(
             geo_client.get(info["href"]).data)).read("stories.sv.geojson").decode()
     folder = geo_app.extensions["trailapp"].packs.folder
-    assert len(list(folder.glob("*.zip"))) >= 2
+    assert len(list(folder.glob("*.layout"))) >= 2
     r = geo_client.delete(f"/contributions/{body['id']}",
                           headers={"Authorization": f"Bearer {body['token']}"})
     assert r.status_code == 204
-    assert list(folder.glob("*.zip")) == []
+    assert list(folder.glob("*.layout")) == []
     info = pack_info(geo_client, "bollnas", lang="sv")
     assert "Raderas sedan" not in zipfile.ZipFile(io.BytesIO(
         geo_client.get(info["href"]).data)).read("stories.sv.geojson").decode()
@@ -295,10 +297,10 @@ def test_a_rebuilt_pack_removes_the_older_variants_of_its_municipality(geo_clien
     pack_info(geo_client, "bollnas", lang="sv")
     pack_info(geo_client, "bollnas", lang="en")
     folder = geo_app.extensions["trailapp"].packs.folder
-    before = {p.name for p in folder.glob("bollnas~*.zip")}
+    before = {p.name for p in folder.glob("bollnas~*.layout")}
     loader.load(store, [write_geojson(tmp_path / "p.geojson", [place("test-x", 16.4, 61.3)])])
     pack_info(geo_client, "bollnas", lang="sv")
-    after = {p.name for p in folder.glob("bollnas~*.zip")}
+    after = {p.name for p in folder.glob("bollnas~*.layout")}
     assert not (before & after)  # the stale en variant went with the old sv one
     assert any(".sv." in name for name in after)
 
@@ -308,4 +310,131 @@ def test_the_order_of_languages_does_not_make_another_pack(geo_app, geo_client):
     b = pack_info(geo_client, "lobatse", lang="sv,en")
     assert a["sha256"] == b["sha256"]
     folder = geo_app.extensions["trailapp"].packs.folder
-    assert len(list(folder.glob("lobatse~lobatse.*.zip"))) == 1
+    assert len(list(folder.glob("lobatse~lobatse.*.layout"))) == 1
+
+
+# -- packs on disk: variants share the media, the folder is bounded -----------------
+
+VARIANTS = [("sv", "full"), ("en", "full"), ("tn", "full"), ("sv,en", "full"),
+            ("sv,tn", "thumbnails"), ("en,tn", "full"), ("sv,en,tn", "full")]
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def download_whole_and_in_halves(client, info: dict) -> zipfile.ZipFile:
+    """Download the pack whole and in two Range halves: both are the listed bytes."""
+    whole = client.get(info["href"])
+    assert whole.status_code == 200 and len(whole.data) == info["bytes"]
+    assert hashlib.sha256(whole.data).hexdigest() == info["sha256"]
+    half = info["bytes"] // 2
+    first = client.get(info["href"], headers={"Range": f"bytes=0-{half - 1}"})
+    second = client.get(info["href"], headers={"Range": f"bytes={half}-",
+                                               "If-Range": first.headers["ETag"]})
+    assert first.status_code == second.status_code == 206
+    assert first.data + second.data == whole.data
+    archive = zipfile.ZipFile(io.BytesIO(whole.data))
+    for entry in json.loads(archive.read("manifest.json"))["files"]:
+        assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
+    return archive
+
+
+def published_photos(geo_app, geo_client, store, count: int = 2) -> dict[Path, bytes]:
+    """Publish stories with camera-like photos; return every stored media file's bytes."""
+    for seed in range(1, count + 1):
+        body = post_files(geo_client, story(people_in_media=False, title=f"Foto {seed}"),
+                          [("a.jpg", photo(seed=seed))], addr=f"10.0.1.{seed}").get_json()
+        moderation.approve(store, body["id"])
+    media_dir = Path(geo_app.config["MEDIA_DIR"])
+    return {p: p.read_bytes() for p in media_dir.rglob("*.jpg")}
+
+
+def test_pack_variants_share_the_media_instead_of_each_holding_a_copy(geo_app, geo_client,
+                                                                       store):
+    """Issue 10, finding 11: 7 anonymous requests for language/media variants stored 7
+    copies of the photos (the pack folder grew from 288 KB to 8.5 MB)."""
+    media = published_photos(geo_app, geo_client, store)
+    media_dir = Path(geo_app.config["MEDIA_DIR"])
+    assert len(media) == 4  # two photos and their thumbnails
+    media_bytes = sum(map(len, media.values()))
+    folder = geo_app.extensions["trailapp"].packs.folder
+    before = folder_bytes(folder) if folder.exists() else 0
+    for lang, kind in VARIANTS:
+        info = pack_info(geo_client, "bollnas", lang=lang, media=kind)
+        names = set(download_whole_and_in_halves(geo_client, info).namelist())
+        expected = {f"media/{p.relative_to(media_dir)}" for p in media
+                    if kind == "full" or p.name.endswith("-thumb.jpg")}
+        assert expected <= names
+    assert folder_bytes(folder) - before < media_bytes  # not even one copy, where 7 were
+    held = [p.read_bytes() for p in folder.rglob("*") if p.is_file()]
+    for data in media.values():
+        assert sum(blob.count(data) for blob in held) <= 1
+
+
+def test_the_pack_folder_bound_evicts_the_least_recently_used_variant(geo_app, geo_client,
+                                                                       store):
+    packs = geo_app.extensions["trailapp"].packs
+
+    def spec(lang: str) -> PackSpec:
+        return PackSpec.parse("lobatse", lang, "thumbnails")
+
+    def on_disk(built) -> int:
+        return sum(p.stat().st_size for p in packs.folder.glob(built.base.name + ".*"))
+
+    sv, en = packs.get(store, spec("sv")), packs.get(store, spec("en"))
+    # Room for two variants (of sizes alike: one language each), not for three.
+    packs.cache_bytes = on_disk(sv) + on_disk(en) + on_disk(en) // 2
+    packs.get(store, spec("sv"))  # used again: en is now the least recently used
+    tn = packs.get(store, spec("tn"))
+    assert {p.name for p in packs.folder.glob("*.layout")} == {
+        sv.base.name + ".layout", tn.base.name + ".layout"}
+    assert not list(packs.folder.glob(en.base.name + ".*"))
+    assert folder_bytes(packs.folder) <= packs.cache_bytes
+    again = geo_client.get("/packs/lobatse?lang=en&media=thumbnails")  # built again
+    assert hashlib.sha256(again.data).hexdigest() == en.sha256
+
+
+def test_the_pack_folder_bound_is_a_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAILAPP_PACK_CACHE_MB", "3")
+    app = create_app(settings_in(tmp_path))
+    try:
+        assert app.extensions["trailapp"].packs.cache_bytes == 3 * 2**20
+    finally:
+        app.extensions["trailapp"].store.close()
+
+
+def test_a_pack_whose_media_file_went_is_built_again_whole(geo_app, geo_client, store):
+    media = published_photos(geo_app, geo_client, store, count=1)
+    info = pack_info(geo_client, "bollnas", media="full")
+    gone = next(p for p in media if not p.name.endswith("-thumb.jpg"))
+    gone.unlink()  # not through an erasure: nothing purged the pack folder
+    r = geo_client.get(info["href"])
+    assert r.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(r.data))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert archive.testzip() is None
+    assert f"media/{gone.parent.name}/{gone.name}" not in archive.namelist()
+    assert [e["path"] for e in manifest["files"]] == sorted(
+        n for n in archive.namelist() if n != "manifest.json")
+    assert hashlib.sha256(r.data).hexdigest() == pack_info(
+        geo_client, "bollnas", media="full")["sha256"]
+
+
+def test_erasing_a_photo_story_leaves_no_pack_file_and_no_copy_of_its_photo(
+        geo_app, geo_client, store):
+    original = photo(seed=7)
+    body = post_files(geo_client, story(people_in_media=False, title="Mitt hemliga foto"),
+                      [("a.jpg", original)]).get_json()
+    moderation.approve(store, body["id"])
+    media_dir = Path(geo_app.config["MEDIA_DIR"])
+    stored = [p.read_bytes() for p in media_dir.rglob("*.jpg")]
+    for lang, kind in VARIANTS[:3]:
+        download_whole_and_in_halves(geo_client, pack_info(geo_client, "bollnas", lang=lang,
+                                                           media=kind))
+    r = geo_client.delete(f"/contributions/{body['id']}", headers=bearer(body["token"]))
+    assert r.status_code == 204
+    folder = geo_app.extensions["trailapp"].packs.folder
+    assert [p.name for p in folder.iterdir()] == [".lock"]  # every variant's files went
+    for path in media_dir.rglob("*"):
+        assert not path.is_file() or not any(blob in path.read_bytes() for blob in stored)

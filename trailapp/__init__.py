@@ -91,7 +91,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     contribution_settings = _contribution_settings(app.config)
     app.extensions["trailapp"] = State(
         store=store, catalog=catalog, contributions=contribution_settings,
-        packs=Packs(app.config["PACK_DIR"], contribution_settings.media, catalog))
+        packs=Packs(app.config["PACK_DIR"], contribution_settings.media, catalog,
+                    int(app.config["PACK_CACHE_MB"] * 2**20)))
 
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_DIR": None,
     # Folder for built offline packs (a cache: safe to delete).
     "PACK_DIR": None,
+    # Size bound of the pack folder in MiB (0: no bound); least recently used pack
+    # variants are removed first. Media are never copied into it.
+    "PACK_CACHE_MB": 256,
     # Ids of erased contributions (no content), kept outside the database so that
     # `flask reapply-erasures` can erase them again after a backup is restored.
     "ERASURE_LOG": None,

@@ -6,6 +6,10 @@ chosen languages, their thumbnails (full media on request), attribution and lice
 texts, and a manifest: the pack's version, the sync cursor it matches, and each
 file's size and SHA-256. Archives are deterministic (fixed times, sorted names), so
 the same content always gives the same bytes and the same ETag.
+
+On disk a pack is its zip without the media bytes (packfiles.py): media are read
+from the media folder when the pack is downloaded, so the variants of a pack share
+them. The folder is kept under a size bound, least recently used variants first.
 """
 
 from __future__ import annotations
@@ -16,24 +20,23 @@ import json
 import os
 import re
 import tempfile
-import zipfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import i18n, sync
+from . import i18n, packfiles, sync
 from .catalog import Catalog, ItemsQuery
 from .domain import COLLECTIONS, MUNICIPALITIES
-from .errors import Conflict, InvalidParameter, NotFound
+from .errors import Conflict, InvalidParameter, NotFound, ServiceUnavailable
 from .media import MediaStore
 from .store import Reader, Store
 from .store.features import FeatureFilter
 
 TRAIL_CORRIDOR_M = 1000  # places this close to a trail's line go into its pack
 MEDIA_CHOICES = ("thumbnails", "full", "none")
-ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 ATTRIBUTION = """Attribution
 
 Heritage facts and coordinates come from the sources named in each feature
@@ -76,30 +79,34 @@ class PackSpec:
         return cls(pack_id, langs, media or "thumbnails")
 
     def file_name(self, municipality: str, version: int) -> str:
-        """municipality~pack.langs.media.vN.zip: the municipality first, so that every
-        older file of a municipality can be found and removed."""
+        """municipality~pack.langs.media.vN: the municipality first, so that every
+        older file of a municipality can be found and removed (.head and .layout)."""
         return (f"{municipality}~{self.pack_id}.{'-'.join(self.langs)}.{self.media}"
-                f".v{version}.zip")
+                f".v{version}")
 
 
 @dataclass
 class Built:
-    """A built pack on disk."""
+    """A built pack on disk: base.head (the zip without media bytes) and base.layout."""
 
-    path: Path
+    base: Path
     sha256: str
     size: int
     version: int
     cursor: str
+    segments: list[packfiles.Segment]
 
 
 class Packs:
-    """Builds and finds packs in a folder (one file per pack, version and variant)."""
+    """Builds and finds packs in a folder (a head and a layout per pack, version and
+    variant), kept under cache_bytes (0: no bound)."""
 
-    def __init__(self, folder: str | os.PathLike[str], media: MediaStore, catalog: Catalog):
+    def __init__(self, folder: str | os.PathLike[str], media: MediaStore, catalog: Catalog,
+                 cache_bytes: int = 0):
         self.folder = Path(folder)
         self.media = media
         self.catalog = catalog
+        self.cache_bytes = cache_bytes
 
     def available(self, reader: Reader) -> list[dict[str, Any]]:
         """The packs there are: every municipality, and every trail with a surveyed line."""
@@ -127,20 +134,50 @@ class Packs:
 
     def get(self, store: Store, spec: PackSpec) -> Built:
         """The pack for the current content, built now if this version has none yet."""
+        for _ in range(3):
+            try:
+                return self._get(store, spec)
+            except (FileNotFoundError, packfiles.Stale):
+                continue  # a media file was erased while the pack was built: again
+        raise ServiceUnavailable("The pack is being rebuilt; try again shortly.",
+                                 headers={"Retry-After": "2"})
+
+    def _get(self, store: Store, spec: PackSpec) -> Built:
         with store.reader() as reader:
             municipality, trail = self._municipality_of(reader, spec.pack_id)
             version = reader.municipality_version(municipality)
-            path = self.folder / spec.file_name(municipality, version)
-            if path.exists() and path.with_suffix(".sha256").exists():
-                sha, current = path.with_suffix(".sha256").read_text().split()
-                return Built(path, sha, path.stat().st_size, version, current)
+            base = self.folder / spec.file_name(municipality, version)
+            built = _load(base, version)
+            if built is not None:
+                return built
             files = self._contents(reader, spec, municipality, trail)
-        return self._write(spec, municipality, version, files)
+        built = self._write(spec, municipality, version, files)
+        with store.reader() as reader:
+            if reader.municipality_version(municipality) != version:
+                # Content changed while building (an erasure may have purged the folder
+                # meanwhile): what was built may hold it, so it must not stay on disk.
+                _remove(base)
+        return built
+
+    def open(self, store: Store, spec: PackSpec) -> tuple[Built, packfiles.PackReader]:
+        """The current pack and a reader of its bytes; rebuilt if a media file it
+        reads went or changed, or if its files went (purged or evicted) meanwhile."""
+        for _ in range(3):
+            built = self.get(store, spec)
+            try:
+                return built, packfiles.open_pack(_head(built.base),
+                                                  built.segments, self.media.root)
+            except packfiles.Stale:
+                _remove(built.base)
+            except FileNotFoundError:
+                continue
+        raise ServiceUnavailable("The pack is being rebuilt; try again shortly.",
+                                 headers={"Retry-After": "2"})
 
     def _contents(self, reader: Reader, spec: PackSpec, municipality: str,
-                  trail: dict | None) -> dict[str, bytes]:
+                  trail: dict | None) -> dict[str, bytes | Path]:
         seq, _ = reader.version()
-        files: dict[str, bytes] = {}
+        files: dict[str, bytes | Path] = {}
         place_ids: tuple[str, ...] | None = None
         if trail is not None:
             along = self.catalog.items(reader, ItemsQuery(
@@ -170,7 +207,7 @@ class Packs:
         for name in sorted(media_names):
             path = self.media.path(name)
             if path.exists():
-                files[f"media/{name}"] = path.read_bytes()
+                files[f"media/{name}"] = path  # its bytes are read, never copied
         files["ATTRIBUTION.txt"] = ATTRIBUTION.encode()
         files["LICENCE.txt"] = LICENCE.encode()
         manifest = {
@@ -181,49 +218,47 @@ class Packs:
             "media_note": "Files under media/ have the path of their href after /media/.",
             "attribution": "See ATTRIBUTION.txt: © OpenStreetMap contributors (ODbL 1.0) "
                            "for Hälsingeleden's stages; sources per feature.",
-            "files": [{"path": name, "bytes": len(data),
-                       "sha256": hashlib.sha256(data).hexdigest()}
-                      for name, data in sorted(files.items())],
+            "files": [_entry(name, data) for name, data in sorted(files.items())],
         }
         files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         return files
 
     def _write(self, spec: PackSpec, municipality: str, version: int,
-               files: dict[str, bytes]) -> Built:
+               files: dict[str, bytes | Path]) -> Built:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / spec.file_name(municipality, version)
+        base = self.folder / spec.file_name(municipality, version)
         fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".part")
+        layout_temp = Path(temp).with_suffix(".layoutpart")
         try:
-            with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
-                for name in ["manifest.json", *sorted(n for n in files if n != "manifest.json")]:
-                    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-                    info.compress_type = (zipfile.ZIP_STORED if name.endswith(".jpg")
-                                          else zipfile.ZIP_DEFLATED)
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, files[name])
-            sha = _sha256_of(Path(temp))
-            cursor_ = json.loads(files["manifest.json"])["cursor"]
-            sidecar = Path(temp).with_suffix(".sha256part")
-            sidecar.write_text(f"{sha} {cursor_}\n")
+            with os.fdopen(fd, "w+b") as head:
+                segments = packfiles.write_zip(
+                    head, files, lambda p: str(p.relative_to(self.media.root)))
+            with packfiles.open_pack(Path(temp), segments, self.media.root) as reader:
+                size, sha = packfiles.digest(reader.read)
+            cursor_ = json.loads(files["manifest.json"])["cursor"]  # type: ignore[arg-type]
+            layout_temp.write_text(json.dumps({"sha256": sha, "size": size, "cursor": cursor_,
+                                               "segments": segments}))
             with _folder_lock(self.folder):
-                os.replace(sidecar, path.with_suffix(".sha256"))
-                os.replace(temp, path)
+                os.replace(temp, _head(base))
+                os.replace(layout_temp, _layout(base))  # the layout commits
+                _mark_used(base)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
-            Path(temp).with_suffix(".sha256part").unlink(missing_ok=True)
+            layout_temp.unlink(missing_ok=True)
             raise
-        # Any pack of this municipality built from older content goes: it may hold a
-        # story that was since withdrawn or erased.
         with _folder_lock(self.folder):
+            # Any pack of this municipality built from older content goes: it may hold a
+            # story that was since withdrawn or erased.
             for old in self.folder.glob(f"{municipality}~*"):
                 match = VERSION.search(old.name)
                 if match and int(match.group(1)) < version:
                     old.unlink(missing_ok=True)
-        return Built(path, sha, path.stat().st_size, version, cursor_)
+            if self.cache_bytes:
+                _evict(self.folder, self.cache_bytes, keep=base)
+        return Built(base, sha, size, version, cursor_, segments)
 
 
-
-VERSION = re.compile(r"\.v(\d+)\.(zip|sha256)$")
+VERSION = re.compile(r"\.v(\d+)\.(head|layout)$")
 
 
 def purge(folder: str | os.PathLike[str]) -> int:
@@ -251,9 +286,62 @@ def _folder_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _entry(name: str, data: bytes | Path) -> dict[str, Any]:
+    """A manifest line: a file's path in the pack, size and SHA-256."""
+    if isinstance(data, bytes):
+        return {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    size, sha = packfiles.file_digest(data)
+    return {"path": name, "bytes": size, "sha256": sha}
+
+
+def _head(base: Path) -> Path:
+    return base.with_name(base.name + ".head")
+
+
+def _layout(base: Path) -> Path:
+    return base.with_name(base.name + ".layout")
+
+
+def _load(base: Path, version: int) -> Built | None:
+    """A built pack's layout, marked as just used (eviction goes by last use)."""
+    try:
+        layout = json.loads(_layout(base).read_text())
+        if not _head(base).exists():
+            return None
+        _mark_used(base)
+    except FileNotFoundError:
+        return None
+    return Built(base, layout["sha256"], layout["size"], version, layout["cursor"],
+                 layout["segments"])
+
+
+def _mark_used(base: Path) -> None:
+    # The fine clock: file times from the kernel's coarse clock can tie within a tick.
+    now = time.time_ns()
+    os.utime(_layout(base), ns=(now, now))
+
+
+def _remove(base: Path) -> None:
+    """Remove one variant's files, the layout (which commits it) first."""
+    _layout(base).unlink(missing_ok=True)
+    _head(base).unlink(missing_ok=True)
+
+
+def _evict(folder: Path, cache_bytes: int, keep: Path) -> None:
+    """Remove the least recently used variants until the folder holds at most
+    cache_bytes (the variant just built stays, whatever its size). Under the lock."""
+    variants = []
+    for layout in folder.glob("*~*.layout"):
+        try:
+            used = layout.stat().st_mtime
+            size = layout.stat().st_size + layout.with_suffix(".head").stat().st_size
+        except FileNotFoundError:
+            continue
+        variants.append((used, layout.with_suffix(""), size))
+    total = sum(size for _, _, size in variants)
+    for _, base, size in sorted(variants):
+        if total <= cache_bytes:
+            break
+        if base != keep:
+            _remove(base)
+            total -= size

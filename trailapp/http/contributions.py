@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 from werkzeug.formparser import FormDataParser
@@ -25,6 +25,7 @@ from .context import (
     settings,
     state,
 )
+from .files import send_content
 from .openapi import REF, _errors, validation_error
 from .responses import json_answer, no_store
 
@@ -204,10 +205,10 @@ def media(path: models.MediaPath) -> Response:
                                            None if token else current_organiser())
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
-        response = send_file(state().contributions.media.path(path.name), mimetype=media_type,
-                             conditional=True, etag=True)
+        file, size, etag = state().contributions.media.open(path.name)
     except FileNotFoundError:  # erased between the query and now
         raise NotFound("There is no such media file.") from None
+    response = send_content(file, size, etag, media_type)
     response.headers["Content-Disposition"] = (
         f'inline; filename="{path.name.rsplit("/", 1)[1]}"')
     # no-cache: every use revalidates (a cheap 304), so a withdrawn photo is gone at once.

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, send_file
+from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
 from .. import sync
-from ..errors import ServiceUnavailable
 from ..features import JSON, dumps
 from ..packs import PackSpec
 from . import models
 from .context import language, state
+from .files import send_content
 from .openapi import REF, _errors
 from .responses import cached_response, content_version, not_modified
 
@@ -81,18 +81,9 @@ def pack(path: models.PackPath, query: models.PackQuery) -> Response:
     """The archive for the current content: built once per content version, with a
     strong ETag, Content-Length on HEAD, and byte ranges."""
     store = state().store
-    for _ in range(3):
-        built = _packs().get(store, _spec(path.packId, query))
-        try:
-            response = send_file(built.path, mimetype=ZIP, conditional=True,
-                                 etag=built.sha256, download_name=f"{path.packId}.zip",
-                                 as_attachment=True, max_age=0)
-            break
-        except FileNotFoundError:  # a newer build replaced it just now: take that one
-            continue
-    else:
-        raise ServiceUnavailable("The pack is being rebuilt; try again shortly.",
-                                 headers={"Retry-After": "2"})
+    built, file = _packs().open(store, _spec(path.packId, query))
+    response = send_content(file, built.size, built.sha256, ZIP)
+    response.headers.set("Content-Disposition", "attachment", filename=f"{path.packId}.zip")
     response.headers["Cache-Control"] = "public, no-cache"
     response.headers["X-Pack-Cursor"] = built.cursor
     return response
