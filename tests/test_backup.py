@@ -7,7 +7,7 @@ import threading
 
 from conftest import place, settings_in, write_geojson
 
-from trailapp import create_app, loader
+from trailapp import create_app, erasure, loader
 
 
 def test_a_backup_taken_during_writes_is_consistent_and_restores(geo_app, store, tmp_path):
@@ -67,7 +67,7 @@ def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, 
                                                                        tmp_path):
     from test_contributions import post_json, story
 
-    from trailapp import contributions, moderation
+    from trailapp import moderation
 
     client = geo_app.test_client()
     body = post_json(client, story(title="Ångrar mig")).get_json()
@@ -93,7 +93,7 @@ def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, 
         assert r.contribution(body["id"]) is None
     assert restored.test_client().get(f"/collections/stories/items/{body['id']}"
                                       ).status_code == 404
-    again = contributions.reapply_erasures(rstore, restored.extensions["trailapp"]
+    again = erasure.reapply_erasures(rstore, restored.extensions["trailapp"]
                                            .contributions)
     assert again == 0
     rstore.close()

@@ -17,7 +17,7 @@ import pytest
 from media_files import jpeg_with_gps
 from test_contributions import bearer, media_dir, post_files, story
 
-from trailapp import contributions, moderation
+from trailapp import erasure, moderation
 
 
 def _settings(app):
@@ -51,7 +51,7 @@ def _erase_by_token(app, store, sid, token, client):
 
 
 def _retention(app, store, sid, token, client):
-    done = contributions.purge_expired(store, _settings(app),
+    done = erasure.purge_expired(store, _settings(app),
                                        now=datetime.now(UTC) + timedelta(days=31))
     assert done["contributions"] == 1
 

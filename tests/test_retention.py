@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from media_files import jpeg_with_gps
 from test_contributions import bearer, count, post_files, post_json, story
 
-from trailapp import contributions, moderation
+from trailapp import erasure, moderation
 
 
 def settings(app):
@@ -26,11 +26,11 @@ def test_rejected_and_unmoderated_go_after_30_days_published_stay(app, geo_clien
     media_root = settings(app).media.root
     assert len(list(media_root.rglob("*.jpg"))) == 2
 
-    soon = contributions.purge_expired(store, settings(app),
+    soon = erasure.purge_expired(store, settings(app),
                                        now=datetime.now(UTC) + timedelta(days=29))
     assert soon["contributions"] == 0 and count(store, "contributions") == 3
 
-    later = contributions.purge_expired(store, settings(app),
+    later = erasure.purge_expired(store, settings(app),
                                         now=datetime.now(UTC) + timedelta(days=31))
     assert later["contributions"] == 2
     with store.reader() as r:
@@ -43,10 +43,10 @@ def test_rejected_and_unmoderated_go_after_30_days_published_stay(app, geo_clien
 def test_rate_limit_events_are_forgotten_after_72_hours(app, geo_client, store):
     post_json(geo_client, story())
     assert count(store, "rate_events") == 1
-    contributions.purge_expired(store, settings(app),
+    erasure.purge_expired(store, settings(app),
                                 now=datetime.now(UTC) + timedelta(hours=71))
     assert count(store, "rate_events") == 1
-    contributions.purge_expired(store, settings(app),
+    erasure.purge_expired(store, settings(app),
                                 now=datetime.now(UTC) + timedelta(hours=73))
     assert count(store, "rate_events") == 0
 
@@ -65,7 +65,7 @@ def test_orphan_media_files_are_removed_but_fresh_ones_kept(app, geo_client, sto
     old = time.time() - 7200
     for p in (orphan, part):
         os.utime(p, (old, old))
-    done = contributions.purge_expired(store, settings(app))
+    done = erasure.purge_expired(store, settings(app))
     assert done["orphan_files"] == 2
     assert not orphan.exists() and not part.exists() and fresh.exists()
     media = geo_client.get(f"/contributions/{body['id']}",
@@ -113,8 +113,8 @@ def test_hidden_and_withdrawn_go_30_days_after_they_were_taken_down(app, geo_cli
         assert r.status_code == 201
     with store.reader() as r:
         assert {row["status"] for row in r.contributions()} == {"hidden"}
-    assert contributions.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
-    assert contributions.purge_expired(store, settings(app), now=_later(31))["contributions"] == 2
+    assert erasure.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
+    assert erasure.purge_expired(store, settings(app), now=_later(31))["contributions"] == 2
     assert count(store, "contributions") == 0
 
 
@@ -124,10 +124,10 @@ def test_retention_counts_from_the_take_down_not_from_the_submission(app, geo_cl
     with store.writer() as w:  # sent 40 days ago, published since
         w.conn.execute("UPDATE contributions SET created = '2000-01-01T00:00:00.000Z'")
     moderation.withdraw(store, body["id"])
-    assert contributions.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
+    assert erasure.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
     moderation.restore(store, body["id"])  # published again: stays
-    assert contributions.purge_expired(store, settings(app), now=_later(400))["contributions"] == 0
+    assert erasure.purge_expired(store, settings(app), now=_later(400))["contributions"] == 0
     moderation.withdraw(store, body["id"])
     moderation.reject(store, body["id"], "personuppgifter")
-    assert contributions.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
-    assert contributions.purge_expired(store, settings(app), now=_later(31))["contributions"] == 1
+    assert erasure.purge_expired(store, settings(app), now=_later(29))["contributions"] == 0
+    assert erasure.purge_expired(store, settings(app), now=_later(31))["contributions"] == 1

@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import auth, contributions, loader, moderation, packs, publishing
+from . import auth, erasure, loader, moderation, packs, publishing
 from .domain import MUNICIPALITIES, STATUSES
 from .errors import InvalidGeodata
 from .i18n import LANGS
@@ -93,7 +93,7 @@ def retention() -> None:
     """Erase unpublished contributions (pending, rejected, hidden) 30 days after they
     arrived or were taken down, rate-limit data older than 72 hours, and media files
     no row names. Run it daily (cron)."""
-    done = contributions.purge_expired(_store(), current_app.extensions["trailapp"]
+    done = erasure.purge_expired(_store(), current_app.extensions["trailapp"]
                                        .contributions)
     click.echo(f"Erased {done['contributions']} contribution(s), {done['rate_events']} "
                f"rate-limit event(s), {done['orphan_files']} orphan file(s).")
@@ -132,8 +132,8 @@ def restore(backup_file: Path, yes: bool) -> None:
         click.echo(f"Not restored: {exc}", err=True)
         raise SystemExit(1) from None
     packs.purge(current_app.config["PACK_DIR"])
-    again = contributions.reapply_erasures(state.store, state.contributions)
-    expired = contributions.purge_expired(state.store, state.contributions)
+    again = erasure.reapply_erasures(state.store, state.contributions)
+    expired = erasure.purge_expired(state.store, state.contributions)
     click.echo(f"Restored from {backup_file}; cursors from s{floor} on are answered; "
                f"{again} erased contribution(s) erased again; {expired['contributions']} "
                "past retention erased.")
@@ -144,7 +144,7 @@ def restore(backup_file: Path, yes: bool) -> None:
 def reapply_erasures() -> None:
     """After restoring a backup: erase again every contribution that young people
     erased since (their ids are kept in the erasure log, outside the database)."""
-    done = contributions.reapply_erasures(_store(), current_app.extensions["trailapp"]
+    done = erasure.reapply_erasures(_store(), current_app.extensions["trailapp"]
                                           .contributions)
     click.echo(f"Erased again {done} contribution(s) that the restored backup still held.")
 

@@ -1,5 +1,6 @@
-"""Young people's stories and activities: the rules of submitting, checking on and
-erasing a contribution, and of reporting a published one.
+"""Young people's stories and activities: the rules of submitting and checking on a
+contribution, of who may fetch its media, and of reporting a published one (erasing
+and retention are in erasure.py).
 
 Plain Python: the HTTP layer hands in validated fields, uploaded files and an
 opaque client key; the answers are plain dicts.
@@ -12,25 +13,21 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import audit, domain, geo, moderation, packs, policy, privacy, ratelimit, text
-from .errors import NotFound, Unauthorized, Unprocessable
-from .media import Limits, MediaError, MediaStore, Processed
+from . import domain, geo, moderation, policy, privacy, ratelimit, text
+from .domain import AGE_BANDS, TEXT_LIMITS
+from .errors import MediaError, NotFound, Unauthorized, Unprocessable
+from .media import Limits, MediaStore, Processed
 from .store import Reader, Store, Writer
 from .store.features import FeatureFilter
-from .times import now_rfc3339, parse_instant, rfc3339
-
-# The youngest age in each band: a guardian consents when even the youngest in the
-# band is below the municipality's age of consent.
-AGE_BAND_MIN = {"under-13": 0, "13-15": 13, "16-17": 16, "18+": 18}
+from .times import now_rfc3339, parse_instant
 
 
 @dataclass(frozen=True)
@@ -252,7 +249,7 @@ def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[st
                             f"consent must refer to the current privacy notice, version "
                             f"{privacy.VERSION} (see /privacy-notice)")
     threshold = settings.guardian_under[municipality]
-    if AGE_BAND_MIN[sub.age_band] < threshold and sub.consent_by != "guardian":
+    if AGE_BANDS[sub.age_band] < threshold and sub.consent_by != "guardian":
         where = domain.MUNICIPALITIES[municipality].name["en"]
         raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
                             f"for anyone under {threshold}; ask them to agree and send "
@@ -338,17 +335,27 @@ def _activity_times(sub: Submission, municipality: str) -> dict[str, Any]:
             "ends_at": ends.astimezone(tz).isoformat(), "time_zone": zone}
 
 
-# -- the contributor's own view, erasure and reports --------------------------------
+# -- the contributor's own view, media and reports ----------------------------------
+
+NO_SUCH_MEDIA_WHAT = "such media file"
+NO_SUCH_MEDIA = f"There is no {NO_SUCH_MEDIA_WHAT}."  # the same for absent and not yours
 
 
-def _owned(reader: Reader, contribution_id: str, token: str | None) -> dict[str, Any]:
+def token_matches(stored_hash: str | None, token: str | None) -> bool:
+    """Does this token belong to the row whose token hash is stored_hash? (the one check)"""
+    return bool(token and stored_hash) and hmac.compare_digest(
+        stored_hash or "", token_hash(token or ""))
+
+
+def owned(reader: Reader, contribution_id: str, token: str | None) -> dict[str, Any]:
+    """The contribution this token was given for; 401 without a token, and the same 404
+    for "no such id" and "wrong token" (an id alone reveals nothing)."""
     if not token:
         raise Unauthorized("Send the token you got when you submitted, as "
                            "'Authorization: Bearer <token>'.",
                            headers={"WWW-Authenticate": 'Bearer realm="contribution"'})
     row = reader.contribution(contribution_id)
-    # The same answer for "no such id" and "wrong token": an id alone reveals nothing.
-    if row is None or not hmac.compare_digest(row["token_hash"], token_hash(token)):
+    if row is None or not token_matches(row["token_hash"], token):
         raise NotFound(f"There is no contribution {contribution_id!r} for this token.")
     return row
 
@@ -356,7 +363,7 @@ def _owned(reader: Reader, contribution_id: str, token: str | None) -> dict[str,
 def status(store: Store, contribution_id: str, token: str | None) -> dict[str, Any]:
     """What the contributor may see of their contribution."""
     with store.reader() as reader:
-        row = _owned(reader, contribution_id, token)
+        row = owned(reader, contribution_id, token)
         media = reader.media_of(contribution_id)
     out = {key: row[key] for key in ("id", "kind", "status", "lang", "title", "body",
                                      "pseudonym", "created", "decided_at")}
@@ -372,66 +379,6 @@ def status(store: Store, contribution_id: str, token: str | None) -> dict[str, A
     return out
 
 
-def erase(store: Store, settings: Settings, contribution_id: str, token: str | None) -> None:
-    """Erase a contribution for good: its row, media files, reports, public feature,
-    its words in the audit log and every built pack; its id goes into the erasure log
-    so that restoring an older backup cannot bring it back."""
-    with store.writer() as writer:
-        row = _owned(writer, contribution_id, token)
-        media = _erase_rows(writer, [row], actor="contributor")
-    _after_erasure(store, settings, [row], media)
-
-
-def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
-                action: str = "erase") -> list[str]:
-    """Delete contributions inside one write; return their media file names.
-
-    The same full work whatever their state now: a rejected or hidden one may have
-    been public before (approved, withdrawn, then rejected), so its words may still
-    sit in the search index's old segments, which are rewritten without them."""
-    media: list[str] = []
-    for row in rows:
-        media += [n for m in writer.media_of(row["id"])
-                  for n in (m["file"], m["thumb_file"]) if n]
-        moderation.unpublish(writer, row)
-        writer.delete_contribution(row["id"])
-        writer.erase_from_audit(row["id"])  # their words go from the log too
-        audit.record(writer, None, action, "contribution", row["id"],
-                     row["municipality"], "erased", "erased", actor=actor)
-    if rows:
-        writer.optimize_text_index()
-    return media
-
-
-def _after_erasure(store: Store, settings: Settings, rows: list[dict[str, Any]],
-                   media: list[str]) -> None:
-    settings.media.discard(media)
-    if settings.pack_dir and rows:
-        packs.purge(settings.pack_dir)  # archives built while any of them was public
-    if settings.erasure_log:
-        with open(settings.erasure_log, "a", encoding="utf-8") as log:
-            for r in rows:
-                log.write(f"{r['id']} {now_rfc3339()}\n")
-            log.flush()
-            os.fsync(log.fileno())
-    store.checkpoint()  # so the erased text does not linger in the WAL file
-
-
-def reapply_erasures(store: Store, settings: Settings) -> int:
-    """After restoring a backup: erase again every contribution the erasure log names
-    (ids only, no content). Returns how many were still there."""
-    if not settings.erasure_log or not os.path.exists(settings.erasure_log):
-        return 0
-    with open(settings.erasure_log, encoding="utf-8") as log:
-        ids = {line.split()[0] for line in log if line.strip()}
-    with store.writer() as writer:
-        rows = [row for cid in sorted(ids) if (row := writer.contribution(cid)) is not None]
-        media = _erase_rows(writer, rows, actor="restore")
-    if rows:  # already in the log: do not write them twice
-        _after_erasure(store, replace(settings, erasure_log=None), rows, media)
-    return len(rows)
-
-
 def media_file(store: Store, name: str, token: str | None, organiser: Any | None
                ) -> tuple[dict[str, Any], bool]:
     """A stored media file's row and whether it is public. Public once its contribution
@@ -439,19 +386,14 @@ def media_file(store: Store, name: str, token: str | None, organiser: Any | None
     municipality previewing it. Anyone else: 404, the same as for no such file."""
     with store.reader() as reader:
         row = reader.media_by_file(name)
-    if row is None:
-        raise NotFound("There is no such media file.")
-    if row["contribution_status"] == "approved":
+    if row is not None and row["contribution_status"] == "approved":
         return row, True
-    if token and hmac.compare_digest(row["token_hash"], token_hash(token)):
+    if row is not None and token_matches(row["token_hash"], token):
         return row, False
-    if organiser is not None:
-        policy.authorise_object(organiser, row["municipality"], "such media file")
+    if row is not None and organiser is not None:
+        policy.authorise_object(organiser, row["municipality"], NO_SUCH_MEDIA_WHAT)
         return row, False
-    raise NotFound("There is no such media file.")
-
-
-REPORT_REASONS = ("personal-data", "bullying", "hateful", "untrue", "unsafe", "other")
+    raise NotFound(NO_SUCH_MEDIA)
 
 
 def report(store: Store, settings: Settings, contribution_id: str, client: str, reason: str,
@@ -459,7 +401,7 @@ def report(store: Store, settings: Settings, contribution_id: str, client: str, 
     """Report a published contribution; after enough distinct reports it is hidden."""
     if note is not None:
         try:
-            note = text.clean(note, field="note", max_length=500)
+            note = text.clean(note, field="note", max_length=TEXT_LIMITS["report_note"])
         except text.TextError as exc:
             raise Unprocessable("note", str(exc)) from None
     with store.writer() as writer:
@@ -474,33 +416,3 @@ def report(store: Store, settings: Settings, contribution_id: str, client: str, 
         if hidden:
             moderation.hide(writer, row, f"{count} reports", actor="reports")
     return {"id": contribution_id, "received": new, "hidden": hidden}
-
-
-RETENTION_DAYS = 30
-
-
-def purge_expired(store: Store, settings: Settings, now: datetime | None = None
-                  ) -> dict[str, int]:
-    """The retention job: erase what is not published (pending, rejected, hidden or
-    withdrawn) 30 days after it arrived or, if it was published once, 30 days after
-    it was last taken down; forget rate-limit events after 72 hours, and remove media
-    files that no row names (left by a crash between writing a file and committing
-    its row)."""
-    now = now or datetime.now(UTC)
-    before = rfc3339(now - timedelta(days=RETENTION_DAYS))
-    files: list[str] = []
-    with store.writer() as writer:
-        expired = writer.expired_contributions(before)
-        files += _erase_rows(writer, expired, actor="retention", action="expire")
-        pruned = ratelimit.prune(writer, now.timestamp())
-        writer.delete_sessions_before(now.timestamp() - 30 * 60,
-                                      now.timestamp() - 12 * 3600)  # ended dashboard sessions
-        known = writer.media_files()
-    settings.media.discard(files)
-    if settings.pack_dir and expired:
-        packs.purge(settings.pack_dir)  # a taken-down one may be in an old pack
-    orphans = settings.media.orphans(known, older_than_s=3600, now=now.timestamp())
-    settings.media.discard(orphans)
-    if expired:
-        store.checkpoint()
-    return {"contributions": len(expired), "rate_events": pruned, "orphan_files": len(orphans)}

@@ -6,6 +6,8 @@ No Flask here: the HTTP layer maps any ApiError to the one JSON error shape
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApiError(Exception):
     """Base class: a problem the client can act on, with its HTTP status."""
@@ -129,3 +131,27 @@ class InsufficientStorage(ApiError):
 
     status = 507
     code = "InsufficientStorage"
+
+
+class MediaError(ApiError):
+    """A file that cannot be accepted (415 wrong type, 413 too large, 422 unreadable)."""
+
+    def __init__(self, status: int, field: str, message: str):
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+        self.status = status
+        self.code = {413: "PayloadTooLarge", 415: "UnsupportedMediaType"}.get(
+            status, "InvalidMedia")
+
+
+class TooManyRequests(ApiError):
+    """The client went over a limit (429 with Retry-After); `limit` names the bucket,
+    the count and the window (a ratelimit.Limit)."""
+
+    status = 429
+    code = "TooManyRequests"
+
+    def __init__(self, limit: Any, retry_after: int):
+        super().__init__(
+            f"Too many {limit.bucket} requests: at most {limit.count} per "
+            f"{limit.window_s // 60} minutes. Try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)})

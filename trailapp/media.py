@@ -25,7 +25,7 @@ import filetype
 from PIL import Image, ImageOps
 
 from . import audio
-from .errors import ApiError
+from .errors import MediaError
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 AUDIO_TYPES = set(audio.DEMUXERS)  # accepted uploads; all are stored as audio.MEDIA_TYPE
@@ -36,16 +36,6 @@ _DECODING = threading.BoundedSemaphore(2)
 MAX_EDGE = 2048             # stored images are scaled down to this long edge
 THUMB_EDGE = 400
 JPEG_QUALITY = 85
-
-
-class MediaError(ApiError):
-    """A file that cannot be accepted (415 wrong type, 413 too large, 422 unreadable)."""
-
-    def __init__(self, status: int, field: str, message: str):
-        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
-        self.status = status
-        self.code = {413: "PayloadTooLarge", 415: "UnsupportedMediaType"}.get(
-            status, "InvalidMedia")
 
 
 @dataclass

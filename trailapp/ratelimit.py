@@ -11,7 +11,9 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from .errors import ApiError
+from .errors import TooManyRequests
+
+__all__ = ["Limit", "TooManyRequests", "check", "record", "client_key", "prune"]
 from .store import Reader, Writer
 
 RETENTION_S = 72 * 3600
@@ -24,19 +26,6 @@ class Limit:
     bucket: str
     count: int
     window_s: int
-
-
-class TooManyRequests(ApiError):
-    """The client went over a limit (429 with Retry-After)."""
-
-    status = 429
-    code = "TooManyRequests"
-
-    def __init__(self, limit: Limit, retry_after: int):
-        super().__init__(
-            f"Too many {limit.bucket} requests: at most {limit.count} per "
-            f"{limit.window_s // 60} minutes. Try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)})
 
 
 def client_key(secret: str, address: str) -> str:

@@ -11,7 +11,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 from werkzeug.formparser import FormDataParser
 
-from .. import contributions, privacy, pseudonyms
+from .. import contributions, erasure, privacy, pseudonyms
 from ..contributions import Submission, Upload
 from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
 from ..features import JSON, dumps
@@ -163,7 +163,7 @@ def status(path: models.ContributionPath) -> Response:
 def erase(path: models.ContributionPath) -> Response:
     """With the token: erase text, media and any published feature, for good."""
     app = state()
-    contributions.erase(app.store, app.contributions, path.contributionId, contributor_token())
+    erasure.erase(app.store, app.contributions, path.contributionId, contributor_token())
     return no_store(Response(status=204))
 
 

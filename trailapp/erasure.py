@@ -1,0 +1,110 @@
+"""Erasing young people's contributions for good: by their token, by the retention job,
+and again after a backup is restored.
+
+Erasure does the same full work whatever the contribution's state: its row, media
+files, reports, public feature, its words in the audit log and in the search index's
+old segments, every built pack, and the WAL; its id goes into the erasure log (ids
+only) so that restoring an older backup cannot bring it back.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import audit, moderation, packs, ratelimit
+from .contributions import Settings, owned
+from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S
+from .store import Store, Writer
+from .times import now_rfc3339, rfc3339
+
+RETENTION_DAYS = 30
+
+
+def erase(store: Store, settings: Settings, contribution_id: str, token: str | None) -> None:
+    """Erase a contribution for good: its row, media files, reports, public feature,
+    its words in the audit log and every built pack; its id goes into the erasure log
+    so that restoring an older backup cannot bring it back."""
+    with store.writer() as writer:
+        row = owned(writer, contribution_id, token)
+        media = _erase_rows(writer, [row], actor="contributor")
+    _after_erasure(store, settings, [row], media)
+
+
+def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
+                action: str = "erase") -> list[str]:
+    """Delete contributions inside one write; return their media file names.
+
+    The same full work whatever their state now: a rejected or hidden one may have
+    been public before (approved, withdrawn, then rejected), so its words may still
+    sit in the search index's old segments, which are rewritten without them."""
+    media: list[str] = []
+    for row in rows:
+        media += [n for m in writer.media_of(row["id"])
+                  for n in (m["file"], m["thumb_file"]) if n]
+        moderation.unpublish(writer, row)
+        writer.delete_contribution(row["id"])
+        writer.erase_from_audit(row["id"])  # their words go from the log too
+        audit.record(writer, None, action, "contribution", row["id"],
+                     row["municipality"], "erased", "erased", actor=actor)
+    if rows:
+        writer.optimize_text_index()
+    return media
+
+
+def _after_erasure(store: Store, settings: Settings, rows: list[dict[str, Any]],
+                   media: list[str]) -> None:
+    settings.media.discard(media)
+    if settings.pack_dir and rows:
+        packs.purge(settings.pack_dir)  # archives built while any of them was public
+    if settings.erasure_log:
+        with open(settings.erasure_log, "a", encoding="utf-8") as log:
+            for r in rows:
+                log.write(f"{r['id']} {now_rfc3339()}\n")
+            log.flush()
+            os.fsync(log.fileno())
+    store.checkpoint()  # so the erased text does not linger in the WAL file
+
+
+def reapply_erasures(store: Store, settings: Settings) -> int:
+    """After restoring a backup: erase again every contribution the erasure log names
+    (ids only, no content). Returns how many were still there."""
+    if not settings.erasure_log or not os.path.exists(settings.erasure_log):
+        return 0
+    with open(settings.erasure_log, encoding="utf-8") as log:
+        ids = {line.split()[0] for line in log if line.strip()}
+    with store.writer() as writer:
+        rows = [row for cid in sorted(ids) if (row := writer.contribution(cid)) is not None]
+        media = _erase_rows(writer, rows, actor="restore")
+    if rows:  # already in the log: do not write them twice
+        _after_erasure(store, replace(settings, erasure_log=None), rows, media)
+    return len(rows)
+
+
+def purge_expired(store: Store, settings: Settings, now: datetime | None = None
+                  ) -> dict[str, int]:
+    """The retention job: erase what is not published (pending, rejected, hidden or
+    withdrawn) 30 days after it arrived or, if it was published once, 30 days after
+    it was last taken down; forget rate-limit events after 72 hours, and remove media
+    files that no row names (left by a crash between writing a file and committing
+    its row)."""
+    now = now or datetime.now(UTC)
+    before = rfc3339(now - timedelta(days=RETENTION_DAYS))
+    files: list[str] = []
+    with store.writer() as writer:
+        expired = writer.expired_contributions(before)
+        files += _erase_rows(writer, expired, actor="retention", action="expire")
+        pruned = ratelimit.prune(writer, now.timestamp())
+        writer.delete_sessions_before(now.timestamp() - SESSION_IDLE_S,
+                                      now.timestamp() - SESSION_ABSOLUTE_S)  # ended sessions
+        known = writer.media_files()
+    settings.media.discard(files)
+    if settings.pack_dir and expired:
+        packs.purge(settings.pack_dir)  # a taken-down one may be in an old pack
+    orphans = settings.media.orphans(known, older_than_s=3600, now=now.timestamp())
+    settings.media.discard(orphans)
+    if expired:
+        store.checkpoint()
+    return {"contributions": len(expired), "rate_events": pruned, "orphan_files": len(orphans)}
