@@ -17,9 +17,9 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import i18n, policy
+from . import i18n, policy, text
 from .auth import Organiser
-from .errors import Conflict, InvalidParameter, NotFound
+from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .publishing import now_rfc3339, publish, republish_place
 from .store import Store, Writer
 from .times import rfc3339
@@ -201,7 +201,16 @@ def rejection_text(reason: str | None, template: str | None, lang: str) -> str:
         return text or template
     if not reason or not reason.strip():
         raise InvalidParameter("reason", "say why (free text or a template)")
-    return reason.strip()[:1000]
+    return organiser_text(reason, "reason", 1000)
+
+
+def organiser_text(value: str, field: str, max_length: int) -> str:
+    """What an organiser writes that is stored (a reason) is plain text by the same rules
+    as a contribution's; 422 naming the field otherwise."""
+    try:
+        return text.clean(value, field=field, max_length=max_length)
+    except text.TextError as exc:
+        raise Unprocessable(field, str(exc)) from None
 
 
 def reject(store: Store, contribution_id: str, reason: str | None = None,
@@ -226,6 +235,7 @@ def hide(writer: Writer, row: dict[str, Any], reason: str, by: Organiser | None 
 def withdraw(store: Store, contribution_id: str, by: Organiser | None = None,
              reason: str = "withdrawn by an organiser", actor: str = "cli") -> dict[str, Any]:
     """An organiser takes a published contribution down (it can be restored)."""
+    reason = organiser_text(reason, "reason", 500)
     with store.writer() as writer:
         return hide(writer, _load(writer, contribution_id, by), reason, by, actor,
                     action="withdraw")
