@@ -504,6 +504,21 @@ def test_redact_changes_the_public_text_at_once(geo_client, store, anna):
     assert "Andersson" not in geo_client.get("/collections/stories/items").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_a_redaction_to_invisible_characters_only_is_refused(geo_client, store, anna, field):
+    cid = submit(geo_client)["id"]
+    before = row_of(store, cid)[field]
+    r = decide(geo_client, anna, cid, "redact", {field: "\u200b\u3164\u202e"})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == field
+    assert row_of(store, cid)[field] == before
+
+
+def test_a_redaction_is_stored_as_plain_text(geo_client, store, anna):
+    cid = submit(geo_client)["id"]
+    r = decide(geo_client, anna, cid, "redact", {"body": "Jag\u202e och <b>Lisa</b>\u200b."})
+    assert r.status_code == 200 and row_of(store, cid)["body"] == "Jag och Lisa."
+
+
 def test_redact_keeps_the_original_text_in_the_audit_log(geo_client, store, anna):
     cid = submit(geo_client, body="Jag och Lisa Andersson från 7B var här.")["id"]
     decide(geo_client, anna, cid, "redact", {"body": "Jag och Lisa var här."})

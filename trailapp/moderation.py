@@ -268,8 +268,8 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
                                              multiline=False)
             if body is not None:
                 values["body"] = text.clean(body, field="body", max_length=5000)
-        except text.TextError as exc:
-            raise InvalidParameter(str(exc).split(" ", 1)[0], str(exc)) from None
+        except text.TextError as exc:  # 422, as for the contributor's own text
+            raise Unprocessable(str(exc).split(" ", 1)[0], str(exc)) from None
         if not values:
             raise InvalidParameter("body", "give a new title or body")
         before = _snapshot(row)
