@@ -107,6 +107,23 @@ def test_real_geodata_loads_33_places_and_2_trails(store):
     assert (count(store, "places"), count(store, "trails")) == (33, 2)
 
 
+def test_real_geodata_texts_and_sources_are_stored_exactly_as_written(store):
+    """The plain-text and source rules (issue 10, finding 10) change nothing in the real
+    files: every name, text, source and attribute is stored as the file has it."""
+    loader.load(store, [GEODATA])
+    for path in sorted(GEODATA.glob("*.geojson")):
+        for feature in json.loads(path.read_text("utf-8"))["features"]:
+            props = feature["properties"]
+            record = stored(store, props["collection"], feature["id"])
+            texts = {f"{field}_{lang}": value for field, values in record["texts"].items()
+                     for lang, value in values.items()}
+            assert texts == {k: v for k, v in props.items() if k in loader.TEXT_KEYS}
+            attrs = {k: v for k, v in record["attrs"].items() if k in loader.ATTR_CHECKS}
+            for stage in attrs.get("stages", []):
+                del stage["walking_time_min"]  # added when published
+            assert attrs == {k: v for k, v in props.items() if k in loader.ATTR_CHECKS}
+
+
 def test_real_geodata_keeps_null_geometries_null_with_accuracy_unknown(store):
     loader.load(store, [GEODATA])
     with store.reader() as r:
@@ -221,6 +238,62 @@ def test_fault_is_named_with_file_and_feature(store, tmp_path, feature, fault):
     assert table_rows(store, "features") == 0
 
 
+# Place data is read by web maps through the public GeoJSON (open CORS): a source may
+# become a link and a name may be shown as HTML (issue 10, finding 10).
+HOSTILE_PLACE_DATA = {
+    "javascript-source": ({"source": "javascript:alert(document.cookie)"},
+                          "property source: source must be an http(s) web address"),
+    "mixed-case-scheme": ({"source": "JaVaScRiPt:alert(1)"}, "not a javascript: address"),
+    "scheme-after-zwsp": ({"source": "\u200b javascript:alert(1)"},
+                          "not a javascript: address"),
+    "data-url-in-additional": (
+        {"additional_sources": ["https://bollnas.se/", "data:text/html,<script>x</script>"]},
+        "property additional_sources: additional_sources must be an http(s) web address"),
+    "vbscript-length-source": ({"official_length_source": "vbscript:msgbox(1)"},
+                               "not a vbscript: address"),
+    "file-stage-source": ({"stage_source": "file:///etc/passwd"}, "not a file: address"),
+    "credentials-in-url": ({"source": "https://bollnas.se@evil.example/"},
+                           "without a user name or password"),
+    "url-with-quote": ({"source": 'https://bollnas.se/"onmouseover="alert(1)'},
+                       "source is not a valid web address"),
+    "bidi-only-name": ({"name_en": "\u202e\u2066\u2069"}, "name_en is empty"),
+    "hangul-filler-name": ({"name_sv": "\u3164"}, "name_sv is empty"),
+    "tag-only-address": ({"address": "<img src=x onerror=alert(1)>"}, "address is empty"),
+}
+
+
+@pytest.mark.parametrize("props, fault", HOSTILE_PLACE_DATA.values(),
+                         ids=HOSTILE_PLACE_DATA.keys())
+def test_hostile_place_data_in_a_file_is_refused_by_name(store, tmp_path, props, fault):
+    path = write_geojson(tmp_path / "test.geojson",
+                         [place("test-fine", 16.4, 61.35), place("test-bad", 16.4, 61.35,
+                                                                 **props)])
+    [message] = faults(store, path)
+    assert message.startswith(f"{path}: feature 'test-bad': ")
+    assert fault in message
+    assert table_rows(store, "features") == 0
+
+
+def test_names_texts_and_attributes_in_a_file_are_stored_as_plain_text(store, tmp_path):
+    feature = place(
+        "test-html", 16.4, 61.35, name_en="<img src=x onerror=alert(1)>Old mill\u202e",
+        description_sv="<script>alert(1)</script>Kvarnen <b>maler</b>\u200b.",
+        address="<a href=\"javascript:x\">Kvarnvägen 1</a>", name_local="Kvarn\u2800en",
+        source="https://bollnas.se/kvarn (tryckt <i>1950</i>)",
+        additional_sources=["Mmegi, 9 October 2017", "http://bebyggelseregistret.raa.se/x"],
+        stages=[{"seq": 1, "from": "<b>A</b>", "to": "B\u2066", "role": "main"}])
+    loader.load(store, [write_geojson(tmp_path / "test.geojson", [feature])])
+    record = stored(store, "places", "test-html")
+    assert record["texts"]["name"]["en"] == "Old mill"
+    assert record["texts"]["description"]["sv"] == "Kvarnen maler."
+    assert record["attrs"]["address"] == "Kvarnvägen 1"
+    assert record["attrs"]["name_local"] == "Kvarn en"
+    assert record["attrs"]["source"] == "https://bollnas.se/kvarn (tryckt 1950)"
+    assert record["attrs"]["additional_sources"] == ["Mmegi, 9 October 2017",
+                                                     "http://bebyggelseregistret.raa.se/x"]
+    assert record["attrs"]["stages"] == [{"seq": 1, "from": "A", "to": "B", "role": "main"}]
+
+
 def test_duplicate_id_within_a_file_is_named(store, tmp_path):
     path = write_geojson(tmp_path / "test.geojson",
                          [place("test-dup", 16.40, 61.35), place("test-dup", 16.41, 61.36)])
@@ -305,6 +378,25 @@ def test_gpx_waypoints_become_places(store, tmp_path):
     assert (spring["kind"], spring["accuracy"]) == ("spring", "exact")
     assert spring["texts"]["name"]["sv"] == "Test källan"
     assert stored(store, "places", "bol-test-stenen")["kind"] == "point-of-interest"
+
+
+def test_gpx_names_and_descriptions_are_stored_as_plain_text(store, tmp_path):
+    path = write_gpx(tmp_path / "test.gpx", track="Test <b>leden</b>\u202e",
+                     waypoints=(("<img src=x onerror=alert(1)>Test k\u200bällan", 61.33,
+                                 16.41, None),))
+    loader.load(store, [path])
+    with store.reader() as r:
+        names = {row["collection"]: json.loads(row["record"])["texts"]["name"]["sv"]
+                 for row in r.conn.execute("SELECT collection, record FROM features")}
+    assert names == {"trails": "Test leden", "places": "Test källan"}
+
+
+def test_a_gpx_waypoint_named_with_a_hangul_filler_only_is_refused(store, tmp_path):
+    path = write_gpx(tmp_path / "test.gpx", track=None,
+                     waypoints=(("\u3164\u3164", 61.33, 16.41, None),))
+    with pytest.raises(InvalidGeodata, match="name_sv is empty"):
+        loader.load(store, [path])
+    assert table_rows(store, "features") == 0
 
 
 # -- KML and KMZ ----------------------------------------------------------------------

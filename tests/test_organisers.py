@@ -109,6 +109,18 @@ def test_create_organiser_refuses(store, password, role, municipalities, message
     assert count(store, "organisers") == 0
 
 
+@pytest.mark.parametrize("username", ["\u3164\u3164", "anna\u3164", "an\u115fna",
+                                      "\uffa0root", "anna\u1160"],
+                         ids=["fillers-only", "filler-after", "choseong-filler",
+                              "halfwidth-filler", "jungseong-filler"])
+def test_a_user_name_with_a_hangul_filler_is_refused(store, username):
+    """str.isalnum() takes the Hangul fillers for letters: "anna" and "anna" + U+3164
+    would be two accounts that look the same (issue 10, finding 8)."""
+    with pytest.raises(ValueError, match="user name: letters, digits"):
+        auth.create_organiser(store, username, PASSWORD, "moderator", ["bollnas"])
+    assert count(store, "organisers") == 0
+
+
 def test_a_duplicate_name_is_refused_whatever_its_case(store):
     auth.create_organiser(store, "anna", PASSWORD, "moderator", ["bollnas"])
     with pytest.raises(ValueError, match="already an organiser called 'Anna'"):
@@ -206,6 +218,23 @@ def test_create_token_prints_it_once_and_stores_only_its_hash(runner, store):
     assert len(rows) == 1
     assert rows[0]["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in json.dumps(rows)
+
+
+def test_a_token_name_is_stored_as_plain_text(runner, store):
+    add_organiser(store, "anna")
+    result = runner.invoke(args=["create-token", "anna", "--name",
+                                 "<b>weekly</b>\u202e export\u200b"])
+    assert result.exit_code == 0, result.output
+    with store.reader() as r:
+        assert r.conn.execute("SELECT name FROM api_tokens").fetchone()[0] == "weekly export"
+
+
+def test_a_token_name_of_invisible_characters_is_refused(runner, store):
+    add_organiser(store, "anna")
+    result = runner.invoke(args=["create-token", "anna", "--name", "\u3164\u200b\u202e"])
+    assert result.exit_code == 1
+    assert result.output == "Not created: name is empty\n"
+    assert count(store, "api_tokens") == 0
 
 
 def test_a_token_opens_the_moderation_queue(runner, client, store):
@@ -403,6 +432,48 @@ def test_a_rejection_needs_a_reason(geo_client, store, anna):
     assert row_of(store, cid)["status"] == "pending"
 
 
+# Reasons an organiser types are stored as plain text, by the rules of contributions
+# (issue 10, finding 12): the contributor reads a rejection reason through their token.
+@pytest.mark.parametrize("action, reason, shown", [
+    ("reject", "<b>Texten</b> nämner\u202e en <script>x</script>klasskompis.",
+     "Texten nämner en klasskompis."),
+    ("withdraw", "Fel\u200b <i>plats</i>\u2066.\u2069", "Fel plats."),
+], ids=["reject", "withdraw"])
+def test_an_organisers_reason_is_stored_as_plain_text(geo_client, store, anna, action,
+                                                      reason, shown):
+    receipt = submit(geo_client)
+    if action == "withdraw":
+        moderation.approve(store, receipt["id"])
+    r = decide(geo_client, anna, receipt["id"], action, {"reason": reason})
+    assert r.status_code == 200, r.get_json()
+    column = "rejection_reason" if action == "reject" else "hidden_reason"
+    assert row_of(store, receipt["id"])[column] == shown
+    assert json.loads(audit_of(store, receipt["id"])[-1]["after"])[column] == shown
+
+
+@pytest.mark.parametrize("action", ["reject", "withdraw", "bulk-reject"])
+@pytest.mark.parametrize("reason", ["\u3164\u3164", "\u200b\u202e\u2066", "\u2800 \u2800",
+                                    "<b></b>", "..."],
+                         ids=["hangul-fillers", "invisible", "braille-blank", "tags-only",
+                              "dots-only"])
+def test_an_organisers_reason_with_nothing_visible_is_refused(geo_client, store, anna,
+                                                              action, reason):
+    cid = submit(geo_client)["id"]
+    if action == "withdraw":
+        moderation.approve(store, cid)
+    before = row_of(store, cid)["status"]
+    if action == "bulk-reject":
+        r = geo_client.post("/moderation/bulk", headers=anna,
+                            json={"action": "reject", "ids": [cid], "reason": reason})
+        assert r.status_code == 200 and r.get_json()["results"][0]["status"] == 422
+    else:
+        r = decide(geo_client, anna, cid, action, {"reason": reason})
+        assert r.status_code == 422
+        assert r.get_json()["errors"] == [{"field": "reason", "message": r.get_json()[
+            "errors"][0]["message"]}]
+    assert row_of(store, cid)["status"] == before
+
+
 def test_withdraw_takes_a_story_off_the_public_side(geo_client, store, anna):
     receipt = submit(geo_client)
     moderation.approve(store, receipt["id"])
@@ -433,6 +504,21 @@ def test_redact_changes_the_public_text_at_once(geo_client, store, anna):
     props = public(geo_client, cid).get_json(force=True)["properties"]
     assert props["description"] == "Jag och Lisa var här."
     assert "Andersson" not in geo_client.get("/collections/stories/items").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_a_redaction_to_invisible_characters_only_is_refused(geo_client, store, anna, field):
+    cid = submit(geo_client)["id"]
+    before = row_of(store, cid)[field]
+    r = decide(geo_client, anna, cid, "redact", {field: "\u200b\u3164\u202e"})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == field
+    assert row_of(store, cid)[field] == before
+
+
+def test_a_redaction_is_stored_as_plain_text(geo_client, store, anna):
+    cid = submit(geo_client)["id"]
+    r = decide(geo_client, anna, cid, "redact", {"body": "Jag\u202e och <b>Lisa</b>\u200b."})
+    assert r.status_code == 200 and row_of(store, cid)["body"] == "Jag och Lisa."
 
 
 def test_redact_keeps_the_original_text_in_the_audit_log(geo_client, store, anna):
@@ -814,6 +900,42 @@ def test_creating_an_existing_place_is_a_conflict(geo_client, store, anna):
     assert stored(store, "places", "bol-gastgivars") == before
 
 
+# Place data is public GeoJSON read by web maps (open CORS): sources only http(s) or a
+# citation, names and texts plain (issue 10, finding 10). The same rule as a loaded file.
+@pytest.mark.parametrize("props, fault", [
+    ({"source": "javascript:alert(document.cookie)"}, "not a javascript: address"),
+    ({"additional_sources": ["data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="]},
+     "not a data: address"),
+    ({"source": " JAVASCRIPT:alert(1)"}, "not a javascript: address"),
+    ({"source": "https://bollnas.se@evil.example/"}, "without a user name or password"),
+    ({"name_en": "\u3164\u3164"}, "name_en is empty"),
+    ({"description_sv": "\u200b\u202e"}, "description_sv is empty"),
+], ids=["javascript-source", "data-url", "spaced-upper-case-scheme", "credentials",
+        "hangul-filler-name", "invisible-description"])
+def test_a_place_with_hostile_data_is_refused(geo_client, store, anna, props, fault):
+    r = geo_client.post("/manage/places", headers=anna,
+                        json=place("bol-test-bad", 16.4, 61.35, **props))
+    assert r.status_code == 422 and r.get_json()["code"] == "InvalidGeodata"
+    [error] = r.get_json()["errors"]
+    assert error["message"].startswith("request: feature 'bol-test-bad': ")
+    assert fault in error["message"]
+    assert stored(store, "places", "bol-test-bad") is None
+
+
+def test_a_places_names_and_texts_are_published_as_plain_text(geo_client, store, anna):
+    feature = place("bol-test-html", 16.4, 61.35,
+                    name_en="<img src=x onerror=alert(1)>Old mill\u202e",
+                    description_en="<script>alert(1)</script>It <b>grinds</b>\u200b.",
+                    address="<a href=\"javascript:x\">Kvarnvägen 1</a>",
+                    source="https://bollnas.se/kvarn")
+    r = geo_client.post("/manage/places", headers=anna, json=feature)
+    assert r.status_code == 201, r.get_json()
+    props = geo_client.get("/collections/places/items/bol-test-html?lang=en").get_json(
+        force=True)["properties"]
+    assert (props["name"], props["description"], props["address"], props["source"]) == (
+        "Old mill", "It grinds.", "Kvarnvägen 1", "https://bollnas.se/kvarn")
+
+
 @pytest.fixture
 def unsurveyed(geo_app, store, tmp_path) -> dict:
     """A synthetic place whose location is still to be surveyed."""
@@ -854,6 +976,14 @@ def test_put_moves_the_places_published_stories_with_it(geo_client, store, anna,
     geo_client.put("/manage/places/bol-test-unsurveyed", headers=anna, json=unsurveyed)
     assert public(geo_client, cid).get_json(force=True)["geometry"] == {
         "type": "Point", "coordinates": [16.52, 61.24]}
+
+
+def test_put_with_a_javascript_source_changes_nothing(geo_client, store, anna, unsurveyed):
+    before = stored(store, "places", "bol-test-unsurveyed")
+    unsurveyed["properties"]["source"] = "javascript:alert(1)"
+    r = geo_client.put("/manage/places/bol-test-unsurveyed", headers=anna, json=unsurveyed)
+    assert r.status_code == 422 and "not a javascript: address" in r.get_json()["description"]
+    assert stored(store, "places", "bol-test-unsurveyed") == before
 
 
 def test_put_of_an_unknown_place_is_not_found(geo_client, store, anna):

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
-from . import ratelimit
+from . import ratelimit, text
 from .domain import MUNICIPALITIES, ORGANISER_TOKEN_PREFIX, SESSION_ABSOLUTE_S, SESSION_IDLE_S
 from .errors import Unauthorized
 from .store import Store
@@ -92,7 +92,8 @@ def check_password(password: str, username: str) -> None:
 def create_organiser(store: Store, username: str, password: str, role: str,
                      municipalities: list[str]) -> int:
     """Create an account (there are no default accounts); return its id."""
-    if not username or not username.replace("-", "").replace(".", "").isalnum():
+    if (not username or not username.replace("-", "").replace(".", "").isalnum()
+            or text.hidden(username)):  # isalnum() takes the Hangul fillers as letters
         raise ValueError("user name: letters, digits, '.' and '-' only")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -185,6 +186,7 @@ def end_session(store: Store, session_id: str | None) -> None:
 
 def create_token(store: Store, organiser_id: int, name: str) -> tuple[int, str]:
     """A new API token for scripts: (its id, the token, shown once)."""
+    name = text.clean(name, field="name", max_length=100, multiline=False)
     token = ORGANISER_TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.writer() as writer:
         if writer.organiser(organiser_id) is None:

@@ -188,7 +188,11 @@ def create_token(username: str, name: str) -> None:
     if row is None:
         click.echo(f"There is no organiser {username!r}.", err=True)
         raise SystemExit(1)
-    token_id, token = auth.create_token(_store(), row["id"], name)
+    try:
+        token_id, token = auth.create_token(_store(), row["id"], name)
+    except ValueError as exc:
+        click.echo(f"Not created: {exc}", err=True)
+        raise SystemExit(1) from None
     click.echo(f"Token {token_id} for {row['username']} ({name}). Keep it secret; it is not "
                f"shown again:\n{token}")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import audit, domain, moderation
+from . import audit, domain, moderation, text
 from .errors import InvalidGeodata
 from .features import TEXT_FIELDS
 from .formats import Options, Problems, finish_partial, read_gpx, read_kml
@@ -50,6 +50,10 @@ ATTR_CHECKS: dict[str, Any] = {
     "start_place": lambda v: isinstance(v, str),
 }
 STRUCTURE_KEYS = {"collection", "municipality", "kind", "accuracy"}
+# Attributes naming where the data comes from: a web address (http or https only) or a
+# citation in words (see text.source).
+SOURCE_KEYS = ("source", "additional_sources", "official_length_source", "stage_source")
+NAME_MAX, TEXT_MAX, ATTR_MAX = 200, 5000, 1000
 
 
 @dataclass
@@ -163,6 +167,7 @@ def _check_stages(stages: list[Any], source: str, fid: str, problems: Problems) 
 def _check_record(record: dict[str, Any], source: str, problems: Problems) -> None:
     """Checks every record passes, whatever format it came from."""
     fid = record["id"]
+    _clean_texts(record, source, problems)
     if record["collection"] not in COLLECTIONS:
         problems.add(source, fid, f"collection must be one of {', '.join(COLLECTIONS)}")
     municipality = domain.get(record["municipality"] or "")
@@ -190,6 +195,43 @@ def _check_record(record: dict[str, Any], source: str, problems: Problems) -> No
         record["geometry"] = to_geojson(geom)
     except GeometryError as exc:
         problems.add(source, fid, str(exc))
+
+
+def _clean_texts(record: dict[str, Any], source: str, problems: Problems) -> None:
+    """Every text of a place or trail as plain text, by the rules of contributions
+    (text.clean): names on one line; sources only http(s) addresses or citations. The
+    public GeoJSON is read by web maps, which may show a name as HTML or a source as a
+    link. Cleaned in place (like the geometry); a text that cannot be kept is a problem."""
+    def plain(value: Any, field: str, max_length: int = ATTR_MAX,
+              multiline: bool = False) -> Any:
+        if isinstance(value, str):
+            if field in SOURCE_KEYS:
+                return text.source(value, field=field, max_length=max_length)
+            return text.clean(value, field=field, max_length=max_length, multiline=multiline)
+        if isinstance(value, list):  # a list of names or sources, stages, waypoints
+            return [plain(v, field) for v in value]
+        if isinstance(value, dict):  # a stage or waypoint; lengths by section name
+            return {plain(k, field): plain(v, field if field in SOURCE_KEYS else k)
+                    for k, v in value.items()}
+        return value
+
+    for text_field, values in (record.get("texts") or {}).items():
+        for lang, value in values.items():
+            if isinstance(value, str) and not value.strip():
+                values[lang] = None  # a GPX/KML file's empty <desc> (GeoJSON refuses it)
+            elif value is not None:
+                try:
+                    values[lang] = plain(value, f"{text_field}_{lang}",
+                                         NAME_MAX if text_field == "name" else TEXT_MAX,
+                                         multiline=text_field != "name")
+                except text.TextError as exc:
+                    problems.add(source, record["id"], str(exc))
+    attrs = record.get("attrs") or {}
+    for key, value in attrs.items():
+        try:
+            attrs[key] = plain(value, key)
+        except text.TextError as exc:
+            problems.add(source, record["id"], f"property {key}: {exc}")
 
 
 def feature_record(feature: Any, collection: str, source: str = "request") -> dict[str, Any]:

@@ -17,10 +17,10 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import audit, i18n, policy
+from . import audit, i18n, policy, text
 from .auth import Organiser
 from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
-from .errors import Conflict, InvalidParameter, NotFound
+from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .publishing import publish, republish_place
 from .store import Store, Writer
 from .times import now_rfc3339, rfc3339
@@ -191,7 +191,16 @@ def rejection_text(reason: str | None, template: str | None, lang: str) -> str:
         return text or template
     if not reason or not reason.strip():
         raise InvalidParameter("reason", "say why (free text or a template)")
-    return reason.strip()[:1000]
+    return organiser_text(reason, "reason", 1000)
+
+
+def organiser_text(value: str, field: str, max_length: int) -> str:
+    """What an organiser writes that is stored (a reason) is plain text by the same rules
+    as a contribution's; 422 naming the field otherwise."""
+    try:
+        return text.clean(value, field=field, max_length=max_length)
+    except text.TextError as exc:
+        raise Unprocessable(field, str(exc)) from None
 
 
 def reject(store: Store, contribution_id: str, reason: str | None = None,
@@ -216,6 +225,7 @@ def hide(writer: Writer, row: dict[str, Any], reason: str, by: Organiser | None 
 def withdraw(store: Store, contribution_id: str, by: Organiser | None = None,
              reason: str = "withdrawn by an organiser", actor: str = "cli") -> dict[str, Any]:
     """An organiser takes a published contribution down (it can be restored)."""
+    reason = organiser_text(reason, "reason", 500)
     with store.writer() as writer:
         return hide(writer, _load(writer, contribution_id, by), reason, by, actor,
                     action="withdraw")
@@ -248,8 +258,8 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
                                              multiline=False)
             if body is not None:
                 values["body"] = text.clean(body, field="body", max_length=5000)
-        except text.TextError as exc:
-            raise InvalidParameter(str(exc).split(" ", 1)[0], str(exc)) from None
+        except text.TextError as exc:  # 422, as for the contributor's own text
+            raise Unprocessable(str(exc).split(" ", 1)[0], str(exc)) from None
         if not values:
             raise InvalidParameter("body", "give a new title or body")
         before = _snapshot(row)

@@ -13,11 +13,44 @@ import re
 import unicodedata
 from functools import lru_cache
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
-# Bidi controls and zero-width characters: they can make a pseudonym look like
-# someone else's or hide text; refused in pseudonyms.
-BIDI_AND_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                         "\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff\u180e")
+import regex
+
+# Characters judged by their Unicode properties (the regex module knows them; Python's
+# unicodedata does not). Default-ignorable code points render as nothing (zero-width
+# spaces and joiners, the word joiner, BOM, soft hyphen, variation selectors, tag
+# characters, the Mongolian vowel separator, the Hangul fillers); bidi controls
+# (U+202A-202E, U+2066-2069, U+200E/F, U+061C) reorder what a reader sees; unassigned
+# and private-use code points render as anything or nothing.
+HIDDEN = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\p{Cn}\p{Co}]")
+# Visible characters that render as a blank, beside the Hangul fillers (default-
+# ignorable): braille pattern blank, Khitan filler, musical null notehead. In titles and
+# bodies they count as spaces (like U+3000 and the other Unicode spaces); in pseudonyms
+# and user names they are refused.
+BLANKS = "\u2800\U00016fe4\U0001d159\u115f\u1160\u3164\uffa0"
+_BLANK = re.compile(f"[{BLANKS}]")
+# What clean() keeps of the hidden characters, because a script or an emoji needs it:
+_NEEDED = regex.compile(r"""
+    # a subdivision flag: black flag, tag letters/digits, cancel tag (England, Wales)
+    \U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,7}\U000E007F
+    # ZWJ inside an emoji sequence (a family, a rainbow flag, a skin tone then a job)
+  | (?<=\p{Extended_Pictographic}[\p{Emoji_Modifier}\uFE0F]?)\u200D(?=\p{Extended_Pictographic})
+    # ZWNJ/ZWJ between joining letters (Arabic script: Persian and Urdu need ZWNJ in
+    # everyday words, mi + ZWNJ + xaham, "I want"; also Syriac, N'Ko, Mongolian) ...
+  | (?<=[\p{Joining_Type=Dual_Joining}\p{Joining_Type=Right_Joining}]\p{M}*)[\u200C\u200D]
+    (?=\p{M}*[\p{Joining_Type=Dual_Joining}\p{Joining_Type=Right_Joining}])
+    # ... and next to a virama (Indic half forms and conjuncts, Sinhala yansaya)
+  | (?<=\p{InSC=Virama})[\u200C\u200D] | [\u200C\u200D](?=\p{InSC=Virama})
+    # one variation selector right after a visible character (emoji or text style of
+    # a symbol, CJK ideograph variants); more in a row only hide data
+  | (?<=[^\p{Default_Ignorable_Code_Point}\p{White_Space}\p{C}])
+    [\uFE00-\uFE0F\U000E0100-\U000E01EF]
+""", regex.VERBOSE)
+_HIDDEN_OR_NEEDED = regex.compile(f"(?P<keep>{_NEEDED.pattern})|{HIDDEN.pattern}",
+                                  regex.VERBOSE)
+_VISIBLE = regex.compile(r"[\p{L}\p{N}\p{S}]")
+_NEWLINES = re.compile("\r\n|[\r\x85\u2028\u2029]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.UNICODE)
 LINK = re.compile(r"(https?://|www\.)\S+|\b[\w-]+\.(se|com|org|net|bw|nu|io|co|info|me)"
                   r"(/\S*)?\b", re.I)
@@ -72,10 +105,28 @@ def strip_html(text: str) -> str:
     return _TAG.sub("", text)
 
 
+def without_hidden(text: str) -> str:
+    """The text without invisible and direction-control characters, keeping the joiners
+    and variation selectors that an emoji or a script needs (see _NEEDED)."""
+    return _HIDDEN_OR_NEEDED.sub(lambda m: m.group("keep") or "", text)
+
+
+def hidden(text: str) -> bool:
+    """True when the text holds an invisible, direction-control, unassigned,
+    private-use or blank-looking character: refused where a name must be what it
+    looks like (pseudonyms, organisers' user names)."""
+    return bool(HIDDEN.search(text) or _BLANK.search(text))
+
+
 def clean(text: str, *, field: str, max_length: int, multiline: bool = True) -> str:
-    """Plain text: NFC, HTML dropped, control characters removed, trimmed, length checked."""
+    """Plain text: NFC, HTML dropped, invisible and control characters removed, blank
+    look-alikes as spaces, trimmed, length checked; refused when no visible letter,
+    digit or symbol is left."""
     value = unicodedata.normalize("NFC", strip_html(text))
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _NEWLINES.sub("\n", value)
+    value = _BLANK.sub(" ", value)
+    # Normalised again: dropping a combining grapheme joiner can let marks recombine.
+    value = unicodedata.normalize("NFC", without_hidden(value))
     if not multiline:  # a line break or tab in a title separates words: keep a space
         value = " ".join(value.split())
     value = "".join(ch for ch in value
@@ -85,25 +136,61 @@ def clean(text: str, *, field: str, max_length: int, multiline: bool = True) -> 
         value = " ".join(value.split())
     if not value:
         raise TextError(f"{field} is empty")
+    if not _VISIBLE.search(value):
+        raise TextError(f"{field} has no visible letter, digit or symbol")
     if len(value) > max_length:
         raise TextError(f"{field} is longer than {max_length} characters")
     return value
 
 
 def pseudonym(text: str) -> str:
-    """A pseudonym: 2–30 visible characters, no bidi or invisible characters, and no
-    e-mail address or phone number (those would identify a young person)."""
+    """A pseudonym: 2–30 visible characters with a letter or digit among them; no
+    invisible, direction-control or blank-looking character (they make one pseudonym
+    look like another, or like nothing); no e-mail address or phone number (those would
+    identify a young person)."""
     raw = unicodedata.normalize("NFC", text)
-    if any(ch in BIDI_AND_INVISIBLE for ch in raw):
-        raise TextError("pseudonym must not contain direction-control or invisible characters")
+    if hidden(raw):
+        raise TextError("pseudonym must not contain direction-control, invisible or "
+                        "blank-looking characters")
     value = clean(raw, field="pseudonym", max_length=30, multiline=False)
     if len(value) < 2:
         raise TextError("pseudonym needs at least 2 characters")
     if any(unicodedata.category(ch)[0] not in "LNZP" and ch not in "-_." for ch in value):
         raise TextError("pseudonym may hold letters, digits, spaces and - _ . only")
+    if not regex.search(r"[\p{L}\p{N}]", value):
+        raise TextError("pseudonym needs a letter or digit")
     if EMAIL.search(value) or PHONE.search(value):
         raise TextError("pseudonym must not be an e-mail address or phone number: "
                         "choose a made-up name")
+    return value
+
+
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+_NOT_IN_URL = re.compile(r"[\"'<>\\^`{|}]")
+
+
+def source(text: str, *, field: str, max_length: int = 2000) -> str:
+    """A source of place data: an http(s) web address, optionally followed by a note
+    ("https://example.org (print edition)"), or a citation in words. Plain text like any
+    other; anything that starts like an address of another kind (javascript:, data:,
+    file:, an app's own scheme) is refused, since a web map may make it a link."""
+    value = clean(text, field=field, max_length=max_length, multiline=False)
+    address = value.split(" ", 1)[0]
+    if not _URL_SCHEME.match(address):
+        return value  # a citation in words
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise TextError(f"{field} is not a valid web address") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise TextError(f"{field} must be an http(s) web address or a citation in words, "
+                        f"not a {parts.scheme}: address")
+    if (not parts.hostname or parts.username is not None or parts.password is not None
+            or _NOT_IN_URL.search(address) or not address.lower().startswith(
+                f"{parts.scheme.lower()}://")):
+        raise TextError(f"{field} is not a valid web address (http(s)://host/path, "
+                        "without a user name or password)")
     return value
 
 
