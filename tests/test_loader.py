@@ -13,7 +13,7 @@ import pytest
 from conftest import GEODATA, place, trail, write_geojson
 from pyproj import Geod
 
-from trailapp import formats, loader
+from trailapp import formats, loader, records
 from trailapp.errors import InvalidGeodata
 from trailapp.store.features import FeatureFilter
 
@@ -117,11 +117,11 @@ def test_real_geodata_texts_and_sources_are_stored_exactly_as_written(store):
             record = stored(store, props["collection"], feature["id"])
             texts = {f"{field}_{lang}": value for field, values in record["texts"].items()
                      for lang, value in values.items()}
-            assert texts == {k: v for k, v in props.items() if k in loader.TEXT_KEYS}
-            attrs = {k: v for k, v in record["attrs"].items() if k in loader.ATTR_CHECKS}
+            assert texts == {k: v for k, v in props.items() if k in records.TEXT_KEYS}
+            attrs = {k: v for k, v in record["attrs"].items() if k in records.ATTR_CHECKS}
             for stage in attrs.get("stages", []):
                 del stage["walking_time_min"]  # added when published
-            assert attrs == {k: v for k, v in props.items() if k in loader.ATTR_CHECKS}
+            assert attrs == {k: v for k, v in props.items() if k in records.ATTR_CHECKS}
 
 
 def test_real_geodata_keeps_null_geometries_null_with_accuracy_unknown(store):

@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import auth, erasure, loader, moderation, packs, publishing
+from . import auth, erasure, loader, moderation, packcache, publishing
 from .domain import MUNICIPALITIES, STATUSES
 from .errors import InvalidGeodata
 from .i18n import LANGS
@@ -131,7 +131,7 @@ def restore(backup_file: Path, yes: bool) -> None:
     except RuntimeError as exc:
         click.echo(f"Not restored: {exc}", err=True)
         raise SystemExit(1) from None
-    packs.purge(current_app.config["PACK_DIR"])
+    packcache.purge(current_app.config["PACK_DIR"])
     again = erasure.reapply_erasures(state.store, state.contributions)
     expired = erasure.purge_expired(state.store, state.contributions)
     click.echo(f"Restored from {backup_file}; cursors from s{floor} on are answered; "

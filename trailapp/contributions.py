@@ -17,17 +17,14 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
-import numpy as np
-
-from . import domain, geo, moderation, policy, privacy, ratelimit, text
-from .domain import AGE_BANDS, TEXT_LIMITS
+from . import domain, moderation, policy, ratelimit, submission_rules, text
+from .domain import TEXT_LIMITS
 from .errors import MediaError, NotFound, Unauthorized, Unprocessable
-from .media import Limits, MediaStore, Processed
+from .media import Limits, MediaStore, Processed, read_capped
 from .store import Reader, Store, Writer
-from .store.features import FeatureFilter
-from .times import now_rfc3339, parse_instant
+from .submission_rules import Submission
+from .times import now_rfc3339
 
 
 @dataclass(frozen=True)
@@ -37,8 +34,8 @@ class Settings:
     secret: str
     media: MediaStore
     limits: Limits = field(default_factory=Limits)
-    guardian_under: dict[str, int] = field(
-        default_factory=lambda: {"bollnas": 13, "lobatse": 16})
+    guardian_under: dict[str, int] = field(default_factory=lambda: {
+        m.id: m.guardian_consent_under for m in domain.MUNICIPALITIES.values()})
     snap_m: float = 250.0
     submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
@@ -47,28 +44,6 @@ class Settings:
     hide_after_reports: int = 3
     pack_dir: str | None = None  # built offline packs, purged when a contribution is erased
     erasure_log: str | None = None  # ids of erased contributions, kept outside the database
-
-
-@dataclass
-class Submission:
-    """The fields of a submission, already of the right types (see http.models)."""
-
-    kind: str
-    lang: str
-    title: str
-    body: str
-    pseudonym: str
-    age_band: str
-    consent_by: str
-    consent_notice_version: str
-    place: str | None = None
-    point: tuple[float, float] | None = None
-    people_in_media: bool | None = None
-    people_consented: bool | None = None
-    starts_at: str | None = None
-    ends_at: str | None = None
-    meeting_point: str | None = None
-    capacity: int | None = None
 
 
 @dataclass
@@ -126,8 +101,7 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
     client and with the same content, returns the first."""
     if len(uploads) > settings.limits.files:
         raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
-    cap = max(settings.limits.image_bytes, settings.limits.audio_bytes) + 1
-    files = [(u.field, u.stream.read(cap)) for u in uploads]
+    files = [(u.field, read_capped(u.stream, settings.limits)) for u in uploads]
     # The point is left out: it only chooses the place, and nothing derived from the
     # contributor's position is kept. The sender is in: a replay must come from them.
     fields = {k: v for k, v in asdict(sub).items() if k != "point"}
@@ -149,17 +123,20 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
         ratelimit.check(reader, settings.submit_limit, client)
 
     with store.reader() as reader:
-        row = _checked_row(reader, settings, sub)
+        row = submission_rules.checked_row(reader, sub, guardian_under=settings.guardian_under,
+                                           snap_m=settings.snap_m)
+    # Keyed: an unkeyed fingerprint would let a database copy confirm a guessed text.
+    row["text_hash"] = _keyed(settings.secret, "text", text.fingerprint(row["title"],
+                                                                        row["body"]))
     processed: list[Processed] = []
     names: list[str] = []
     try:
-        for i, (field_name, data) in enumerate(files):
-            item = settings.media.process(field_name or f"media[{i}]", io.BytesIO(data),
-                                          settings.limits)
+        for field_name, data in files:
+            item = settings.media.process(field_name, io.BytesIO(data), settings.limits)
             processed.append(item)
             names += [n for n in (item.file, item.thumb_file) if n]
         if any(p.kind == "image" for p in processed):
-            _check_people(sub)
+            submission_rules.check_people(sub)
         token = _token(settings.secret, idempotency_key)
         now = now_rfc3339()
         row.update(id=secrets.token_hex(12), status="pending", token_hash=token_hash(token),
@@ -229,110 +206,6 @@ def _replayed(replay: dict[str, Any]) -> dict[str, Any]:
                             "from the same app install (X-Install-Id) with the same content "
                             "gets the first answer again. Use a new key for a new submission")
     return replay
-
-
-def _checked_row(reader: Reader, settings: Settings, sub: Submission) -> dict[str, Any]:
-    """Apply every rule to the fields; return the row to store (without ids and times)."""
-    try:
-        title = text.clean(sub.title, field="title", max_length=120, multiline=False)
-        body = text.clean(sub.body, field="body", max_length=5000)
-        pseudonym = text.pseudonym(sub.pseudonym)
-        meeting_point = (text.clean(sub.meeting_point, field="meeting_point", max_length=200,
-                                    multiline=False) if sub.meeting_point else None)
-    except text.TextError as exc:
-        name = str(exc).split(" ", 1)[0]
-        raise Unprocessable(name, str(exc)) from None
-    place = _place(reader, settings, sub)
-    municipality = place["municipality"]
-    if sub.consent_notice_version != privacy.VERSION:
-        raise Unprocessable("consent_notice_version",
-                            f"consent must refer to the current privacy notice, version "
-                            f"{privacy.VERSION} (see /privacy-notice)")
-    threshold = settings.guardian_under[municipality]
-    if AGE_BANDS[sub.age_band] < threshold and sub.consent_by != "guardian":
-        where = domain.MUNICIPALITIES[municipality].name["en"]
-        raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
-                            f"for anyone under {threshold}; ask them to agree and send "
-                            "consent_by=guardian")
-    row: dict[str, Any] = {
-        "kind": sub.kind, "place_id": place["id"], "municipality": municipality,
-        "lang": sub.lang, "title": title, "body": body, "pseudonym": pseudonym,
-        "age_band": sub.age_band, "consent_by": sub.consent_by,
-        "consent_notice_version": sub.consent_notice_version,
-        "people_in_media": None if sub.people_in_media is None else int(sub.people_in_media),
-        "people_consented": (None if sub.people_consented is None
-                             else int(sub.people_consented)),
-        "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
-        # Keyed: an unkeyed fingerprint would let a database copy confirm a guessed text.
-        "text_hash": _keyed(settings.secret, "text", text.fingerprint(title, body)),
-    }
-    if sub.kind == "activity":
-        row.update(_activity_times(sub, municipality), meeting_point=meeting_point,
-                   capacity=sub.capacity)
-    else:
-        for name in ("starts_at", "ends_at", "meeting_point", "capacity"):
-            if getattr(sub, name) is not None:
-                raise Unprocessable(name, "only activities have this field")
-    return row
-
-
-def _place(reader: Reader, settings: Settings, sub: Submission) -> dict[str, Any]:
-    if sub.place is not None and sub.point is not None:
-        raise Unprocessable("place", "give either place or point, not both")
-    if sub.place is not None:
-        place = reader.feature_row("places", sub.place)
-        if place is None:
-            raise Unprocessable("place", f"there is no place {sub.place!r}")
-        return place
-    if sub.point is None:
-        raise Unprocessable("place", "say which place this is about: place (an id) or "
-                            "point (lon,lat)")
-    lon, lat = sub.point
-    found = [c for c in reader.candidates(FeatureFilter("places"),
-                                          geo.degree_box(lon, lat, settings.snap_m))
-             if c.geom_type == "Point"]
-    if found:
-        dist = geo.geodesic_distances_m(lon, lat, np.array([c.minx for c in found]),
-                                        np.array([c.miny for c in found]))
-        best = int(np.argmin(dist))
-        if dist[best] <= settings.snap_m:
-            place = reader.feature_row("places", found[best].id)
-            if place is not None:
-                return place  # the contributor's own position is not kept
-    raise Unprocessable("point", f"no heritage place lies within {settings.snap_m:.0f} m of "
-                        "this point; choose a place from the list instead")
-
-
-def _check_people(sub: Submission) -> None:
-    if sub.people_in_media is None:
-        raise Unprocessable("people_in_media", "say whether people can be recognised in "
-                            "the photos (true or false)")
-    if sub.people_in_media and sub.people_consented is not True:
-        raise Unprocessable("people_consented", "everyone who can be recognised in a photo "
-                            "must agree before it is sent; send people_consented=true once "
-                            "they have")
-
-
-def _activity_times(sub: Submission, municipality: str) -> dict[str, Any]:
-    if sub.starts_at is None or sub.ends_at is None:
-        raise Unprocessable("starts_at" if sub.starts_at is None else "ends_at",
-                            "an activity needs a start and an end (RFC 3339 date-time)")
-    try:
-        starts = parse_instant(sub.starts_at)
-    except ValueError as exc:
-        raise Unprocessable("starts_at", str(exc)) from None
-    try:
-        ends = parse_instant(sub.ends_at)
-    except ValueError as exc:
-        raise Unprocessable("ends_at", str(exc)) from None
-    if ends <= starts:
-        raise Unprocessable("ends_at", "the activity must end after it starts")
-    if ends - starts > timedelta(days=31):
-        raise Unprocessable("ends_at", "an activity may last at most 31 days")
-    zone = domain.MUNICIPALITIES[municipality].timezone
-    tz = ZoneInfo(zone)
-    return {"starts_at": starts.astimezone(tz).isoformat(),
-            "ends_at": ends.astimezone(tz).isoformat(), "time_zone": zone}
 
 
 # -- the contributor's own view, media and reports ----------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import audit, loader, policy
+from . import audit, loader, policy, records
 from .auth import Organiser
 from .errors import Conflict, NotFound
 from .moderation import republish_at
@@ -25,7 +25,7 @@ def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], 
          create: bool) -> dict[str, Any]:
     """Create (409 if the id exists) or replace (404 if it does not) one feature."""
     policy.signed_in(by)
-    record = loader.feature_record(feature, collection)
+    record = records.feature_record(feature, collection)
     policy.authorise_object(by, record["municipality"], f"{collection[:-1]} {record['id']!r}")
     with store.writer() as writer:
         existing = writer.feature_row(collection, record["id"])

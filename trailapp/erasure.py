@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import audit, moderation, packs, ratelimit
+from . import audit, moderation, packcache, ratelimit
 from .contributions import Settings, owned
 from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S
 from .store import Store, Writer
@@ -58,7 +58,7 @@ def _after_erasure(store: Store, settings: Settings, rows: list[dict[str, Any]],
                    media: list[str]) -> None:
     settings.media.discard(media)
     if settings.pack_dir and rows:
-        packs.purge(settings.pack_dir)  # archives built while any of them was public
+        packcache.purge(settings.pack_dir)  # archives built while any of them was public
     if settings.erasure_log:
         with open(settings.erasure_log, "a", encoding="utf-8") as log:
             for r in rows:
@@ -102,7 +102,7 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
         known = writer.media_files()
     settings.media.discard(files)
     if settings.pack_dir and expired:
-        packs.purge(settings.pack_dir)  # a taken-down one may be in an old pack
+        packcache.purge(settings.pack_dir)  # a taken-down one may be in an old pack
     orphans = settings.media.orphans(known, older_than_s=3600, now=now.timestamp())
     settings.media.discard(orphans)
     if expired:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import struct
 import threading
@@ -68,10 +69,27 @@ def sniff(head: bytes) -> str | None:
     return kind.mime if kind else None
 
 
+#: Every stored name, as _name makes it (and the thumbnail beside a photo): the media
+#: route refuses any other name before it looks anything up. Sounds stored before they
+#: were re-encoded keep their mp3/aac/ogg/wav names.
+NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}(-thumb)?\.(jpg|m4a|mp3|aac|ogg|wav)$")
+PART = ".part"  # a file being written; it gets its name only when its row commits
+
+
 def _name(ext: str) -> str:
     """A random server-made file name in a two-level folder: ab/ab12….ext."""
     token = secrets.token_hex(16)
     return f"{token[:2]}/{token}.{ext}"
+
+
+def _part(final: Path) -> Path:
+    return final.with_name(final.name + PART)
+
+
+def read_capped(stream: BinaryIO, limits: Limits) -> bytes:
+    """An upload's bytes, read up to one byte past the largest file any kind may be (so
+    that too large is seen without reading more)."""
+    return stream.read(max(limits.image_bytes, limits.audio_bytes) + 1)
 
 
 class MediaStore:
@@ -94,7 +112,7 @@ class MediaStore:
     def _write_temp(self, name: str, data: bytes) -> None:
         final = self.path(name)
         final.parent.mkdir(parents=True, exist_ok=True)
-        temp = final.with_name(final.name + ".part")
+        temp = _part(final)
         try:
             with open(temp, "wb") as f:
                 f.write(data)
@@ -105,16 +123,17 @@ class MediaStore:
             raise
 
     def publish(self, names: list[str]) -> None:
-        """Move written files into place (after the database row is committed)."""
+        """Move written files into place. Called inside the write transaction, just before
+        the row commits: if the commit fails, the caller discards them again."""
         for name in names:
             final = self.path(name)
-            os.replace(final.with_name(final.name + ".part"), final)
+            os.replace(_part(final), final)
 
     def discard(self, names: list[str]) -> None:
         """Remove files of a failed request, whether or not they were moved in place."""
         for name in names:
             final = self.path(name)
-            for p in (final, final.with_name(final.name + ".part")):
+            for p in (final, _part(final)):
                 try:
                     p.unlink()
                 except FileNotFoundError:
@@ -128,14 +147,14 @@ class MediaStore:
         found = []
         for path in self.root.glob("*/*"):
             name = str(path.relative_to(self.root))
-            base = name.removesuffix(".part")
+            base = name.removesuffix(PART)
             if base not in known and now - path.stat().st_mtime > older_than_s:
                 found.append(base)
         return sorted(set(found))
 
     def process(self, field: str, stream: BinaryIO, limits: Limits) -> Processed:
         """Check, clean and write one uploaded file (as a .part file)."""
-        data = stream.read(max(limits.image_bytes, limits.audio_bytes) + 1)
+        data = read_capped(stream, limits)
         media_type = sniff(data[:8192])
         if media_type in IMAGE_TYPES:
             if len(data) > limits.image_bytes:

@@ -14,29 +14,25 @@ them. The folder is kept under a size bound, least recently used variants first.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import re
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import i18n, packfiles, sync
+from . import i18n, packcache, packfiles, sync
 from .catalog import Catalog, ItemsQuery
-from .domain import COLLECTIONS, MUNICIPALITIES
+from .domain import COLLECTIONS, MUNICIPALITIES, PACK_MEDIA
 from .errors import Conflict, InvalidParameter, NotFound, ServiceUnavailable
 from .media import MediaStore
+from .packcache import Built
 from .store import Reader, Store
 from .store.features import FeatureFilter
 
 TRAIL_CORRIDOR_M = 1000  # places this close to a trail's line go into its pack
-MEDIA_CHOICES = ("thumbnails", "full", "none")
+MEDIA_CHOICES = PACK_MEDIA
 ATTRIBUTION = """Attribution
 
 Heritage facts and coordinates come from the sources named in each feature
@@ -83,18 +79,6 @@ class PackSpec:
         older file of a municipality can be found and removed (.head and .layout)."""
         return (f"{municipality}~{self.pack_id}.{'-'.join(self.langs)}.{self.media}"
                 f".v{version}")
-
-
-@dataclass
-class Built:
-    """A built pack on disk: base.head (the zip without media bytes) and base.layout."""
-
-    base: Path
-    sha256: str
-    size: int
-    version: int
-    cursor: str
-    segments: list[packfiles.Segment]
 
 
 class Packs:
@@ -147,7 +131,7 @@ class Packs:
             municipality, trail = self._municipality_of(reader, spec.pack_id)
             version = reader.municipality_version(municipality)
             base = self.folder / spec.file_name(municipality, version)
-            built = _load(base, version)
+            built = packcache.load(base, version)
             if built is not None:
                 return built
             files = self._contents(reader, spec, municipality, trail)
@@ -156,7 +140,7 @@ class Packs:
             if reader.municipality_version(municipality) != version:
                 # Content changed while building (an erasure may have purged the folder
                 # meanwhile): what was built may hold it, so it must not stay on disk.
-                _remove(base)
+                packcache.remove(base)
         return built
 
     def open(self, store: Store, spec: PackSpec) -> tuple[Built, packfiles.PackReader]:
@@ -165,10 +149,10 @@ class Packs:
         for _ in range(3):
             built = self.get(store, spec)
             try:
-                return built, packfiles.open_pack(_head(built.base),
+                return built, packfiles.open_pack(packcache.head_path(built.base),
                                                   built.segments, self.media.root)
             except packfiles.Stale:
-                _remove(built.base)
+                packcache.remove(built.base)
             except FileNotFoundError:
                 continue
         raise ServiceUnavailable("The pack is being rebuilt; try again shortly.",
@@ -238,52 +222,24 @@ class Packs:
             cursor_ = json.loads(files["manifest.json"])["cursor"]  # type: ignore[arg-type]
             layout_temp.write_text(json.dumps({"sha256": sha, "size": size, "cursor": cursor_,
                                                "segments": segments}))
-            with _folder_lock(self.folder):
-                os.replace(temp, _head(base))
-                os.replace(layout_temp, _layout(base))  # the layout commits
-                _mark_used(base)
+            with packcache.folder_lock(self.folder):
+                os.replace(temp, packcache.head_path(base))
+                os.replace(layout_temp, packcache.layout_path(base))  # the layout commits
+                packcache.mark_used(base)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             layout_temp.unlink(missing_ok=True)
             raise
-        with _folder_lock(self.folder):
+        with packcache.folder_lock(self.folder):
             # Any pack of this municipality built from older content goes: it may hold a
             # story that was since withdrawn or erased.
             for old in self.folder.glob(f"{municipality}~*"):
-                match = VERSION.search(old.name)
+                match = packcache.VERSION.search(old.name)
                 if match and int(match.group(1)) < version:
                     old.unlink(missing_ok=True)
             if self.cache_bytes:
-                _evict(self.folder, self.cache_bytes, keep=base)
+                packcache.evict(self.folder, self.cache_bytes, keep=base)
         return Built(base, sha, size, version, cursor_, segments)
-
-
-VERSION = re.compile(r"\.v(\d+)\.(head|layout)$")
-
-
-def purge(folder: str | os.PathLike[str]) -> int:
-    """Remove every built pack (after an erasure: no archive may keep erased words or
-    photos); they are built again on demand. Returns how many files went."""
-    if not Path(folder).exists():
-        return 0
-    removed = 0
-    with _folder_lock(Path(folder)):
-        for path in [*Path(folder).glob("*~*"), *Path(folder).glob("*part")]:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-@contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """One process at a time renames or removes packs in the folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _entry(name: str, data: bytes | Path) -> dict[str, Any]:
@@ -292,56 +248,3 @@ def _entry(name: str, data: bytes | Path) -> dict[str, Any]:
         return {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     size, sha = packfiles.file_digest(data)
     return {"path": name, "bytes": size, "sha256": sha}
-
-
-def _head(base: Path) -> Path:
-    return base.with_name(base.name + ".head")
-
-
-def _layout(base: Path) -> Path:
-    return base.with_name(base.name + ".layout")
-
-
-def _load(base: Path, version: int) -> Built | None:
-    """A built pack's layout, marked as just used (eviction goes by last use)."""
-    try:
-        layout = json.loads(_layout(base).read_text())
-        if not _head(base).exists():
-            return None
-        _mark_used(base)
-    except FileNotFoundError:
-        return None
-    return Built(base, layout["sha256"], layout["size"], version, layout["cursor"],
-                 layout["segments"])
-
-
-def _mark_used(base: Path) -> None:
-    # The fine clock: file times from the kernel's coarse clock can tie within a tick.
-    now = time.time_ns()
-    os.utime(_layout(base), ns=(now, now))
-
-
-def _remove(base: Path) -> None:
-    """Remove one variant's files, the layout (which commits it) first."""
-    _layout(base).unlink(missing_ok=True)
-    _head(base).unlink(missing_ok=True)
-
-
-def _evict(folder: Path, cache_bytes: int, keep: Path) -> None:
-    """Remove the least recently used variants until the folder holds at most
-    cache_bytes (the variant just built stays, whatever its size). Under the lock."""
-    variants = []
-    for layout in folder.glob("*~*.layout"):
-        try:
-            used = layout.stat().st_mtime
-            size = layout.stat().st_size + layout.with_suffix(".head").stat().st_size
-        except FileNotFoundError:
-            continue
-        variants.append((used, layout.with_suffix(""), size))
-    total = sum(size for _, _, size in variants)
-    for _, base, size in sorted(variants):
-        if total <= cache_bytes:
-            break
-        if base != keep:
-            _remove(base)
-            total -= size

@@ -3,7 +3,6 @@ notice and pseudonym suggestions. Thin: parse, call trailapp.contributions, answ
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Response, request
@@ -15,6 +14,7 @@ from .. import contributions, erasure, privacy, pseudonyms
 from ..contributions import Submission, Upload
 from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
 from ..features import JSON, dumps
+from ..media import NAME as MEDIA_NAME
 from . import models
 from .context import (
     client_key,
@@ -30,7 +30,6 @@ from .openapi import REF, _errors, validation_error
 from .responses import json_answer, no_store
 
 bp = APIBlueprint("contributions", __name__, abp_tags=[Tag(name="Contributions")])
-MEDIA_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}(-thumb)?\.(jpg|mp3|m4a|aac|ogg|wav)$")
 BEARER = [{"contributionToken": []}]
 
 
@@ -199,7 +198,7 @@ def report(path: models.ContributionPath) -> Response:
 def media(path: models.MediaPath) -> Response:
     """Public once its contribution is published; before that only with its token."""
     if not MEDIA_NAME.match(path.name):
-        raise NotFound("There is no such media file.")
+        raise NotFound(contributions.NO_SUCH_MEDIA)
     token = contributor_token()
     row, public = contributions.media_file(state().store, path.name, token,
                                            None if token else current_organiser())
@@ -207,7 +206,7 @@ def media(path: models.MediaPath) -> Response:
     try:
         file, size, etag = state().contributions.media.open(path.name)
     except FileNotFoundError:  # erased between the query and now
-        raise NotFound("There is no such media file.") from None
+        raise NotFound(contributions.NO_SUCH_MEDIA) from None
     response = send_content(file, size, etag, media_type)
     response.headers["Content-Disposition"] = (
         f'inline; filename="{path.name.rsplit("/", 1)[1]}"')
