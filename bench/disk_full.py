@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from media_files import jpeg_with_gps  # noqa: E402
+from helpers.media_files import jpeg_with_gps  # noqa: E402
 
 from bench.crash import STORY, start  # noqa: E402
 from bench.read_api import free_port, stop  # noqa: E402

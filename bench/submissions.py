@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from media_files import GPS_POSITION  # noqa: E402
+from helpers.media_files import GPS_POSITION  # noqa: E402
 
 from bench.read_api import free_port, start_gunicorn, stop, wrk  # noqa: E402
 from trailapp import create_app, loader, media, privacy  # noqa: E402

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import place, settings_in, trail, write_geojson
-from organiser_helpers import add_organiser, submit, token_headers
-from test_loader import WALK, write_gpx
+from helpers.app import place, settings_in, trail, write_geojson
+from helpers.gpx import WALK, write_gpx
+from helpers.organisers import add_organiser, submit, token_headers
 
 from trailapp import create_app, loader, moderation
 

@@ -11,7 +11,8 @@ import zipfile
 
 import av
 import pytest
-from media_files import (
+from helpers.contributions import bearer, post_files, stored_files, story
+from helpers.media_files import (
     encode_sine,
     m4a,
     m4a_with_xmp,
@@ -24,8 +25,8 @@ from media_files import (
     wav,
     wav_two_data_chunks,
 )
-from test_contributions import bearer, count, post_files, stored_files, story
-from test_sync import pack_info
+from helpers.packs import pack_info
+from helpers.store import count
 
 from trailapp import moderation
 from trailapp.audio import clean_audio

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from conftest import place, settings_in, write_geojson
+from helpers.app import place, settings_in, write_geojson
 
 from trailapp import create_app, erasure, loader
 
@@ -65,7 +65,7 @@ def test_cli_backup_writes_a_checked_copy(geo_app, tmp_path):
 
 def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, store,
                                                                        tmp_path):
-    from test_contributions import post_json, story
+    from helpers.contributions import post_json, story
 
     from trailapp import moderation
 
@@ -102,11 +102,11 @@ def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, 
 def test_after_a_restore_old_cursors_start_again_and_new_ones_miss_nothing(tmp_path):
     """A reviewer's finding: without a jump, the restored change log reused sequence
     numbers, and a client at an old cursor got 200 with nothing while missing a story."""
-    from conftest import place
+    from helpers.app import place
 
     app = create_app(settings_in(tmp_path / "live"))
     store = app.extensions["trailapp"].store
-    from conftest import GEODATA
+    from helpers.app import GEODATA
 
     loader.load(store, [GEODATA])
     client = app.test_client()

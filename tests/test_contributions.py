@@ -12,62 +12,22 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from media_files import (
-    HTML_AS_JPG,
-    decompression_bomb_png,
-    jpeg_with_gps,
-    png,
-    wav,
+from helpers.contributions import (
+    LOBATSE_PLACE,
+    PLACE,
+    bearer,
+    media_dir,
+    post_files,
+    post_json,
+    public_text,
+    stored_files,
+    story,
 )
+from helpers.media_files import HTML_AS_JPG, decompression_bomb_png, jpeg_with_gps, png, wav
+from helpers.store import count
 from PIL import Image
 
 from trailapp import moderation, privacy
-
-PLACE = "bol-gastgivars"          # Bollnäs, exact point 16.367889, 61.532361
-LOBATSE_PLACE = "lob-high-court"  # Lobatse, exact point
-
-
-def story(**overrides) -> dict:
-    fields = {"kind": "story", "place": PLACE, "lang": "sv", "title": "Min farmors gård",
-              "body": "Vi var här i somras och tittade på målningarna.",
-              "pseudonym": "Modig Lo 42", "age_band": "13-15", "consent_by": "self",
-              "consent_notice_version": privacy.VERSION}
-    fields.update(overrides)
-    return {k: v for k, v in fields.items() if v is not None}
-
-
-def post_json(client, fields: dict, key: str | None = None, addr: str = "10.0.0.1"):
-    headers = {"Idempotency-Key": key} if key else {}
-    return client.post("/contributions", json=fields, headers=headers,
-                       environ_base={"REMOTE_ADDR": addr})
-
-
-def post_files(client, fields: dict, files: list[tuple[str, bytes]], addr: str = "10.0.0.1",
-               key: str | None = None):
-    data = {k: (json.dumps(v) if isinstance(v, bool) else str(v)) for k, v in fields.items()}
-    data["media"] = [(io.BytesIO(content), name) for name, content in files]
-    headers = {"Idempotency-Key": key} if key else {}
-    return client.post("/contributions", data=data, content_type="multipart/form-data",
-                       headers=headers, environ_base={"REMOTE_ADDR": addr})
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def media_dir(app):
-    return app.extensions["trailapp"].contributions.media.root
-
-
-def stored_files(app) -> list:
-    root = media_dir(app)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
-def count(store, table: str) -> int:
-    with store.reader() as r:
-        return r.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
 
 # -- the basic round trip ------------------------------------------------------------
 
@@ -104,15 +64,6 @@ def test_a_rejection_reason_reaches_the_contributor(geo_client, store):
 
 
 # -- nothing public before approval ----------------------------------------------------
-
-
-PUBLIC_URLS = ["/collections/stories/items", "/collections/activities/items",
-               f"/collections/places/items/{PLACE}", "/collections/places/items?limit=1000",
-               f"/collections/stories/items?place={PLACE}"]
-
-
-def public_text(client) -> str:
-    return "".join(client.get(u).get_data(as_text=True) for u in PUBLIC_URLS)
 
 
 def test_pending_and_rejected_never_appear_in_public_responses(geo_client, store):
@@ -600,7 +551,7 @@ def test_erased_words_are_nowhere_in_the_database_file(app, geo_client, store):
 
 def test_a_guardian_is_asked_when_the_youngest_of_the_band_is_below_the_age(tmp_path):
     """With an age of consent inside a band (14), the band's 13-year-olds need a guardian."""
-    from conftest import GEODATA, settings_in
+    from helpers.app import GEODATA, settings_in
 
     from trailapp import create_app, loader
 

@@ -17,7 +17,16 @@ import threading
 import uuid
 
 import pytest
-from media_files import (
+from helpers.contributions import (
+    bearer,
+    media_dir,
+    post_files,
+    post_json,
+    public_text,
+    stored_files,
+    story,
+)
+from helpers.media_files import (
     SVG_WITH_SCRIPT,
     decompression_bomb_png,
     gif,
@@ -28,17 +37,8 @@ from media_files import (
     wav_broken_header,
     zip_archive,
 )
+from helpers.store import count
 from PIL import Image
-from test_contributions import (
-    bearer,
-    count,
-    media_dir,
-    post_files,
-    post_json,
-    public_text,
-    stored_files,
-    story,
-)
 
 from trailapp import moderation
 

@@ -14,52 +14,24 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from media_files import jpeg_with_gps, wav
-from test_contributions import LOBATSE_PLACE, bearer, post_files, post_json, story
+from helpers.contributions import LOBATSE_PLACE, bearer, post_files, story
+from helpers.dashboard import PASSWORD, XSS, csrf_token, decide, login, submit
+from helpers.media_files import jpeg_with_gps, wav
 
 from trailapp import auth, moderation
 from trailapp.http import dashboard
 
-PASSWORD = "grön-uggla-sjunger-42"
 CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 PACKAGE = Path(dashboard.__file__).resolve().parent.parent
-XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
 # -- helpers ---------------------------------------------------------------------------
 
 
-def csrf_token(client, path: str = "/dashboard/login") -> str:
-    """The CSRF token of a dashboard form on path."""
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(client, username: str = "anna", password: str = PASSWORD, **kwargs):
-    """Sign in through the form, as a browser would."""
-    return client.post("/dashboard/login", data={
-        "username": username, "password": password, "csrf_token": csrf_token(client),
-        **kwargs})
-
-
-def submit(client, addr: str = "10.0.0.1", **fields) -> dict:
-    """A pending contribution through the public API: its receipt (id, token)."""
-    r = post_json(client, story(**fields), addr=addr)
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()
-
-
 def lobatse_story(client) -> dict:
     return submit(client, addr="10.0.0.2", place=LOBATSE_PLACE, lang="en",
                   consent_by="guardian", title="High Court story")
-
-
-def decide(client, cid: str, action: str, **form):
-    """Post a decision form with the page's own CSRF token."""
-    token = csrf_token(client, f"/dashboard/contributions/{cid}")
-    return client.post(f"/dashboard/contributions/{cid}/{action}",
-                       data={"csrf_token": token, **form})
 
 
 def cookie_session(app, client) -> dict:

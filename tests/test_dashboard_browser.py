@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from helpers.dashboard import PASSWORD, XSS, submit
 from playwright.sync_api import Browser, Page, sync_playwright
-from test_dashboard import PASSWORD, XSS, submit
 
 from trailapp import auth
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from media_files import jpeg_with_gps
-from test_contributions import bearer, media_dir, post_files, story
+from helpers.contributions import bearer, media_dir, post_files, story
+from helpers.media_files import jpeg_with_gps
 
 from trailapp import erasure, moderation
 

@@ -11,9 +11,10 @@ import sqlite3
 import threading
 
 import pytest
-from conftest import ServedApp, settings_in
-from media_files import jpeg_with_gps
-from test_contributions import count, post_files, post_json, story
+from helpers.app import ServedApp, settings_in
+from helpers.contributions import post_files, post_json, story
+from helpers.media_files import jpeg_with_gps
+from helpers.store import count
 
 from trailapp import create_app, loader
 from trailapp.media import MediaStore
@@ -52,7 +53,7 @@ def test_a_full_database_is_507_and_recovers(app, geo_client, store):
 
 def test_a_database_locked_by_another_program_gives_503_and_reads_go_on(tmp_path):
     app = create_app(settings_in(tmp_path, BUSY_TIMEOUT_MS=200))
-    from conftest import GEODATA
+    from helpers.app import GEODATA
 
     loader.load(app.extensions["trailapp"].store, [GEODATA])
     client = app.test_client()
@@ -72,7 +73,7 @@ def test_a_database_locked_by_another_program_gives_503_and_reads_go_on(tmp_path
 
 def test_another_process_holding_the_write_lock_file_gives_503(tmp_path):
     app = create_app(settings_in(tmp_path, BUSY_TIMEOUT_MS=200))
-    from conftest import GEODATA
+    from helpers.app import GEODATA
 
     loader.load(app.extensions["trailapp"].store, [GEODATA])
     with open(tmp_path / "test.sqlite3.write-lock", "a+") as lock:

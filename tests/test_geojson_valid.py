@@ -4,8 +4,8 @@ geodata and on synthetic lines, polygons (loaded clockwise) and heights."""
 from __future__ import annotations
 
 import pytest
-from conftest import place, trail, write_geojson
-from rfc7946 import signed_area, validate
+from helpers.app import place, trail, write_geojson
+from helpers.rfc7946 import signed_area, validate
 
 from trailapp import loader
 

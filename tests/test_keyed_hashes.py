@@ -10,7 +10,7 @@ import uuid
 from dataclasses import asdict, fields
 
 import pytest
-from test_contributions import post_json, story
+from helpers.contributions import post_json, story
 
 from trailapp import auth, ratelimit, text
 from trailapp.contributions import Submission

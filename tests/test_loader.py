@@ -8,19 +8,15 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import gpxpy.gpx
 import pytest
-from conftest import GEODATA, place, trail, write_geojson
-from pyproj import Geod
+from helpers.app import GEODATA, place, trail, write_geojson
+from helpers.gpx import WALK, walk_length_m, write_gpx
+from helpers.store import count
 
 from trailapp import formats, loader, records
 from trailapp.errors import InvalidGeodata
-from trailapp.store.features import FeatureFilter
 
-WGS84 = Geod(ellps="WGS84")
 # A short walk in Bollnäs, as GPS fixes (lat, lon, elevation): a plain bent line.
-WALK = [(61.3400, 16.3900, 45.0), (61.3425, 16.3950, 47.5), (61.3440, 16.4030, 50.0),
-        (61.3470, 16.4080, 52.0), (61.3510, 16.4100, 55.5)]
 KML_DOC = """<?xml version="1.0" encoding="UTF-8"?>
 <kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Test</name>
 <Placemark><name>Test källan</name><description>En källa</description>
@@ -46,11 +42,6 @@ def cli(runner, *args: str):
     return runner.invoke(args=["load-geodata", *args])
 
 
-def count(store, collection: str) -> int:
-    with store.reader() as r:
-        return r.count(FeatureFilter(collection=collection))
-
-
 def table_rows(store, table: str) -> int:
     with store.reader() as r:
         return r.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -71,27 +62,6 @@ def faults(store, *paths: Path, **options) -> list[str]:
     return [e["message"] for e in info.value.errors]
 
 
-def write_gpx(path: Path, track: str | None = "Test leden", points=WALK,
-              waypoints: tuple[tuple[str, float, float, str | None], ...] = ()) -> Path:
-    """A GPX 1.1 file written by gpxpy: one track and any waypoints (name, lat, lon, type)."""
-    doc = gpxpy.gpx.GPX()
-    if track is not None:
-        segment = gpxpy.gpx.GPXTrackSegment(
-            [gpxpy.gpx.GPXTrackPoint(lat, lon, elevation=ele) for lat, lon, ele in points])
-        doc.tracks.append(gpxpy.gpx.GPXTrack(name=track))
-        doc.tracks[0].segments.append(segment)
-    for name, lat, lon, kind in waypoints:
-        doc.waypoints.append(gpxpy.gpx.GPXWaypoint(lat, lon, name=name, type=kind))
-    path.write_text(doc.to_xml(version="1.1"), encoding="utf-8")
-    return path
-
-
-def walk_length_m() -> float:
-    """The walk's length as the sum of geodesic segments (pyproj), the reference."""
-    lats, lons = [p[0] for p in WALK], [p[1] for p in WALK]
-    return sum(WGS84.inv(lons[:-1], lats[:-1], lons[1:], lats[1:])[2])
-
-
 def copy_geodata(tmp_path: Path) -> Path:
     folder = tmp_path / "geodata"
     shutil.copytree(GEODATA, folder)
@@ -104,7 +74,8 @@ def copy_geodata(tmp_path: Path) -> Path:
 def test_real_geodata_loads_33_places_and_2_trails(store):
     report = loader.load(store, [GEODATA])
     assert (len(report.created), report.updated, report.unchanged) == (35, [], [])
-    assert (count(store, "places"), count(store, "trails")) == (33, 2)
+    assert (count(store, "features", collection="places"),
+            count(store, "features", collection="trails")) == (33, 2)
 
 
 def test_real_geodata_texts_and_sources_are_stored_exactly_as_written(store):
@@ -138,7 +109,7 @@ def test_real_geodata_loads_through_the_cli(runner, store):
     result = cli(runner, str(GEODATA))
     assert result.exit_code == 0, result.output
     assert result.output == "Loaded 2 file(s): 35 created, 0 updated, 0 unchanged.\n"
-    assert count(store, "places") == 33
+    assert count(store, "features", collection="places") == 33
 
 
 def test_reloading_changes_nothing(store):
@@ -481,7 +452,7 @@ def test_any_feature_is_loaded_or_refused_by_name_never_crashes(store, tmp_path,
 def test_reloading_the_files_keeps_an_organisers_surveyed_location(geo_app, store, runner):
     """A reviewer's finding: `make run` re-loads geodata/, which set a surveyed place
     back to null. Now the organiser's edit is kept (and listed) unless --force."""
-    from organiser_helpers import add_organiser
+    from helpers.organisers import add_organiser
 
     from trailapp import editing
     from trailapp.auth import Organiser

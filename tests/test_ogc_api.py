@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import gpxpy
 import pytest
-from conftest import place, trail, write_geojson
+from helpers.app import place, trail, write_geojson
 from pyproj import Geod
 from shapely.geometry import shape
 

@@ -13,10 +13,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import GEODATA, place, trail, write_geojson
-from organiser_helpers import PASSWORD, add_organiser, bearer, submit, token_headers
-from rfc7946 import validate
-from test_loader import WALK, walk_length_m, write_gpx
+from helpers.app import GEODATA, place, trail, write_geojson
+from helpers.gpx import WALK, walk_length_m, write_gpx
+from helpers.organisers import PASSWORD, add_organiser, bearer, submit, token_headers
+from helpers.rfc7946 import validate
+from helpers.store import count
 
 from trailapp import auth, loader, moderation
 from trailapp.ratelimit import TooManyRequests
@@ -40,11 +41,6 @@ def team(geo_app, store) -> dict[str, dict[str, str]]:
 @pytest.fixture
 def anna(team) -> dict[str, str]:
     return team["bollnas"]
-
-
-def count(store, table: str) -> int:
-    with store.reader() as r:
-        return r.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def row_of(store, contribution_id: str) -> dict:

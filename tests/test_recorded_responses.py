@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 
 import pytest
-from organiser_helpers import add_organiser, token_headers
-from test_contributions import post_json, story
+from helpers.contributions import post_json, story
+from helpers.organisers import add_organiser, token_headers
 
 RECORDED = Path(__file__).parent / "recorded"
 RECORD = os.environ.get("TRAILAPP_RECORD") == "1"

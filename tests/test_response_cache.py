@@ -3,7 +3,7 @@ version is unchanged, and never mixes representations."""
 
 from __future__ import annotations
 
-from conftest import GEODATA, place, settings_in, write_geojson
+from helpers.app import GEODATA, place, settings_in, write_geojson
 
 from trailapp import create_app, loader
 from trailapp.http.cache import ResponseCache

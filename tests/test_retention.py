@@ -6,8 +6,9 @@ import os
 import time
 from datetime import UTC, datetime, timedelta
 
-from media_files import jpeg_with_gps
-from test_contributions import bearer, count, post_files, post_json, story
+from helpers.contributions import bearer, post_files, post_json, story
+from helpers.media_files import jpeg_with_gps
+from helpers.store import count
 
 from trailapp import erasure, moderation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from rfc7946 import signed_area, validate
+from helpers.rfc7946 import signed_area, validate
 
 CCW_SQUARE = [[16.0, 61.0], [16.1, 61.0], [16.1, 61.1], [16.0, 61.1], [16.0, 61.0]]
 CW_HOLE = [[16.02, 61.02], [16.02, 61.04], [16.04, 61.04], [16.04, 61.02], [16.02, 61.02]]

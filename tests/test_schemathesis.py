@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from conftest import settings_in
+from helpers.app import settings_in
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 

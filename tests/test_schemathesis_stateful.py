@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from conftest import settings_in
+from helpers.app import settings_in
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 

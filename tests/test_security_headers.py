@@ -7,7 +7,7 @@ import os
 import urllib.request
 
 import pytest
-from conftest import GEODATA, settings_in
+from helpers.app import GEODATA, settings_in
 from helpers.servers import free_port, start_gunicorn, stop
 
 from trailapp import create_app, loader

@@ -10,9 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import place, settings_in, trail, write_geojson
-from media_files import jpeg_with_gps, photo
-from test_contributions import bearer, post_files, post_json, story
+from helpers.app import place, settings_in, trail, write_geojson
+from helpers.contributions import bearer, post_files, post_json, story
+from helpers.media_files import jpeg_with_gps, photo
+from helpers.packs import pack_info
 
 from trailapp import create_app, loader, moderation, publishing, sync
 from trailapp.packs import PackSpec
@@ -169,12 +170,6 @@ def test_changes_written_while_clients_sync_are_each_seen_exactly_once(geo_app, 
 
 
 # -- packs ---------------------------------------------------------------------------
-
-
-def pack_info(client, pack_id: str, **params) -> dict:
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    listing = client.get("/packs" + (f"?{query}" if query else "")).get_json()["packs"]
-    return next(p for p in listing if p["id"] == pack_id)
 
 
 def test_a_pack_downloaded_in_two_range_halves_has_the_advertised_hash(geo_client):

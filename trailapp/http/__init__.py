@@ -60,6 +60,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy",
                                     "default-src 'none'; frame-ancestors 'none'")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.is_secure:  # over HTTPS (directly, or as the trusted proxy says)
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.before_request

@@ -147,6 +147,10 @@ def render(template: str, code: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def _safe_next(target: str | None) -> str:
+    """Where to go after signing in: a dashboard page of this site, else the queue. A
+    control character (CR/LF would split the Location header) is refused outright."""
+    if target and any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        raise InvalidParameter("next", "holds a control character")
     if target and target.startswith("/dashboard") and "//" not in target and "\\" not in target:
         return target
     return link("dashboard.queue")

@@ -29,7 +29,7 @@ class QueueQuery(Strict):
     flagged: bool | None = Field(None, description="Only flagged (true) or unflagged (false).")
     reported: bool | None = Field(None, description="Only reported (true) or unreported.")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class ScopeQuery(Strict):

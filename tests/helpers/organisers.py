@@ -8,8 +8,8 @@ import json
 from functools import cache
 
 from argon2 import PasswordHasher
-from test_contributions import post_json, story
 
+from helpers.contributions import post_json, story
 from trailapp import auth
 
 PASSWORD = "correct horse battery staple"
