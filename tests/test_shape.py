@@ -114,3 +114,23 @@ def test_every_api_error_lives_in_errors_py():
                     and issubclass(getattr(errors, b), errors.ApiError) for b in bases), (
                     f"{path.relative_to(PACKAGE)} declares {node.name}, an ApiError: "
                     "move it to trailapp/errors.py")
+
+
+TESTS = PACKAGE.parent / "tests"
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: p.name)
+def test_tests_build_from_helpers_not_from_each_other(path):
+    """Shared builders live in tests/helpers/: a test module that imports another test
+    module (or conftest) breaks when that one is reorganised, and hides where a builder
+    lives."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            top = node.module.split(".")[0]
+            assert not (top.startswith("test_") or top in ("conftest", "bench")), (
+                f"{path.name} imports {node.module}; use tests/helpers/")
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                assert not (top.startswith("test_") or top in ("conftest", "bench")), (
+                    f"{path.name} imports {alias.name}; use tests/helpers/")
