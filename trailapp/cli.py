@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import auth, erasure, loader, moderation, packcache, publishing
+from . import auth, erasure, loader, moderation, packcache, publishing, reencode
 from .domain import MUNICIPALITIES, STATUSES
 from .errors import InvalidGeodata
 from .i18n import LANGS
@@ -149,6 +149,20 @@ def reapply_erasures() -> None:
     click.echo(f"Erased again {done} contribution(s) that the restored backup still held.")
 
 
+@click.command("reencode-sounds")
+@with_appcontext
+def reencode_sounds() -> None:
+    """Encode anew, as AAC in M4A with no metadata, every sound stored before uploads
+    were re-encoded (their tags were removed one by one, which missed some). Run once
+    after upgrading; safe to repeat."""
+    state = current_app.extensions["trailapp"]
+    done = reencode.reencode_old_sounds(state.store, state.contributions)
+    click.echo(f"Encoded anew {done['reencoded']} of {done['found']} old sound(s).")
+    for item in done["refused"]:
+        click.echo(f"Kept as it is: media {item['media']} of contribution "
+                   f"{item['contribution']}: {item['reason']}", err=True)
+
+
 @click.command("create-organiser")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["moderator", "admin"]), default="moderator",
@@ -270,7 +284,7 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
 
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
             contributions_group, create_organiser, create_token, revoke_token, backup,
-            reapply_erasures, restore]
+            reapply_erasures, restore, reencode_sounds]
 
 
 def register(app: Flask) -> None:

@@ -81,6 +81,15 @@ class ContributionReads:
             [before])
         return [dict(r) for r in rows]
 
+    def sounds_not_reencoded(self, media_type: str) -> list[dict[str, Any]]:
+        """Sound files stored in another type than the one every sound is stored in now
+        (uploads from before sounds were re-encoded), with their contribution's place."""
+        rows = self.conn.execute(
+            "SELECT m.*, c.place_id AS place_id, c.status AS contribution_status "
+            "FROM media m JOIN contributions c ON c.id = m.contribution_id "
+            "WHERE m.kind = 'audio' AND m.media_type != ? ORDER BY m.id", [media_type])
+        return [dict(r) for r in rows]
+
     def media_files(self) -> set[str]:
         """Every stored media file name (full size and thumbnails)."""
         rows = self.conn.execute("SELECT file, thumb_file FROM media")
@@ -186,6 +195,13 @@ class ContributionWrites:
             f"INSERT INTO media ({', '.join(_MEDIA_COLUMNS)}) "  # noqa: S608 - constant names
             f"VALUES ({', '.join('?' for _ in _MEDIA_COLUMNS)})",
             [row.get(c) for c in _MEDIA_COLUMNS])
+
+    def replace_media_file(self, media_id: str, file: str, media_type: str, size: int,
+                           duration_s: float | None) -> None:
+        """Point a media row at a new stored file (a sound encoded anew)."""
+        self.conn.execute(
+            "UPDATE media SET file = ?, media_type = ?, bytes = ?, duration_s = ? "
+            "WHERE id = ?", [file, media_type, size, duration_s, media_id])
 
     def set_status(self, contribution_id: str, **values: Any) -> None:
         """Change a contribution's status columns (only the known ones)."""
