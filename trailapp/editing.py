@@ -12,13 +12,28 @@ from .auth import Organiser
 from .errors import Conflict, NotFound
 from .moderation import republish_at
 from .publishing import publish
-from .store import Store
+from .store import Reader, Store
 
 COLLECTIONS = ("places", "trails")
 
 
 def _stored(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(row["record"]) if row else None
+
+
+def get(reader: Reader, by: Organiser, collection: str, feature_id: str) -> dict[str, Any]:
+    """The whole stored record of a place or trail, with its organiser-only texts
+    (internal: working notes and caveats), for an organiser of its municipality; 404
+    for anyone else (as for a feature that does not exist)."""
+    policy.signed_in(by)
+    row = reader.feature_row(collection, feature_id)
+    if row is None:
+        raise NotFound(f"There is no {collection[:-1]} {feature_id!r}.")
+    policy.authorise_object(by, row["municipality"], f"{collection[:-1]} {feature_id!r}")
+    record = json.loads(row["record"])
+    record.setdefault("internal", {})
+    record["updated"] = row["updated"]
+    return record
 
 
 def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], *,

@@ -14,8 +14,10 @@ from typing import Any
 
 from . import i18n
 
-TEXT_FIELDS = ("name", "description", "location_note", "heritage_status", "caveats",
-               "condition_note")
+TEXT_FIELDS = ("name", "description", "location_note", "heritage_status", "condition_note")
+#: Organisers' own texts on a place or trail (working notes, what to verify, doubts):
+#: kept in the record's "internal" member, shown to organisers, never rendered here.
+INTERNAL_TEXT_FIELDS = ("notes_internal", "caveats")
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -44,7 +46,10 @@ def render(record: dict[str, Any], lang: str) -> str:
     props["location_label"] = i18n.label(
         "unknown" if record["geometry"] is None else accuracy, lang)
     for key, value in record["attrs"].items():
-        props[key] = _localise(value, lang)
+        used: set[str] = set()
+        props[key] = _localise(value, lang, used)
+        if used:  # an attribute in several languages: say which one was served
+            text_language[key] = lang if used == {lang} else sorted(used - {lang})[0]
     props["text_language"] = text_language
     props["updated"] = record["updated"]
     feature = {
@@ -56,14 +61,18 @@ def render(record: dict[str, Any], lang: str) -> str:
     return dumps(feature)
 
 
-def _localise(value: Any, lang: str) -> Any:
-    """Attributes may hold {sv, en, tn} texts (a stage note); pick one language."""
+def _localise(value: Any, lang: str, used: set[str]) -> Any:
+    """Attributes may hold {sv, en, tn} texts (a stage note, a cabin's name, lengths
+    keyed by section); pick one language, adding the one served to used."""
     if isinstance(value, dict) and value and set(value) <= set(i18n.LANGS):
-        return i18n.pick(value, lang)[0]
+        picked, served = i18n.pick(value, lang)
+        if served is not None:
+            used.add(served)
+        return _localise(picked, lang, used)
     if isinstance(value, list):
-        return [_localise(v, lang) for v in value]
+        return [_localise(v, lang, used) for v in value]
     if isinstance(value, dict):
-        return {k: _localise(v, lang) for k, v in value.items()}
+        return {k: _localise(v, lang, used) for k, v in value.items()}
     return value
 
 

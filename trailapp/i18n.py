@@ -77,6 +77,15 @@ LABELS: dict[str, dict[str, str | None]] = {
               "Filter with datetime on when they take place.",
         "tn": None,
     },
+    "attribution": {
+        "sv": "Fakta om kulturarvet kommer från källorna som anges i varje objekt. "
+              "Hälsingeledens etappdata © OpenStreetMaps bidragsgivare, ODbL 1.0. "
+              "Koordinater från Wikipedia CC BY-SA.",
+        "en": "Heritage facts from the sources cited in each feature. Hälsingeleden stage "
+              "data © OpenStreetMap contributors, ODbL 1.0. Wikipedia-derived coordinates "
+              "CC BY-SA.",
+        "tn": None,
+    },
     "walking_time_basis": {
         "sv": "Uppskattning: 4 km/h över ledens längd, utan pauser eller stigningar.",
         "en": "Estimate: 4 km/h over the trail's length, without breaks or climbs.",

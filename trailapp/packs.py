@@ -33,7 +33,10 @@ from .store.features import FeatureFilter
 
 TRAIL_CORRIDOR_M = 1000  # places this close to a trail's line go into its pack
 MEDIA_CHOICES = PACK_MEDIA
-ATTRIBUTION = """Attribution
+#: ATTRIBUTION.txt and LICENCE.txt, in each language of the pack (Setswana falls back
+#: to English until translated).
+ATTRIBUTION: dict[str, str | None] = {
+    "en": """Attribution
 
 Heritage facts and coordinates come from the sources named in each feature
 (properties.source and properties.additional_sources).
@@ -47,12 +50,54 @@ Coordinates taken from Wikipedia articles are under CC BY-SA 4.0.
 
 Stories, activities, photos and sounds were made by young people of Bollnäs and
 Lobatse and published with their consent; do not reuse them outside the app.
-"""
-LICENCE = """Licences
+""",
+    "sv": """Källor och upphov
+
+Fakta om kulturarvet och koordinaterna kommer från källorna som anges i varje objekt
+(properties.source och properties.additional_sources).
+
+Hälsingeledens etapplista bygger på data från OpenStreetMap,
+© OpenStreetMaps bidragsgivare, tillgänglig under Open Database License (ODbL) 1.0:
+https://www.openstreetmap.org/copyright . Om du delar en databas som bygger på den
+ska du dela den under ODbL också.
+
+Koordinater från artiklar på Wikipedia är under CC BY-SA 4.0.
+
+Berättelser, aktiviteter, bilder och ljud är gjorda av unga i Bollnäs och Lobatse och
+publicerade med deras samtycke; använd dem inte utanför appen.
+""",
+    "tn": None,
+}
+LICENCE: dict[str, str | None] = {
+    "en": """Licences
 
 Data: see ATTRIBUTION.txt (ODbL 1.0 for OpenStreetMap-derived data; CC BY-SA 4.0 for
 Wikipedia-derived coordinates). The trailapp software is MIT licensed.
-"""
+""",
+    "sv": """Licenser
+
+Data: se ATTRIBUTION.txt (ODbL 1.0 för data från OpenStreetMap; CC BY-SA 4.0 för
+koordinater från Wikipedia). Programvaran trailapp har MIT-licens.
+""",
+    "tn": None,
+}
+MANIFEST_ATTRIBUTION: dict[str, str | None] = {
+    "en": "See ATTRIBUTION.txt: © OpenStreetMap contributors (ODbL 1.0) for Hälsingeleden's "
+          "stages; sources per feature.",
+    "sv": "Se ATTRIBUTION.txt: © OpenStreetMaps bidragsgivare (ODbL 1.0) för Hälsingeledens "
+          "etapper; källor per objekt.",
+    "tn": None,
+}
+
+
+def in_languages(texts: dict[str, str | None], langs: tuple[str, ...]) -> str:
+    """A text in each of langs (with the usual fallback), each version once."""
+    out: list[str] = []
+    for lang in langs:
+        value, _ = i18n.pick(texts, lang)
+        if value and value not in out:
+            out.append(value)
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -92,14 +137,15 @@ class Packs:
         self.catalog = catalog
         self.cache_bytes = cache_bytes
 
-    def available(self, reader: Reader) -> list[dict[str, Any]]:
-        """The packs there are: every municipality, and every trail with a surveyed line."""
+    def available(self, reader: Reader, lang: str = "en") -> list[dict[str, Any]]:
+        """The packs there are: every municipality, and every trail with a surveyed line,
+        with titles in lang."""
         out = [{"id": m, "kind": "municipality", "municipality": m,
-                "title": MUNICIPALITIES[m].name["en"]} for m in MUNICIPALITIES]
+                "title": MUNICIPALITIES[m].name[lang]} for m in MUNICIPALITIES]
         for row in reader.records("trails"):
             record = json.loads(row["record"])
             if record["geometry"] is not None:
-                name, _ = i18n.pick(record["texts"].get("name"), "en")
+                name, _ = i18n.pick(record["texts"].get("name"), lang)
                 out.append({"id": f"trail-{record['id']}", "kind": "trail",
                             "municipality": record["municipality"], "title": name})
         return out
@@ -192,16 +238,15 @@ class Packs:
             path = self.media.path(name)
             if path.exists():
                 files[f"media/{name}"] = path  # its bytes are read, never copied
-        files["ATTRIBUTION.txt"] = ATTRIBUTION.encode()
-        files["LICENCE.txt"] = LICENCE.encode()
+        files["ATTRIBUTION.txt"] = in_languages(ATTRIBUTION, spec.langs).encode()
+        files["LICENCE.txt"] = in_languages(LICENCE, spec.langs).encode()
         manifest = {
             "pack": spec.pack_id, "municipality": municipality,
             "kind": "trail" if trail is not None else "municipality",
             "version": reader.municipality_version(municipality),
             "cursor": sync.cursor(seq), "languages": list(spec.langs), "media": spec.media,
             "media_note": "Files under media/ have the path of their href after /media/.",
-            "attribution": "See ATTRIBUTION.txt: © OpenStreetMap contributors (ODbL 1.0) "
-                           "for Hälsingeleden's stages; sources per feature.",
+            "attribution": in_languages(MANIFEST_ATTRIBUTION, spec.langs[:1]),
             "files": [_entry(name, data) for name, data in sorted(files.items())],
         }
         files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()

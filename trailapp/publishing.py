@@ -16,7 +16,7 @@ from .geo import parse_geometry
 from .store import Writer
 from .times import now_rfc3339
 
-RENDER_VERSION = 1  # bump when render() changes, then run `flask rerender`
+RENDER_VERSION = 2  # bump when render() changes, then run `flask rerender`
 
 
 def content_hash(record: dict[str, Any]) -> str:
@@ -34,12 +34,18 @@ def _search_text(record: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+#: What a place says about what hangs off it, rendered again when that changes.
+RELATED_ATTRS = ("stories", "activities", "latest_story_at")
+
+
 def to_row(record: dict[str, Any], updated: str,
-           related: dict[str, int] | None = None) -> dict[str, Any]:
+           related: dict[str, int] | None = None,
+           latest_story_at: str | None = None) -> dict[str, Any]:
     """The store row for a record: derived figures, rendered JSON, bounds and hash.
 
     related holds a place's counts of published stories and activities; they are
-    rendered with links to them and are part of the hash (a new story changes the
+    rendered with links to them, beside latest_story_at (when the newest of them was
+    published, null when none), and are part of the hash (a new story changes the
     place's representation).
     """
     record = trails.with_derived(record) if record["collection"] == "trails" else dict(record)
@@ -47,7 +53,7 @@ def to_row(record: dict[str, Any], updated: str,
         record = {**record, "attrs": {**record["attrs"], **{
             name: {"count": count,
                    "href": f"/collections/{name}/items?place={record['id']}"}
-            for name, count in related.items()}}}
+            for name, count in related.items()}, "latest_story_at": latest_story_at}}
     digest = content_hash(record)
     record["updated"] = updated
     geometry = record["geometry"]
@@ -83,8 +89,11 @@ def to_row(record: dict[str, Any], updated: str,
 
 def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) -> bool:
     """Write one record as a public feature; True when it changed anything."""
-    related = writer.related_counts(record["id"]) if record["collection"] == "places" else None
-    return writer.upsert_feature(to_row(record, updated or now_rfc3339(), related))
+    if record["collection"] != "places":
+        return writer.upsert_feature(to_row(record, updated or now_rfc3339()))
+    return writer.upsert_feature(to_row(record, updated or now_rfc3339(),
+                                        writer.related_counts(record["id"]),
+                                        writer.latest_published(record["id"])))
 
 
 def republish_place(writer: Writer, place_id: str) -> None:
@@ -92,7 +101,7 @@ def republish_place(writer: Writer, place_id: str) -> None:
     row = writer.feature_row("places", place_id)
     if row is not None:
         record = json.loads(row["record"])
-        for name in ("stories", "activities"):
+        for name in RELATED_ATTRS:
             record["attrs"].pop(name, None)
         publish(writer, record)
 
@@ -103,12 +112,13 @@ def rerender_all(writer: Writer) -> int:
     for row in writer.records():
         record = json.loads(row["record"])
         record["updated"] = row["updated"]
-        related = None
+        related, latest = None, None
         if record["collection"] == "places":
-            for name in ("stories", "activities"):
+            for name in RELATED_ATTRS:
                 record["attrs"].pop(name, None)
             related = writer.related_counts(record["id"])
-        fresh = to_row(record, row["updated"], related)
+            latest = writer.latest_published(record["id"])
+        fresh = to_row(record, row["updated"], related, latest)
         if fresh["content_hash"] != row["content_hash"]:
             fresh["created"] = row["created"]
             writer.upsert_feature(fresh)

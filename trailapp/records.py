@@ -13,7 +13,7 @@ from typing import Any
 
 from . import domain, text
 from .errors import InvalidGeodata
-from .features import TEXT_FIELDS
+from .features import INTERNAL_TEXT_FIELDS, TEXT_FIELDS
 from .formats import Problems
 from .geo import GeometryError, check_in_municipality, parse_geometry, to_geojson
 from .i18n import LANGS
@@ -24,20 +24,44 @@ ACCURACIES = ("exact", "approximate", "unknown")
 DIFFICULTIES = (None, "easy", "moderate", "demanding")
 STAGE_ROLES = ("main", "branch", "connector")
 TEXT_KEYS = {f"{f}_{lang}" for f in TEXT_FIELDS for lang in LANGS}
+#: Organisers' own texts (INTERNAL_TEXT_FIELDS): stored, never public.
+INTERNAL_KEYS = {f"{f}_{lang}" for f in INTERNAL_TEXT_FIELDS for lang in LANGS}
+
+
+def in_languages(check: Any) -> Any:
+    """A check that also takes the value as {sv, en, tn} (each passing check, or null,
+    one at least given): a public attribute written in several languages."""
+    def checked(v: Any) -> bool:
+        if isinstance(v, dict) and v and set(v) <= set(LANGS):
+            return any(x is not None for x in v.values()) and all(
+                x is None or check(x) for x in v.values())
+        return bool(check(v))
+    return checked
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _is_lengths(v: Any) -> bool:
+    return isinstance(v, dict) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) and x > 0 for x in v.values())
+
+
+_text = in_languages(_is_text)
 # Plain attributes a feature may carry, with a check of each value's type.
 ATTR_CHECKS: dict[str, Any] = {
     "source": lambda v: isinstance(v, str) and v.strip() != "",
     "additional_sources": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
-    "address": lambda v: isinstance(v, str),
-    "name_local": lambda v: isinstance(v, str),
+    "address": _text,
+    "name_local": _text,
     "osm_relation": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "official_length_km": lambda v: isinstance(v, dict) and all(
-        isinstance(x, int | float) and not isinstance(x, bool) and x > 0 for x in v.values()),
+    "official_length_km": in_languages(_is_lengths),
     "official_length_source": lambda v: isinstance(v, str),
     "difficulty": lambda v: v in DIFFICULTIES,
-    "overnight_cabins": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
-    "rest_cabins": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
-    "connectors": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    "overnight_cabins": lambda v: isinstance(v, list) and all(_text(s) for s in v),
+    "rest_cabins": lambda v: isinstance(v, list) and all(_text(s) for s in v),
+    "connectors": lambda v: isinstance(v, list) and all(_text(s) for s in v),
     "stages": lambda v: isinstance(v, list),
     "stage_source": lambda v: isinstance(v, str),
     "waypoints": lambda v: isinstance(v, list),
@@ -67,17 +91,19 @@ def record_from_feature(feature: Any, source: str, index: int, problems: Problem
         problems.add(source, fid, "properties must be an object")
         return None
     before = len(problems.items)
-    unknown = sorted(set(props) - TEXT_KEYS - STRUCTURE_KEYS - set(ATTR_CHECKS))
+    unknown = sorted(set(props) - TEXT_KEYS - INTERNAL_KEYS - STRUCTURE_KEYS - set(ATTR_CHECKS))
     if unknown:
         problems.add(source, fid, f"unknown properties {', '.join(unknown)}")
     texts: dict[str, dict[str, str | None]] = {}
-    for key in TEXT_KEYS & set(props):
+    internal: dict[str, dict[str, str | None]] = {}
+    for key in sorted((TEXT_KEYS | INTERNAL_KEYS) & set(props)):
         value = props[key]
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.add(source, fid, f"{key} must be text or null")
             continue
         text_field, lang = key.rsplit("_", 1)
-        texts.setdefault(text_field, {code: None for code in LANGS})[lang] = value
+        into = internal if key in INTERNAL_KEYS else texts
+        into.setdefault(text_field, {code: None for code in LANGS})[lang] = value
     if not any((texts.get("name") or {}).values()):
         problems.add(source, fid, "needs a name (name_sv, name_en or name_tn)")
     attrs = {}
@@ -96,6 +122,7 @@ def record_from_feature(feature: Any, source: str, index: int, problems: Problem
         "accuracy": props.get("accuracy"),
         "geometry": feature.get("geometry"),
         "texts": texts,
+        "internal": internal,
         "attrs": attrs,
     }
     check_record(record, source, problems)
@@ -173,7 +200,8 @@ def _clean_texts(record: dict[str, Any], source: str, problems: Problems) -> Non
                     for k, v in value.items()}
         return value
 
-    for text_field, values in (record.get("texts") or {}).items():
+    all_texts = [*(record.get("texts") or {}).items(), *(record.get("internal") or {}).items()]
+    for text_field, values in all_texts:
         for lang, value in values.items():
             if isinstance(value, str) and not value.strip():
                 values[lang] = None  # a GPX/KML file's empty <desc> (GeoJSON refuses it)

@@ -32,6 +32,8 @@ def with_derived(record: dict[str, Any]) -> dict[str, Any]:
     length_m = round(geodesic_length_m(parse_geometry(geometry)), 1) if geometry else None
     attrs["length_m"] = length_m
     official = attrs.get("official_length_km") or {}
+    if set(official) <= set(i18n.LANGS):  # keyed by section names in each language
+        official = i18n.pick(official, "en")[0] or {}
     official_total = round(sum(v for v in official.values() if isinstance(v, int | float)), 3)
     km = length_m / 1000 if length_m is not None else (official_total or None)
     attrs["walking_time_min"] = walking_minutes(km)

@@ -23,9 +23,6 @@ from .responses import accepts, cached_response, content_version, negotiate, not
 
 bp = APIBlueprint("ogc", __name__, abp_tags=[Tag(name="OGC API - Features")])
 
-ATTRIBUTION = (
-    "Heritage facts from the sources cited in each feature. Hälsingeleden stage data "
-    "© OpenStreetMap contributors, ODbL 1.0. Wikipedia-derived coordinates CC BY-SA.")
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -57,7 +54,7 @@ def landing(query: models.MetaQuery) -> Response:
         "title": "trailapp: Bollnäs and Lobatse heritage trails",
         "description": "Trails and cultural-history places of Bollnäs (Hälsingland, Sweden) "
                        "and Lobatse (Botswana), as GeoJSON.",
-        "attribution": ATTRIBUTION,
+        "attribution": i18n.label("attribution", lang),
         "links": [
             link(f"{base}/", "self", JSON, "This document"),
             link(f"{base}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
@@ -83,7 +80,7 @@ def _collection_info(collection_id: str, lang: str, reader, version: int) -> dic
         "id": collection_id,
         "title": i18n.label(f"{collection_id}.title", lang),
         "description": i18n.label(f"{collection_id}.description", lang),
-        "attribution": ATTRIBUTION,
+        "attribution": i18n.label("attribution", lang),
         "links": [
             link(f"{base}/collections/{collection_id}", "self", JSON),
             link(f"{base}/collections/{collection_id}/items", "items", GEOJSON, "Items"),

@@ -177,6 +177,18 @@ MANAGE_RESPONSES = {200: {"description": "The stored record"},
                     201: {"description": "Created"}, **_errors(401, 403, 404, 409, 422)}
 
 
+@bp.get("/manage/<collection>/<featureId>", summary="A place or trail, with internal notes",
+        security=SECURITY, responses={200: {
+            "description": "The stored record in the geodata schema, with `internal` (working "
+                           "notes and caveats: organisers only, never public)"},
+            **_errors(401, 404)})
+def record(path: models.ManageItemPath) -> Response:
+    """The whole record as organisers edit it: public texts, organiser-only texts
+    (`internal.notes_internal`, `internal.caveats`) and attributes."""
+    with state().store.reader() as reader:
+        return json_answer(editing.get(reader, organiser(), path.collection, path.featureId))
+
+
 @bp.post("/manage/<collection>", summary="Create a place or trail", security=SECURITY,
          responses=MANAGE_RESPONSES)
 def create(path: models.ManagePath) -> Response:

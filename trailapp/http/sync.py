@@ -54,8 +54,9 @@ def _spec(pack_id: str, query: models.PackQuery) -> PackSpec:
 def packs(query: models.PackQuery) -> Response:
     """Every municipality and surveyed trail pack, for the languages and media asked."""
     store = state().store
+    first = _spec("bollnas", query).langs[0] if query.lang else language(None)
     with store.reader() as reader:
-        available = _packs().available(reader)
+        available = _packs().available(reader, first)
     out = []
     for item in available:
         built = _packs().get(store, _spec(item["id"], query))
@@ -66,6 +67,7 @@ def packs(query: models.PackQuery) -> Response:
                     "cursor": built.cursor})
     response = Response(dumps({"packs": out}), mimetype=JSON)
     response.headers["Cache-Control"] = "no-cache"
+    response.headers["Vary"] = "Accept-Language"
     return response
 
 

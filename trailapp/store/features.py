@@ -193,6 +193,14 @@ class FeatureReads:
         counts.update({r[0]: r[1] for r in rows})
         return counts
 
+    def latest_published(self, place_id: str) -> str | None:
+        """When the newest published story or activity of a place was published."""
+        row = self.conn.execute(
+            "SELECT max(json_extract(record, '$.attrs.published')) FROM features "
+            "WHERE place_id = ? AND collection IN ('stories', 'activities')",
+            [place_id]).fetchone()
+        return row[0] if row else None
+
     def integrity_check(self) -> str:
         """PRAGMA integrity_check's answer."""
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
