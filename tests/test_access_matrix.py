@@ -8,6 +8,7 @@ from the app's url_map, so a new organiser route cannot escape the matrix.
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from helpers.app import place, settings_in, trail, write_geojson
 from helpers.gpx import WALK, write_gpx
+from helpers.media_files import jpeg_with_gps
 from helpers.organisers import add_organiser, submit, token_headers
 
 from trailapp import create_app, loader, moderation
@@ -30,7 +32,8 @@ LINE = {"bollnas": [[16.39, 61.34], [16.395, 61.3425], [16.403, 61.344]],
 GPS_WALK = {"bollnas": WALK,  # (lat, lon, elevation)
             "lobatse": [(-25.221, 25.661, 1180.0), (-25.216, 25.666, 1184.5),
                         (-25.211, 25.671, 1190.0)]}
-TABLES = ("contributions", "media", "reports", "features", "changes", "audit")
+TABLES = ("contributions", "media", "reports", "features", "changes", "audit",
+          "place_images")
 
 
 def organiser_routes() -> list[tuple[str, str]]:
@@ -84,7 +87,13 @@ def world(geo_app, store, tmp_path) -> World:
                                                       municipalities=("lobatse",))),
         "admin": token_headers(store, add_organiser(store, "root", "admin", ())),
     }
-    return World(client, store, tmp_path, headers, ids)
+    world = World(client, store, tmp_path, headers, ids)
+    for municipality in PREFIX:  # a photo on each test site, added by the admin
+        url, kwargs = add_image(world, municipality)
+        added = client.post(url, headers=headers["admin"], **kwargs)
+        assert added.status_code == 201, added.get_json()
+        ids[municipality]["image"] = added.get_json()["id"]
+    return world
 
 
 def snapshot(store) -> dict[str, list[tuple]]:
@@ -154,6 +163,17 @@ def delete(collection: str, name: str) -> Request:
     return make
 
 
+def add_image(world: World, municipality: str) -> tuple[str, dict]:
+    return (f"/manage/places/{PREFIX[municipality]}-test-site/images",
+            {"data": {"file": (io.BytesIO(jpeg_with_gps()), "p.jpg"), "credit": "Foto",
+                      "licence": "CC0-1.0"}, "content_type": "multipart/form-data"})
+
+
+def delete_image(world: World, municipality: str) -> tuple[str, dict]:
+    return (f"/manage/places/{PREFIX[municipality]}-test-site/images/"
+            f"{world.ids[municipality]['image']}", {})
+
+
 def gpx(world: World, municipality: str) -> tuple[str, dict]:
     path = write_gpx(world.tmp_path / f"test-{municipality}.gpx",
                      points=GPS_WALK[municipality])
@@ -192,6 +212,9 @@ ACTIONS = {
     "delete-trail": Action("DELETE", "/manage/<collection>/<featureId>",
                            delete("trails", "walk"), 204),
     "upload-gpx": Action("POST", "/manage/trails/<trailId>/gpx", gpx, 200),
+    "add-image": Action("POST", "/manage/places/<placeId>/images", add_image, 201),
+    "delete-image": Action("DELETE", "/manage/places/<placeId>/images/<imageId>",
+                           delete_image, 204),
     "queue": Action("GET", "/moderation/queue", scoped("/moderation/queue"), 200, 403,
                     writes=False),
     "stats": Action("GET", "/moderation/stats", scoped("/moderation/stats"), 200, 403,
@@ -274,7 +297,8 @@ def test_the_rejection_reasons_are_the_same_for_every_organiser(world):
 
 # A value for each path parameter; a new parameter name fails here until it is added.
 SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
-           "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden"}
+           "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
+           "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567"}
 
 
 def sample_path(rule: str) -> str:

@@ -256,9 +256,12 @@ def media_file(store: Store, name: str, token: str | None, organiser: Any | None
                ) -> tuple[dict[str, Any], bool]:
     """A stored media file's row and whether it is public. Public once its contribution
     is published; before that only for its author's token, or for an organiser of its
-    municipality previewing it. Anyone else: 404, the same as for no such file."""
+    municipality previewing it. Anyone else: 404, the same as for no such file. An
+    organiser's photo of a place is public (it is published with the place)."""
     with store.reader() as reader:
         row = reader.media_by_file(name)
+        if row is None and (image := reader.place_image_by_file(name)) is not None:
+            return {**image, "media_type": "image/jpeg"}, True
     if row is not None and row["contribution_status"] == "approved":
         return row, True
     if row is not None and token_matches(row["token_hash"], token):

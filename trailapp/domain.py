@@ -132,6 +132,13 @@ TEXT_LIMITS: dict[str, int] = {
 }
 PSEUDONYM_LENGTH = (2, 30)
 
+# -- organisers' photos of places ------------------------------------------------------
+
+#: The licences an organiser may give a place photo under (its credit is required too).
+IMAGE_LICENCES = ("CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "permission")
+IMAGES_PER_PLACE = 12
+IMAGE_TEXT_LIMITS = {"credit": 200, "caption": 300}
+
 # -- identifiers and formats -----------------------------------------------------------
 
 FEATURE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"

@@ -10,6 +10,7 @@ from typing import Any
 from . import audit, loader, policy, records
 from .auth import Organiser
 from .errors import Conflict, NotFound
+from .media import MediaStore
 from .moderation import republish_at
 from .publishing import publish
 from .store import Reader, Store
@@ -62,8 +63,10 @@ def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], 
     return stored
 
 
-def delete(store: Store, by: Organiser, collection: str, feature_id: str) -> None:
-    """Delete a place or trail; a place with contributions is kept (409)."""
+def delete(store: Store, by: Organiser, collection: str, feature_id: str,
+           media: MediaStore | None = None) -> None:
+    """Delete a place or trail; a place with contributions is kept (409). A place's
+    photos go with it (rows, and files when the media store is given)."""
     with store.writer() as writer:
         existing = writer.feature_row(collection, feature_id)
         if existing is None:
@@ -74,9 +77,12 @@ def delete(store: Store, by: Organiser, collection: str, feature_id: str) -> Non
             if count:
                 raise Conflict(f"{count} contribution(s) belong to this place; reject or "
                                "erase them first, or edit the place instead.")
+        images = writer.delete_place_images_of(feature_id) if collection == "places" else []
         writer.delete_feature(collection, feature_id)
         audit.record(writer, by, "delete", collection[:-1], feature_id, existing["municipality"],
               _stored(existing), None)
+    if media is not None:
+        media.discard([name for r in images for name in (r["file"], r["thumb_file"])])
 
 
 def upload_gpx(store: Store, by: Organiser, trail_id: str, data: bytes,

@@ -99,7 +99,7 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
         pruned = ratelimit.prune(writer, now.timestamp())
         writer.delete_sessions_before(now.timestamp() - SESSION_IDLE_S,
                                       now.timestamp() - SESSION_ABSOLUTE_S)  # ended sessions
-        known = writer.media_files()
+        known = writer.media_files() | writer.place_image_files()
     settings.media.discard(files)
     if settings.pack_dir and expired:
         packcache.purge(settings.pack_dir)  # a taken-down one may be in an old pack

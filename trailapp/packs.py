@@ -227,9 +227,10 @@ class Packs:
                 joined, count = reader.page(f, lang, 10**9, 0)
                 files[f"{collection}.{lang}.geojson"] = (
                     '{"type":"FeatureCollection","features":[' + joined + "]}").encode()
-                if collection in ("stories", "activities") and lang == spec.langs[0]:
+                if collection != "trails" and lang == spec.langs[0]:  # media and photos
                     for feature in json.loads(f"[{joined}]"):
-                        for item in feature["properties"].get("media", []):
+                        props = feature["properties"]
+                        for item in [*props.get("media", []), *props.get("images", [])]:
                             if spec.media in ("thumbnails", "full") and item.get("thumbnail"):
                                 media_names.add(item["thumbnail"].removeprefix("/media/"))
                             if spec.media == "full":

@@ -35,12 +35,21 @@ def _search_text(record: dict[str, Any]) -> str:
 
 
 #: What a place says about what hangs off it, rendered again when that changes.
-RELATED_ATTRS = ("stories", "activities", "latest_story_at")
+RELATED_ATTRS = ("stories", "activities", "latest_story_at", "images")
+
+
+def images_attr(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A place's photos as published: links, size, credit, licence, caption per language."""
+    return [{"href": f"/media/{r['file']}", "thumbnail": f"/media/{r['thumb_file']}",
+             "type": "image/jpeg", "width": r["width"], "height": r["height"],
+             "credit": r["credit"], "licence": r["licence"],
+             "caption": json.loads(r["caption"])} for r in rows]
 
 
 def to_row(record: dict[str, Any], updated: str,
            related: dict[str, int] | None = None,
-           latest_story_at: str | None = None) -> dict[str, Any]:
+           latest_story_at: str | None = None,
+           images: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The store row for a record: derived figures, rendered JSON, bounds and hash.
 
     related holds a place's counts of published stories and activities; they are
@@ -53,7 +62,8 @@ def to_row(record: dict[str, Any], updated: str,
         record = {**record, "attrs": {**record["attrs"], **{
             name: {"count": count,
                    "href": f"/collections/{name}/items?place={record['id']}"}
-            for name, count in related.items()}, "latest_story_at": latest_story_at}}
+            for name, count in related.items()}, "latest_story_at": latest_story_at,
+            "images": images or []}}
     digest = content_hash(record)
     record["updated"] = updated
     geometry = record["geometry"]
@@ -93,7 +103,8 @@ def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) 
         return writer.upsert_feature(to_row(record, updated or now_rfc3339()))
     return writer.upsert_feature(to_row(record, updated or now_rfc3339(),
                                         writer.related_counts(record["id"]),
-                                        writer.latest_published(record["id"])))
+                                        writer.latest_published(record["id"]),
+                                        images_attr(writer.place_images(record["id"]))))
 
 
 def republish_place(writer: Writer, place_id: str) -> None:
@@ -112,13 +123,14 @@ def rerender_all(writer: Writer) -> int:
     for row in writer.records():
         record = json.loads(row["record"])
         record["updated"] = row["updated"]
-        related, latest = None, None
+        related, latest, images = None, None, None
         if record["collection"] == "places":
             for name in RELATED_ATTRS:
                 record["attrs"].pop(name, None)
             related = writer.related_counts(record["id"])
             latest = writer.latest_published(record["id"])
-        fresh = to_row(record, row["updated"], related, latest)
+            images = images_attr(writer.place_images(record["id"]))
+        fresh = to_row(record, row["updated"], related, latest, images)
         if fresh["content_hash"] != row["content_hash"]:
             fresh["created"] = row["created"]
             writer.upsert_feature(fresh)

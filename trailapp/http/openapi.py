@@ -15,6 +15,7 @@ from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
+from ..domain import IMAGE_LICENCES, LANGS
 from ..errors import ApiError
 from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
@@ -202,6 +203,17 @@ def build_document(app: Any) -> dict[str, Any]:
         operation["requestBody"] = {"required": (path, method) not in OPTIONAL_BODIES,
                                     "content": content}
     _add_links(doc)
+    image = doc["paths"].get("/manage/places/{placeId}/images", {}).get("post")
+    if image is not None:
+        captions = {f"caption_{lang}": {"type": "string", "maxLength": 1000}
+                    for lang in LANGS}
+        image["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "required": ["file", "credit", "licence"],
+                       "properties": {
+                           "file": {"type": "string", "format": "binary"},
+                           "credit": {"type": "string", "maxLength": 1000},
+                           "licence": {"type": "string", "enum": list(IMAGE_LICENCES)},
+                           **captions}}}}}
     gpx = doc["paths"].get("/manage/trails/{trailId}/gpx", {}).get("post")
     if gpx is not None:
         gpx["requestBody"] = {"required": True, "content": {

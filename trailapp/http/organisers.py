@@ -10,11 +10,12 @@ from flask import Response, abort, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import auth, editing, moderation, policy, review, stats
-from ..errors import InvalidParameter
+from .. import auth, editing, moderation, place_images, policy, review, stats
+from ..domain import LANGS
+from ..errors import InvalidParameter, UnsupportedMediaType
 from ..features import GEOJSON, JSON
 from . import models
-from .context import json_body, state, token_organiser
+from .context import json_body, settings, state, token_organiser
 from .openapi import REF, _errors, validation_error
 from .responses import json_answer, no_store
 
@@ -22,6 +23,7 @@ bp = APIBlueprint("organisers", __name__, abp_tags=[Tag(name="Organisers")])
 SECURITY = [{"organiserToken": []}]
 ERRORS = _errors(401, 403, 404, 409)
 ACTOR = "api"
+IMAGE_FORM_FIELDS = {"file", "credit", "licence", *(f"caption_{lang}" for lang in LANGS)}
 
 
 @bp.before_request
@@ -214,7 +216,45 @@ def update(path: models.ManageItemPath) -> Response:
                                          **_errors(401, 403, 404, 409)})
 def remove(path: models.ManageItemPath) -> Response:
     """Refused (409) for a place that contributions belong to."""
-    editing.delete(state().store, organiser(), path.collection, path.featureId)
+    editing.delete(state().store, organiser(), path.collection, path.featureId,
+                   media=state().contributions.media)
+    return Response(status=204)
+
+
+@bp.post("/manage/places/<placeId>/images", summary="Add a photo to a place",
+         security=SECURITY, responses={
+             201: {"description": "The photo as published on the place",
+                   "content": {JSON: {"schema": {"$ref": REF + "PlaceImage"}}}},
+             **_errors(401, 403, 404, 409, 413, 415, 422)})
+def add_image(path: models.PlacePath) -> Response:
+    """A photo (JPEG, PNG or WebP) in the form field 'file', with 'credit' and 'licence'
+    (required) and 'caption_sv', 'caption_en', 'caption_tn'; cleaned like young people's
+    photos and public on the place at once."""
+    request.max_content_length = settings()["MEDIA_MAX_REQUEST_BYTES"]
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("Send the photo as multipart/form-data in the field "
+                                   "'file'.")
+    form, files = request.form, request.files
+    unknown = sorted((set(form) | set(files)) - IMAGE_FORM_FIELDS)
+    if unknown:
+        raise InvalidParameter(unknown[0], "unknown field")
+    upload = files.get("file")
+    if upload is None:
+        raise InvalidParameter("file", "send the photo in the form field 'file'")
+    image = place_images.add(
+        state().store, state().contributions, organiser(), path.placeId, upload.stream,
+        form.get("credit"), form.get("licence"),
+        {lang: form.get(f"caption_{lang}") for lang in LANGS})
+    return json_answer(image, 201)
+
+
+@bp.delete("/manage/places/<placeId>/images/<imageId>", summary="Remove a photo from a place",
+           security=SECURITY, responses={204: {"description": "Removed"},
+                                         **_errors(401, 403, 404)})
+def delete_image(path: models.PlaceImagePath) -> Response:
+    """The photo's files go too, and every built pack."""
+    place_images.delete(state().store, state().contributions, organiser(), path.placeId,
+                        path.imageId)
     return Response(status=204)
 
 

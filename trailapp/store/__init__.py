@@ -26,20 +26,22 @@ from ..errors import StoreBusy
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
+from .place_images import PlaceImageReads, PlaceImageWrites
 from .schema import migrations
 from .sync import SyncReads, SyncWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
-class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads):
+class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
 
-class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites):
+class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
+             PlaceImageWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

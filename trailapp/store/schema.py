@@ -380,3 +380,31 @@ def m006_keyed_hashes_and_take_down_time(db: Database) -> None:
         WHERE status IN ('hidden', 'rejected')
         """,
     )
+
+
+@migrations()
+def m008_place_images(db: Database) -> None:
+    """Organisers' photos of places (issue 11): cleaned like young people's photos,
+    published on the place with their credit, licence and caption."""
+    _run(
+        db,
+        """
+        CREATE TABLE place_images (
+            id TEXT PRIMARY KEY,
+            place_id TEXT NOT NULL,
+            municipality TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            file TEXT NOT NULL UNIQUE,
+            thumb_file TEXT NOT NULL UNIQUE,
+            bytes INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            credit TEXT NOT NULL,
+            licence TEXT NOT NULL,
+            caption TEXT NOT NULL,
+            created TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX place_images_by_place ON place_images (place_id, position)",
+    )

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...domain import IMAGE_LICENCES
 from ...moderation import REJECTION_REASONS
 from .base import (
     FEATURE_ID,
@@ -80,6 +81,29 @@ class ManageItemPath(BaseModel):
     featureId: str = Field(pattern=FEATURE_ID)  # noqa: N815
 
 
+class PlacePath(BaseModel):
+    placeId: str = Field(pattern=FEATURE_ID)  # noqa: N815
+
+
+class PlaceImagePath(BaseModel):
+    placeId: str = Field(pattern=FEATURE_ID)  # noqa: N815
+    imageId: str = Field(pattern=r"^[0-9a-f]{24}$")  # noqa: N815
+
+
+class PlaceImage(BaseModel):
+    """An organiser's photo of a place, as published in the place's `images`."""
+
+    id: str
+    place: str
+    href: str
+    thumbnail: str
+    width: int
+    height: int
+    credit: str
+    licence: Literal[IMAGE_LICENCES]  # type: ignore[valid-type]
+    caption: dict[str, str | None]
+
+
 class TrailPath(BaseModel):
     trailId: str = Field(pattern=FEATURE_ID)  # noqa: N815
 
@@ -101,5 +125,5 @@ class Queue(BaseModel):
     total: int
 
 
-RESPONSE_MODELS = [ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody, RedactBody,
-                   BulkBody]
+RESPONSE_MODELS = [PlaceImage, ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody,
+                   RedactBody, BulkBody]
