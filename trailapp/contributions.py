@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-from . import domain, moderation, policy, ratelimit, submission_rules, text
+from . import domain, moderation, policy, ratelimit, submission_limits, submission_rules, text
 from .domain import TEXT_LIMITS
 from .errors import MediaError, NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaStore, Processed, read_capped
@@ -37,7 +37,10 @@ class Settings:
     guardian_under: dict[str, int] = field(default_factory=lambda: {
         m.id: m.guardian_consent_under for m in domain.MUNICIPALITIES.values()})
     snap_m: float = 250.0
+    # Per app install (its X-Install-Id, keyed) or, without one, per address.
     submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
+    # Per address, a coarse second line: a class of 30 on one Wi-Fi fits under it.
+    address_limit: ratelimit.Limit = ratelimit.Limit("submission-address", 60, 600)
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
     # Replays refused (another client, or other content) per client and per key.
     replay_limit: ratelimit.Limit = ratelimit.Limit("replay-refused", 5, 3600)
@@ -96,9 +99,12 @@ def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
 
 def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Upload], *,
            client: str, idempotency_key: str | None = None,
-           install_id: str | None = None) -> dict[str, Any]:
+           install_id: str | None = None
+           ) -> tuple[dict[str, Any], ratelimit.Quota | None]:
     """Accept a contribution as pending; a retry with the same key, from the same
-    client and with the same content, returns the first."""
+    client and with the same content, returns the first. Also returns what is left
+    of the tightest submission limit afterwards (a replay does not count)."""
+    limits = submission_limits.of_submission(settings, client, install_id)
     if len(uploads) > settings.limits.files:
         raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
     files = [(u.field, read_capped(u.stream, settings.limits)) for u in uploads]
@@ -118,9 +124,9 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
             with store.writer() as writer:
                 replay = _replay(writer, key_hash, request_hash, settings, client,
                                  idempotency_key)
-            return _replayed(replay)
+            return _replayed(replay), submission_limits.quota(store, limits)
     with store.reader() as reader:
-        ratelimit.check(reader, settings.submit_limit, client)
+        ratelimit.check_all(reader, limits)
 
     with store.reader() as reader:
         row = submission_rules.checked_row(reader, sub, guardian_under=settings.guardian_under,
@@ -148,20 +154,20 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
                 replay = _replay(writer, key_hash, request_hash, settings, client,
                                  idempotency_key)
             if replay is None:
-                _insert(writer, settings, client, row, processed, names)
+                _insert(writer, settings, limits, row, processed, names)
         if replay is not None:
             settings.media.discard(names)
-            return _replayed(replay)
+            return _replayed(replay), submission_limits.quota(store, limits)
     except BaseException:
         settings.media.discard(names)
         raise
-    return _receipt(row, token, replayed=False)
+    return _receipt(row, token, replayed=False), submission_limits.quota(store, limits)
 
 
-def _insert(writer: Writer, settings: Settings, client: str, row: dict[str, Any],
-            processed: list[Processed], names: list[str]) -> None:
+def _insert(writer: Writer, settings: Settings, limits: submission_limits.Limits,
+            row: dict[str, Any], processed: list[Processed], names: list[str]) -> None:
     """Store a new contribution and its media rows (the files are put in place too)."""
-    ratelimit.record(writer, settings.submit_limit, client)
+    ratelimit.record_all(writer, limits)
     since = (datetime.now(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
     flags = json.loads(row["flags"])
     if writer.recent_same_text(row["text_hash"], since):
