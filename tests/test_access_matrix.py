@@ -20,7 +20,7 @@ from helpers.app import place, settings_in, trail, write_geojson
 from helpers.gpx import WALK, write_gpx
 from helpers.organisers import add_organiser, submit, token_headers
 
-from trailapp import create_app, loader, moderation
+from trailapp import auth, create_app, loader, moderation, workshops
 
 PREFIX = {"bollnas": "bol", "lobatse": "lob"}
 OTHER = {"bollnas": "lobatse", "lobatse": "bollnas"}
@@ -30,7 +30,7 @@ LINE = {"bollnas": [[16.39, 61.34], [16.395, 61.3425], [16.403, 61.344]],
 GPS_WALK = {"bollnas": WALK,  # (lat, lon, elevation)
             "lobatse": [(-25.221, 25.661, 1180.0), (-25.216, 25.666, 1184.5),
                         (-25.211, 25.671, 1190.0)]}
-TABLES = ("contributions", "media", "reports", "features", "changes", "audit")
+TABLES = ("contributions", "media", "reports", "features", "changes", "audit", "workshops")
 
 
 def organiser_routes() -> list[tuple[str, str]]:
@@ -84,6 +84,11 @@ def world(geo_app, store, tmp_path) -> World:
                                                       municipalities=("lobatse",))),
         "admin": token_headers(store, add_organiser(store, "root", "admin", ())),
     }
+    root = auth.token_organiser(store, headers["admin"]["Authorization"].split()[1])
+    for municipality in PREFIX:
+        ids[municipality]["workshop"] = workshops.open_workshop(
+            store, root, "test-only", municipality=municipality,
+            name=f"Workshop in {municipality}", hours=3)["id"]
     return World(client, store, tmp_path, headers, ids)
 
 
@@ -161,6 +166,14 @@ def gpx(world: World, municipality: str) -> tuple[str, dict]:
             {"data": path.read_bytes(), "content_type": "application/gpx+xml"})
 
 
+def open_workshop(world: World, municipality: str) -> tuple[str, dict]:
+    return "/moderation/workshops", {"json": {"municipality": municipality, "name": "8B"}}
+
+
+def close_workshop(world: World, municipality: str) -> tuple[str, dict]:
+    return f"/moderation/workshops/{world.ids[municipality]['workshop']}/close", {}
+
+
 def scoped(path: str) -> Request:
     def make(world: World, municipality: str) -> tuple[str, dict]:
         return f"{path}?municipality={municipality}", {}
@@ -188,6 +201,11 @@ ACTIONS = {
     "delete-trail": Action("DELETE", "/manage/<collection>/<featureId>",
                            delete("trails", "walk"), 204),
     "upload-gpx": Action("POST", "/manage/trails/<trailId>/gpx", gpx, 200),
+    "open-workshop": Action("POST", "/moderation/workshops", open_workshop, 201, 403),
+    "close-workshop": Action("POST", "/moderation/workshops/<workshopId>/close",
+                             close_workshop, 200),
+    "workshops": Action("GET", "/moderation/workshops", scoped("/moderation/workshops"), 200,
+                        403, writes=False),
     "queue": Action("GET", "/moderation/queue", scoped("/moderation/queue"), 200, 403,
                     writes=False),
     "stats": Action("GET", "/moderation/stats", scoped("/moderation/stats"), 200, 403,
@@ -199,6 +217,7 @@ ACTIONS = {
 }
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
+            "/moderation/workshops",
             "/moderation/export.csv", "/moderation/export.geojson"]
 # The same for every organiser: nothing of any municipality in it.
 UNSCOPED = {("GET", "/moderation/reasons")}
@@ -270,7 +289,8 @@ def test_the_rejection_reasons_are_the_same_for_every_organiser(world):
 
 # A value for each path parameter; a new parameter name fails here until it is added.
 SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
-           "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden"}
+           "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
+           "workshopId": "w0123456789abcdef"}
 
 
 def sample_path(rule: str) -> str:

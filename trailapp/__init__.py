@@ -50,6 +50,8 @@ def _contribution_settings(config: dict[str, Any]) -> ContributionSettings:
                            config["SUBMISSION_WINDOW_S"]),
         address_limit=Limit("submission-address", config["SUBMISSION_LIMIT_PER_ADDRESS"],
                             config["SUBMISSION_WINDOW_S"]),
+        workshop_limit=Limit("submission-workshop", config["WORKSHOP_SUBMISSION_LIMIT"],
+                             config["WORKSHOP_SUBMISSION_WINDOW_S"]),
         report_limit=Limit("report", config["REPORT_LIMIT"], config["REPORT_WINDOW_S"]),
         hide_after_reports=config["HIDE_AFTER_REPORTS"],
         pack_dir=config["PACK_DIR"],

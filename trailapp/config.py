@@ -55,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "SUBMISSION_LIMIT": 10,
     "SUBMISSION_WINDOW_S": 600,
     "SUBMISSION_LIMIT_PER_ADDRESS": 60,
+    # Submissions sent with one workshop's code (X-Workshop-Code), shared by the whole
+    # group, per window; each install keeps its own SUBMISSION_LIMIT as well.
+    "WORKSHOP_SUBMISSION_LIMIT": 200,
+    "WORKSHOP_SUBMISSION_WINDOW_S": 3600,
     "REPORT_LIMIT": 20,
     "REPORT_WINDOW_S": 3600,
     # Distinct reports after which a published contribution is hidden for review.

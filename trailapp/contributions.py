@@ -2,8 +2,8 @@
 contribution, of who may fetch its media, and of reporting a published one (erasing
 and retention are in erasure.py).
 
-Plain Python: the HTTP layer hands in validated fields, uploaded files and an
-opaque client key; the answers are plain dicts.
+Plain Python: the HTTP layer hands in validated fields, uploaded files and an opaque
+client key; the answers are plain dicts.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .media import Limits, MediaStore, Processed, read_capped
 from .store import Reader, Store, Writer
 from .submission_rules import Submission
 from .times import now_rfc3339
+from .workshops import check_place as check_workshop_place
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,10 @@ class Settings:
     guardian_under: dict[str, int] = field(default_factory=lambda: {
         m.id: m.guardian_consent_under for m in domain.MUNICIPALITIES.values()})
     snap_m: float = 250.0
-    # Per app install (its X-Install-Id, keyed) or, without one, per address.
+    # Per install, per address and per workshop: see submission_limits.py.
     submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
-    # Per address, a coarse second line: a class of 30 on one Wi-Fi fits under it.
     address_limit: ratelimit.Limit = ratelimit.Limit("submission-address", 60, 600)
+    workshop_limit: ratelimit.Limit = ratelimit.Limit("submission-workshop", 200, 3600)
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
     # Replays refused (another client, or other content) per client and per key.
     replay_limit: ratelimit.Limit = ratelimit.Limit("replay-refused", 5, 3600)
@@ -99,12 +100,12 @@ def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
 
 def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Upload], *,
            client: str, idempotency_key: str | None = None,
-           install_id: str | None = None
+           install_id: str | None = None, workshop_code: str | None = None
            ) -> tuple[dict[str, Any], ratelimit.Quota | None]:
-    """Accept a contribution as pending; a retry with the same key, from the same
-    client and with the same content, returns the first. Also returns what is left
-    of the tightest submission limit afterwards (a replay does not count)."""
-    limits = submission_limits.of_submission(settings, client, install_id)
+    """Accept a contribution as pending (a keyed retry from the same client with the
+    same content returns the first), and what is left of its tightest limit."""
+    limits, workshop = submission_limits.of_request(store, settings, client, install_id,
+                                                    workshop_code)
     if len(uploads) > settings.limits.files:
         raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
     files = [(u.field, read_capped(u.stream, settings.limits)) for u in uploads]
@@ -131,6 +132,8 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
     with store.reader() as reader:
         row = submission_rules.checked_row(reader, sub, guardian_under=settings.guardian_under,
                                            snap_m=settings.snap_m)
+    if workshop is not None:
+        row["workshop_id"] = check_workshop_place(workshop, row["municipality"])
     # Keyed: an unkeyed fingerprint would let a database copy confirm a guessed text.
     row["text_hash"] = _keyed(settings.secret, "text", text.fingerprint(row["title"],
                                                                         row["body"]))

@@ -152,7 +152,8 @@ def submit(header: models.SubmitHeaders) -> Response:
     app = state()
     receipt, quota = contributions.submit(app.store, app.contributions, sub, uploads,
                                    client=client_key(), idempotency_key=header_key or body_key,
-                                   install_id=header.install_id)
+                                   install_id=header.install_id,
+                                   workshop_code=header.workshop_code)
     response = json_answer(receipt, 200 if receipt["replayed"] else 201)
     response.headers.update(ratelimit.headers(quota))
     response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"

@@ -28,18 +28,20 @@ from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
 from .schema import migrations
 from .sync import SyncReads, SyncWrites
+from .workshops import WorkshopReads, WorkshopWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
-class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads):
+class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, WorkshopReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
 
-class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites):
+class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
+             WorkshopWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

@@ -69,6 +69,7 @@ from .organisers import (
     ManageItemPath,
     ManagePath,
     ModerationItem,
+    OpenedWorkshop,
     Queue,
     QueueQuery,
     RedactBody,
@@ -76,6 +77,10 @@ from .organisers import (
     ScopeQuery,
     TrailPath,
     WithdrawBody,
+    Workshop,
+    WorkshopBody,
+    WorkshopPath,
+    Workshops,
 )
 
 RESPONSE_MODELS = [*_BASE, *_OGC, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS]
@@ -137,5 +142,10 @@ __all__ = [
     "SyncQuery",
     "TrailPath",
     "WithdrawBody",
+    "Workshop",
+    "WorkshopBody",
+    "WorkshopPath",
+    "Workshops",
+    "OpenedWorkshop",
     "RESPONSE_MODELS",
 ]
