@@ -76,6 +76,7 @@ def run(rounds: int, clients: int, folder: Path, seed: int = 7) -> list[dict]:
     app.extensions["trailapp"].store.close()
     env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "crash",
            "TRAILAPP_MEDIA_DIR": str(folder / "media"), "TRAILAPP_SUBMISSION_LIMIT": "0",
+           "TRAILAPP_SUBMISSION_LIMIT_PER_ADDRESS": "0",
            "TRAILAPP_PACK_DIR": str(folder / "packs"),
            "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
     (folder / "metrics").mkdir(exist_ok=True)  # killed servers cannot clean up after them

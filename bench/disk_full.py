@@ -80,7 +80,8 @@ def run(folder: Path, size_mb: int = 8, max_posts: int = 400) -> dict:
         ballast = disk / "ballast"  # freed at the end: "space returns"
         ballast.write_bytes(b"\0" * (size_mb * 2**20 // 4))
         env = {**os.environ, **{f"TRAILAPP_{k}": v for k, v in config.items()},
-               "TRAILAPP_SUBMISSION_LIMIT": "0"}
+               "TRAILAPP_SUBMISSION_LIMIT": "0",
+               "TRAILAPP_SUBMISSION_LIMIT_PER_ADDRESS": "0"}
         port = free_port()
         proc = start(env, port)
         url = f"http://127.0.0.1:{port}/contributions"

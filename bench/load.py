@@ -145,6 +145,7 @@ def main() -> None:
         app.extensions["trailapp"].store.close()
         env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "load",
                "TRAILAPP_MEDIA_DIR": str(folder / "media"), "TRAILAPP_SUBMISSION_LIMIT": "0",
+               "TRAILAPP_SUBMISSION_LIMIT_PER_ADDRESS": "0",
                "TRAILAPP_PACK_DIR": str(folder / "p")}
         port = free_port()
         proc = start(env, port)

@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/trailapp-sqlmap-XXXX)
 trap 'kill $(cat "$work/pid") 2>/dev/null; rm -rf "$work"' EXIT
 export TRAILAPP_DATABASE="$work/db.sqlite3" TRAILAPP_SECRET_KEY=sqlmap \
        TRAILAPP_MEDIA_DIR="$work/media" TRAILAPP_PACK_DIR="$work/packs" \
-       TRAILAPP_SUBMISSION_LIMIT=0 TRAILAPP_RESPONSE_CACHE_MB=0
+       TRAILAPP_SUBMISSION_LIMIT=0 TRAILAPP_SUBMISSION_LIMIT_PER_ADDRESS=0 TRAILAPP_RESPONSE_CACHE_MB=0
 .venv/bin/flask --app trailapp load-geodata geodata/ >/dev/null
 echo "grön-uggla-sjunger-42-sqlmap" | .venv/bin/flask --app trailapp create-organiser scan \
     --role admin --password-stdin >/dev/null

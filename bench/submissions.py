@@ -108,7 +108,8 @@ def main() -> None:
         loader.load(app.extensions["trailapp"].store, [ROOT / "geodata"])
         app.extensions["trailapp"].store.close()
         env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "bench",
-               "TRAILAPP_MEDIA_DIR": str(folder / "media"), "TRAILAPP_SUBMISSION_LIMIT": "0"}
+               "TRAILAPP_MEDIA_DIR": str(folder / "media"), "TRAILAPP_SUBMISSION_LIMIT": "0",
+               "TRAILAPP_SUBMISSION_LIMIT_PER_ADDRESS": "0"}
         port, bare_port = free_port(), free_port()
         procs = [start_gunicorn("wsgi:app", env, port),
                  start_gunicorn("bench.bare_app:app", env, bare_port)]

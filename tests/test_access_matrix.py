@@ -22,7 +22,7 @@ from helpers.gpx import WALK, write_gpx
 from helpers.media_files import jpeg_with_gps
 from helpers.organisers import add_organiser, submit, token_headers
 
-from trailapp import create_app, loader, moderation
+from trailapp import auth, create_app, loader, moderation, workshops
 
 PREFIX = {"bollnas": "bol", "lobatse": "lob"}
 OTHER = {"bollnas": "lobatse", "lobatse": "bollnas"}
@@ -33,7 +33,7 @@ GPS_WALK = {"bollnas": WALK,  # (lat, lon, elevation)
             "lobatse": [(-25.221, 25.661, 1180.0), (-25.216, 25.666, 1184.5),
                         (-25.211, 25.671, 1190.0)]}
 TABLES = ("contributions", "media", "reports", "features", "changes", "audit",
-          "place_images")
+          "place_images", "workshops")
 
 
 def organiser_routes() -> list[tuple[str, str]]:
@@ -87,6 +87,11 @@ def world(geo_app, store, tmp_path) -> World:
                                                       municipalities=("lobatse",))),
         "admin": token_headers(store, add_organiser(store, "root", "admin", ())),
     }
+    root = auth.token_organiser(store, headers["admin"]["Authorization"].split()[1])
+    for municipality in PREFIX:
+        ids[municipality]["workshop"] = workshops.open_workshop(
+            store, root, "test-only", municipality=municipality,
+            name=f"Workshop in {municipality}", hours=3)["id"]
     world = World(client, store, tmp_path, headers, ids)
     for municipality in PREFIX:  # a photo on each test site, added by the admin
         url, kwargs = add_image(world, municipality)
@@ -181,6 +186,14 @@ def gpx(world: World, municipality: str) -> tuple[str, dict]:
             {"data": path.read_bytes(), "content_type": "application/gpx+xml"})
 
 
+def open_workshop(world: World, municipality: str) -> tuple[str, dict]:
+    return "/moderation/workshops", {"json": {"municipality": municipality, "name": "8B"}}
+
+
+def close_workshop(world: World, municipality: str) -> tuple[str, dict]:
+    return f"/moderation/workshops/{world.ids[municipality]['workshop']}/close", {}
+
+
 def scoped(path: str) -> Request:
     def make(world: World, municipality: str) -> tuple[str, dict]:
         return f"{path}?municipality={municipality}", {}
@@ -215,6 +228,11 @@ ACTIONS = {
     "add-image": Action("POST", "/manage/places/<placeId>/images", add_image, 201),
     "delete-image": Action("DELETE", "/manage/places/<placeId>/images/<imageId>",
                            delete_image, 204),
+    "open-workshop": Action("POST", "/moderation/workshops", open_workshop, 201, 403),
+    "close-workshop": Action("POST", "/moderation/workshops/<workshopId>/close",
+                             close_workshop, 200),
+    "workshops": Action("GET", "/moderation/workshops", scoped("/moderation/workshops"), 200,
+                        403, writes=False),
     "queue": Action("GET", "/moderation/queue", scoped("/moderation/queue"), 200, 403,
                     writes=False),
     "stats": Action("GET", "/moderation/stats", scoped("/moderation/stats"), 200, 403,
@@ -226,6 +244,7 @@ ACTIONS = {
 }
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
+            "/moderation/workshops",
             "/moderation/export.csv", "/moderation/export.geojson"]
 # The same for every organiser: nothing of any municipality in it.
 UNSCOPED = {("GET", "/moderation/reasons")}
@@ -298,7 +317,8 @@ def test_the_rejection_reasons_are_the_same_for_every_organiser(world):
 # A value for each path parameter; a new parameter name fails here until it is added.
 SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
            "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
-           "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567"}
+           "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567",
+           "workshopId": "w0123456789abcdef"}
 
 
 def sample_path(rule: str) -> str:

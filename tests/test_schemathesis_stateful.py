@@ -20,7 +20,8 @@ from trailapp import auth, create_app, loader
 ROOT = Path(__file__).resolve().parent.parent
 _folder = Path(tempfile.mkdtemp(prefix="trailapp-stateful-"))
 atexit.register(shutil.rmtree, _folder, ignore_errors=True)
-app = create_app(settings_in(_folder, SUBMISSION_LIMIT=0, REPORT_LIMIT=0))
+app = create_app(settings_in(_folder, SUBMISSION_LIMIT=0,
+                             SUBMISSION_LIMIT_PER_ADDRESS=0, REPORT_LIMIT=0))
 _store = app.extensions["trailapp"].store
 loader.load(_store, [ROOT / "geodata"])
 _admin = auth.create_organiser(_store, "fuzz-admin", "grön-uggla-sjunger-42-fuzz", "admin", [])

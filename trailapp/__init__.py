@@ -48,6 +48,10 @@ def _contribution_settings(config: dict[str, Any]) -> ContributionSettings:
         snap_m=config["SNAP_DISTANCE_M"],
         submit_limit=Limit("submission", config["SUBMISSION_LIMIT"],
                            config["SUBMISSION_WINDOW_S"]),
+        address_limit=Limit("submission-address", config["SUBMISSION_LIMIT_PER_ADDRESS"],
+                            config["SUBMISSION_WINDOW_S"]),
+        workshop_limit=Limit("submission-workshop", config["WORKSHOP_SUBMISSION_LIMIT"],
+                             config["WORKSHOP_SUBMISSION_WINDOW_S"]),
         report_limit=Limit("report", config["REPORT_LIMIT"], config["REPORT_WINDOW_S"]),
         hide_after_reports=config["HIDE_AFTER_REPORTS"],
         pack_dir=config["PACK_DIR"],
@@ -110,7 +114,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     app.config["COMPRESS_ALGORITHM"] = ["gzip"]
     Compress(app)
     CORS(app, methods=["GET", "HEAD", "OPTIONS"],
-         expose_headers=["ETag", "Last-Modified", "Content-Language", "Retry-After"])
+         expose_headers=["ETag", "Last-Modified", "Content-Language", "Retry-After",
+                         "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"])
 
     http.register(app)
     cli.register(app)

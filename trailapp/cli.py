@@ -91,12 +91,13 @@ def check_db() -> None:
 @with_appcontext
 def retention() -> None:
     """Erase unpublished contributions (pending, rejected, hidden) 30 days after they
-    arrived or were taken down, rate-limit data older than 72 hours, and media files
-    no row names. Run it daily (cron)."""
+    arrived or were taken down, rate-limit data older than 72 hours, workshops a week
+    after they ended, and media files no row names. Run it daily (cron)."""
     done = erasure.purge_expired(_store(), current_app.extensions["trailapp"]
                                        .contributions)
     click.echo(f"Erased {done['contributions']} contribution(s), {done['rate_events']} "
-               f"rate-limit event(s), {done['orphan_files']} orphan file(s).")
+               f"rate-limit event(s), {done['workshops']} ended workshop(s), "
+               f"{done['orphan_files']} orphan file(s).")
 
 
 @click.command("backup")

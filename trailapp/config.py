@@ -49,9 +49,16 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_MAX_AUDIO_BYTES": 20 * 1024 * 1024,
     "MEDIA_MAX_AUDIO_SECONDS": 180,
     "MEDIA_MAX_FILES": 5,
-    # Submissions per client and window (0 turns the limit off), and reports.
+    # Submissions per app install (X-Install-Id) or, without one, per address, per
+    # window (0 turns the limit off); and a coarse limit per address in the same window
+    # (a class on one Wi-Fi shares it); and reports.
     "SUBMISSION_LIMIT": 10,
     "SUBMISSION_WINDOW_S": 600,
+    "SUBMISSION_LIMIT_PER_ADDRESS": 60,
+    # Submissions sent with one workshop's code (X-Workshop-Code), shared by the whole
+    # group, per window; each install keeps its own SUBMISSION_LIMIT as well.
+    "WORKSHOP_SUBMISSION_LIMIT": 200,
+    "WORKSHOP_SUBMISSION_WINDOW_S": 3600,
     "REPORT_LIMIT": 20,
     "REPORT_WINDOW_S": 3600,
     # Distinct reports after which a published contribution is hidden for review.

@@ -2,8 +2,8 @@
 contribution, of who may fetch its media, and of reporting a published one (erasing
 and retention are in erasure.py).
 
-Plain Python: the HTTP layer hands in validated fields, uploaded files and an
-opaque client key; the answers are plain dicts.
+Plain Python: the HTTP layer hands in validated fields, uploaded files and an opaque
+client key; the answers are plain dicts.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-from . import domain, moderation, policy, ratelimit, submission_rules, text
+from . import domain, moderation, policy, ratelimit, submission_limits, submission_rules, text
 from .domain import TEXT_LIMITS
 from .errors import MediaError, NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaStore, Processed, read_capped
 from .store import Reader, Store, Writer
 from .submission_rules import Submission
 from .times import now_rfc3339
+from .workshops import check_place as check_workshop_place
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,10 @@ class Settings:
     guardian_under: dict[str, int] = field(default_factory=lambda: {
         m.id: m.guardian_consent_under for m in domain.MUNICIPALITIES.values()})
     snap_m: float = 250.0
+    # Per install, per address and per workshop: see submission_limits.py.
     submit_limit: ratelimit.Limit = ratelimit.Limit("submission", 10, 600)
+    address_limit: ratelimit.Limit = ratelimit.Limit("submission-address", 60, 600)
+    workshop_limit: ratelimit.Limit = ratelimit.Limit("submission-workshop", 200, 3600)
     report_limit: ratelimit.Limit = ratelimit.Limit("report", 20, 3600)
     # Replays refused (another client, or other content) per client and per key.
     replay_limit: ratelimit.Limit = ratelimit.Limit("replay-refused", 5, 3600)
@@ -96,9 +100,12 @@ def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
 
 def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Upload], *,
            client: str, idempotency_key: str | None = None,
-           install_id: str | None = None) -> dict[str, Any]:
-    """Accept a contribution as pending; a retry with the same key, from the same
-    client and with the same content, returns the first."""
+           install_id: str | None = None, workshop_code: str | None = None
+           ) -> tuple[dict[str, Any], ratelimit.Quota | None]:
+    """Accept a contribution as pending (a keyed retry from the same client with the
+    same content returns the first), and what is left of its tightest limit."""
+    limits, workshop = submission_limits.of_request(store, settings, client, install_id,
+                                                    workshop_code)
     if len(uploads) > settings.limits.files:
         raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
     files = [(u.field, read_capped(u.stream, settings.limits)) for u in uploads]
@@ -118,13 +125,15 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
             with store.writer() as writer:
                 replay = _replay(writer, key_hash, request_hash, settings, client,
                                  idempotency_key)
-            return _replayed(replay)
+            return _replayed(replay), submission_limits.quota(store, limits)
     with store.reader() as reader:
-        ratelimit.check(reader, settings.submit_limit, client)
+        ratelimit.check_all(reader, limits)
 
     with store.reader() as reader:
         row = submission_rules.checked_row(reader, sub, guardian_under=settings.guardian_under,
                                            snap_m=settings.snap_m)
+    if workshop is not None:
+        row["workshop_id"] = check_workshop_place(workshop, row["municipality"])
     # Keyed: an unkeyed fingerprint would let a database copy confirm a guessed text.
     row["text_hash"] = _keyed(settings.secret, "text", text.fingerprint(row["title"],
                                                                         row["body"]))
@@ -148,20 +157,20 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
                 replay = _replay(writer, key_hash, request_hash, settings, client,
                                  idempotency_key)
             if replay is None:
-                _insert(writer, settings, client, row, processed, names)
+                _insert(writer, settings, limits, row, processed, names)
         if replay is not None:
             settings.media.discard(names)
-            return _replayed(replay)
+            return _replayed(replay), submission_limits.quota(store, limits)
     except BaseException:
         settings.media.discard(names)
         raise
-    return _receipt(row, token, replayed=False)
+    return _receipt(row, token, replayed=False), submission_limits.quota(store, limits)
 
 
-def _insert(writer: Writer, settings: Settings, client: str, row: dict[str, Any],
-            processed: list[Processed], names: list[str]) -> None:
+def _insert(writer: Writer, settings: Settings, limits: submission_limits.Limits,
+            row: dict[str, Any], processed: list[Processed], names: list[str]) -> None:
     """Store a new contribution and its media rows (the files are put in place too)."""
-    ratelimit.record(writer, settings.submit_limit, client)
+    ratelimit.record_all(writer, limits)
     since = (datetime.now(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
     flags = json.loads(row["flags"])
     if writer.recent_same_text(row["text_hash"], since):

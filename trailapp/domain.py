@@ -139,10 +139,25 @@ IMAGE_LICENCES = ("CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "permission")
 IMAGES_PER_PLACE = 12
 IMAGE_TEXT_LIMITS = {"credit": 200, "caption": 300}
 
+# -- workshops (organiser-run sessions for a group; not public) --------------------------
+
+#: A workshop's code: letters and digits that cannot be mistaken for one another on a
+#: whiteboard (no 0/O, 1/I/L). 31**6 ≈ 887 million codes; wrong guesses are limited.
+WORKSHOP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+WORKSHOP_CODE_LENGTH = 6
+WORKSHOP_CODE = rf"^[{WORKSHOP_CODE_ALPHABET}{WORKSHOP_CODE_ALPHABET.lower()}]" \
+    rf"{{{WORKSHOP_CODE_LENGTH}}}$"
+WORKSHOP_HOURS = (3, 12)  # default, longest
+WORKSHOP_NAME_LENGTH = 80
+WORKSHOP_PARTICIPANTS_MAX = 500
+#: A workshop row (and the link from its contributions) is deleted this long after it ended.
+WORKSHOP_RETENTION_DAYS = 7
+
 # -- identifiers and formats -----------------------------------------------------------
 
 FEATURE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 CONTRIBUTION_ID = r"^[0-9a-f]{24}$"
+WORKSHOP_ID = r"^w[0-9a-f]{16}$"
 UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 #: A sync cursor: 's' and the change log's sequence number.
 CURSOR = r"^s([0-9]{1,18})$"

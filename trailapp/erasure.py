@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import audit, moderation, packcache, ratelimit
+from . import audit, moderation, packcache, ratelimit, workshops
 from .contributions import Settings, owned
 from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S
 from .store import Store, Writer
@@ -87,7 +87,8 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
                   ) -> dict[str, int]:
     """The retention job: erase what is not published (pending, rejected, hidden or
     withdrawn) 30 days after it arrived or, if it was published once, 30 days after
-    it was last taken down; forget rate-limit events after 72 hours, and remove media
+    it was last taken down; forget rate-limit events after 72 hours and workshops
+    some days after they ended (with the link from their contributions); remove media
     files that no row names (left by a crash between writing a file and committing
     its row)."""
     now = now or datetime.now(UTC)
@@ -97,6 +98,7 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
         expired = writer.expired_contributions(before)
         files += _erase_rows(writer, expired, actor="retention", action="expire")
         pruned = ratelimit.prune(writer, now.timestamp())
+        ended = workshops.purge_ended(writer, now)
         writer.delete_sessions_before(now.timestamp() - SESSION_IDLE_S,
                                       now.timestamp() - SESSION_ABSOLUTE_S)  # ended sessions
         known = writer.media_files() | writer.place_image_files()
@@ -107,4 +109,5 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
     settings.media.discard(orphans)
     if expired:
         store.checkpoint()
-    return {"contributions": len(expired), "rate_events": pruned, "orphan_files": len(orphans)}
+    return {"contributions": len(expired), "rate_events": pruned, "workshops": ended,
+            "orphan_files": len(orphans)}

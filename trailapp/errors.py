@@ -154,4 +154,5 @@ class TooManyRequests(ApiError):
         super().__init__(
             f"Too many {limit.bucket} requests: at most {limit.count} per "
             f"{limit.window_s // 60} minutes. Try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)})
+            headers={"Retry-After": str(retry_after), "RateLimit-Limit": str(limit.count),
+                     "RateLimit-Remaining": "0", "RateLimit-Reset": str(retry_after)})

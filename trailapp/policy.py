@@ -51,3 +51,10 @@ def admin(organiser: Organiser | None) -> Organiser:
     if not who.is_admin:
         raise Forbidden("Only an admin may do this.")
     return who
+
+
+def open_in(organiser: Organiser | None, municipality: str) -> Organiser:
+    """The organiser, if they may open something (a workshop) in this municipality:
+    401 when not signed in, 404 for no such municipality, 403 for one not theirs."""
+    scope(organiser, municipality)
+    return signed_in(organiser)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from .errors import TooManyRequests
 
-__all__ = ["Limit", "TooManyRequests", "check", "record", "client_key", "prune"]
+__all__ = ["Limit", "Quota", "TooManyRequests", "check", "record", "quota", "tightest",
+           "check_all", "record_all", "tightest_quota", "headers", "client_key", "prune"]
 from .store import Reader, Writer
 
 RETENTION_S = 72 * 3600
@@ -26,6 +27,16 @@ class Limit:
     bucket: str
     count: int
     window_s: int
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What is left of a limit for one client: the limit, what remains of it, and the
+    seconds until the window frees its next event (the RateLimit-* header values)."""
+
+    limit: int
+    remaining: int
+    reset: int
 
 
 def client_key(secret: str, address: str) -> str:
@@ -51,6 +62,50 @@ def record(writer: Writer, limit: Limit, client: str, now: float | None = None) 
     now = time.time() if now is None else now
     check(writer, limit, client, now)
     writer.add_rate_event(limit.bucket, client, now)
+
+
+def quota(reader: Reader, limit: Limit, client: str, now: float | None = None
+          ) -> Quota | None:
+    """What is left of a limit for a client now (None when the limit is off)."""
+    if limit.count <= 0:
+        return None
+    now = time.time() if now is None else now
+    events = reader.rate_events(limit.bucket, client, now - limit.window_s)
+    remaining = max(0, limit.count - len(events))
+    # The next event to fall out of the window frees a slot; with none, a full window.
+    reset = int(events[0] + limit.window_s - now) + 1 if events else limit.window_s
+    return Quota(limit.count, remaining, max(1, min(reset, limit.window_s)))
+
+
+def tightest(quotas: list[Quota | None]) -> Quota | None:
+    """The quota closest to running out (the one the RateLimit headers report)."""
+    live = [q for q in quotas if q is not None]
+    return min(live, key=lambda q: (q.remaining, q.limit), default=None)
+
+
+def check_all(reader: Reader, limits: list[tuple[Limit, str]]) -> None:
+    """Check several limits, each for its own client key (e.g. install and address)."""
+    for limit, client in limits:
+        check(reader, limit, client)
+
+
+def record_all(writer: Writer, limits: list[tuple[Limit, str]]) -> None:
+    """Count one event against several limits, each for its own client key."""
+    for limit, client in limits:
+        record(writer, limit, client)
+
+
+def tightest_quota(reader: Reader, limits: list[tuple[Limit, str]]) -> Quota | None:
+    """What is left of the tightest of several limits (for RateLimit headers)."""
+    return tightest([quota(reader, limit, client) for limit, client in limits])
+
+
+def headers(q: Quota | None) -> dict[str, str]:
+    """The IETF draft's RateLimit-Limit, -Remaining and -Reset headers for a quota."""
+    if q is None:
+        return {}
+    return {"RateLimit-Limit": str(q.limit), "RateLimit-Remaining": str(q.remaining),
+            "RateLimit-Reset": str(q.reset)}
 
 
 def prune(writer: Writer, now: float | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import audit, i18n, moderation, policy
+from . import audit, i18n, moderation, policy, workshops
 from .auth import Organiser
 from .domain import TEXT_LIMITS
 from .errors import ApiError, NotFound
@@ -31,6 +31,7 @@ def item_view(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
     out = {k: row[k] for k in _VIEW_FIELDS}
     out["flags"] = json.loads(row["flags"])
     out["sdg_targets"] = json.loads(row.get("sdg_targets") or "[]")
+    out["workshop"] = workshops.name_of(reader, row.get("workshop_id"))
     out["report_count"] = row.get("report_count", reader.report_count(row["id"]))
     out["reports"] = reader.reports_of(row["id"])
     place = reader.feature_row("places", row["place_id"])
@@ -47,11 +48,13 @@ def item_view(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
 def queue(store: Store, who: Organiser | None, *, municipality: str | None = None,
           status: str | None = "pending", kind: str | None = None,
           flagged: bool | None = None, reported: bool | None = None, limit: int = 50,
-          offset: int = 0) -> dict[str, Any]:
-    """The moderation queue, oldest first, in the municipalities the organiser may see."""
+          offset: int = 0, workshop: str | None = None) -> dict[str, Any]:
+    """The moderation queue, oldest first, in the municipalities the organiser may see
+    (with `workshop`, only what was sent with that workshop's code)."""
     scope = policy.scope(who, municipality)
     with store.reader() as reader:
-        rows, total = reader.queue(scope, status, kind, flagged, reported, limit, offset)
+        rows, total = reader.queue(scope, status, kind, flagged, reported, limit, offset,
+                                   workshop)
         return {"items": [item_view(reader, row) for row in rows], "total": total}
 
 

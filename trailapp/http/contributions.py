@@ -10,7 +10,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 from werkzeug.formparser import FormDataParser
 
-from .. import contributions, erasure, privacy, pseudonyms
+from .. import contributions, erasure, privacy, pseudonyms, ratelimit
 from ..contributions import Submission, Upload
 from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
 from ..features import JSON, dumps
@@ -104,15 +104,30 @@ def _read_submission() -> tuple[dict[str, Any], list[Upload]]:
         "in 'media'.")
 
 
+_INT = {"schema": {"type": "integer", "minimum": 0}}
+#: The IETF draft's headers (draft-ietf-httpapi-ratelimit-headers): the tightest of the
+#: submission limits that apply to this request.
+RATELIMIT_HEADERS = {
+    "RateLimit-Limit": {**_INT, "description": "Submissions allowed in the window of the "
+                        "limit closest to running out."},
+    "RateLimit-Remaining": {**_INT, "description": "Submissions left in that window "
+                            "(after this one)."},
+    "RateLimit-Reset": {**_INT, "description": "Seconds until that window frees a slot."},
+}
+_too_many = _errors(429)[429]
 SUBMIT_RESPONSES = {
     201: {"description": "Accepted as pending; keep the token.",
-          "headers": {"Location": {"schema": {"type": "string"}}},
+          "headers": {"Location": {"schema": {"type": "string"}}, **RATELIMIT_HEADERS},
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
     200: {"description": "A retry of an earlier submission (same Idempotency-Key or "
                          "client_id, same X-Install-Id or address, same content): the "
-                         "first result again.",
+                         "first result again (a replay does not count against the limit).",
+          "headers": {**RATELIMIT_HEADERS},
           "content": {JSON: {"schema": {"$ref": REF + "Receipt"}}}},
-    **_errors(413, 415, 422, 429, 507),
+    **_errors(413, 415, 422, 507),
+    429: {**_too_many, "headers": {
+        "Retry-After": {**_INT, "description": "Seconds to wait before trying again."},
+        **RATELIMIT_HEADERS}},
 }
 
 
@@ -135,10 +150,12 @@ def submit(header: models.SubmitHeaders) -> Response:
         raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
     sub = Submission(**model.model_dump(exclude={"client_id"}))
     app = state()
-    receipt = contributions.submit(app.store, app.contributions, sub, uploads,
+    receipt, quota = contributions.submit(app.store, app.contributions, sub, uploads,
                                    client=client_key(), idempotency_key=header_key or body_key,
-                                   install_id=header.install_id)
+                                   install_id=header.install_id,
+                                   workshop_code=header.workshop_code)
     response = json_answer(receipt, 200 if receipt["replayed"] else 201)
+    response.headers.update(ratelimit.headers(quota))
     response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
     if receipt["replayed"]:
         response.headers["Idempotent-Replayed"] = "true"

@@ -10,7 +10,7 @@ from flask import Response, abort, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import auth, editing, moderation, place_images, policy, review, stats
+from .. import auth, editing, moderation, place_images, policy, review, stats, workshops
 from ..domain import LANGS
 from ..errors import InvalidParameter, UnsupportedMediaType
 from ..features import GEOJSON, JSON
@@ -123,6 +123,38 @@ def bulk() -> Response:
     return json_answer({"results": review.bulk(
         state().store, organiser(), data.action, data.ids, actor=ACTOR, reason=data.reason,
         template=data.template)})
+
+
+@bp.post("/moderation/workshops", summary="Open a workshop for a group", security=SECURITY,
+         responses={201: {"description": "The workshop and its code (shown this once)",
+                          "content": {JSON: {"schema": {"$ref": REF + "OpenedWorkshop"}}}},
+                    **_errors(401, 403, 404, 415, 422)})
+def open_workshop() -> Response:
+    """A short code, valid for some hours for one municipality; submissions sent with
+    it share a higher limit and are grouped in the queue (?workshop=)."""
+    data = _body(models.WorkshopBody)
+    return no_store(json_answer(workshops.open_workshop(
+        state().store, organiser(), settings()["SECRET_KEY"], municipality=data.municipality,
+        name=data.name, hours=data.hours, expected_participants=data.expected_participants),
+        201))
+
+
+@bp.get("/moderation/workshops", summary="Live workshops", security=SECURITY,
+        responses={200: {"description": "Workshops not yet ended, soonest ending first",
+                         "content": {JSON: {"schema": {"$ref": REF + "Workshops"}}}},
+                   **ERRORS})
+def list_workshops(query: models.ScopeQuery) -> Response:
+    """The live workshops of your municipalities (their codes are never shown again)."""
+    return json_answer(workshops.live(state().store, organiser(), query.municipality))
+
+
+@bp.post("/moderation/workshops/<workshopId>/close", summary="End a workshop now",
+         security=SECURITY, responses={
+             200: {"description": "The workshop, ended",
+                   "content": {JSON: {"schema": {"$ref": REF + "Workshop"}}}}, **ERRORS})
+def close_workshop(path: models.WorkshopPath) -> Response:
+    """Its code stops working at once; what was sent with it stays in the queue."""
+    return json_answer(workshops.close(state().store, organiser(), path.workshopId))
 
 
 @bp.get("/moderation/reasons", summary="Rejection reasons in three languages",

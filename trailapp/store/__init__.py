@@ -29,11 +29,13 @@ from .organisers import OrganiserReads, OrganiserWrites
 from .place_images import PlaceImageReads, PlaceImageWrites
 from .schema import migrations
 from .sync import SyncReads, SyncWrites
+from .workshops import WorkshopReads, WorkshopWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
-class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads):
+class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
+             WorkshopReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -41,7 +43,7 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
-             PlaceImageWrites):
+             PlaceImageWrites, WorkshopWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

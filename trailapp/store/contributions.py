@@ -14,7 +14,7 @@ _COLUMNS = (
     "people_in_media", "people_consented", "starts_at", "ends_at", "time_zone",
     "meeting_point", "capacity", "flags", "rejection_reason", "token_hash",
     "idempotency_key_hash", "request_hash", "text_hash", "created", "updated", "decided_at",
-    "decided_by", "sdg_targets", "unpublished_at",
+    "decided_by", "sdg_targets", "unpublished_at", "workshop_id",
 )
 _MEDIA_COLUMNS = ("id", "contribution_id", "position", "kind", "media_type", "file",
                   "thumb_file", "bytes", "width", "height", "duration_s")
@@ -108,11 +108,12 @@ class ContributionReads:
                                  [place_id]).fetchone()[0]
 
     def queue(self, municipalities: list[str], status: str | None, kind: str | None,
-              flagged: bool | None, reported: bool | None, limit: int, offset: int
-              ) -> tuple[list[dict[str, Any]], int]:
+              flagged: bool | None, reported: bool | None, limit: int, offset: int,
+              workshop: str | None = None) -> tuple[list[dict[str, Any]], int]:
         """Contributions for moderation, oldest first, with their report counts."""
         w = (Where().when_in(municipalities, "c.municipality IN (SELECT value FROM json_each(?))")
-             .when(status, "c.status = ?").when(kind, "c.kind = ?"))
+             .when(status, "c.status = ?").when(kind, "c.kind = ?")
+             .when(workshop, "c.workshop_id = ?"))
         if flagged is not None:
             w.add("c.flags != '[]'" if flagged else "c.flags = '[]'")
         if reported is not None:

@@ -383,6 +383,33 @@ def m006_keyed_hashes_and_take_down_time(db: Database) -> None:
 
 
 @migrations()
+def m007_workshops(db: Database) -> None:
+    """Workshops (issue 11): an organiser's session for a group, with a code kept only
+    as a keyed hash; contributions sent with the code point to it until it is deleted
+    (some days after it ended)."""
+    _run(
+        db,
+        """
+        CREATE TABLE workshops (
+            id TEXT PRIMARY KEY,
+            municipality TEXT NOT NULL,
+            name TEXT NOT NULL,
+            code_hash TEXT NOT NULL,
+            expected_participants INTEGER,
+            created TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            closed_at TEXT
+        )
+        """,
+        "CREATE INDEX workshops_by_code ON workshops (code_hash, ends_at)",
+        "CREATE INDEX workshops_by_municipality ON workshops (municipality, ends_at)",
+        "ALTER TABLE contributions ADD COLUMN workshop_id TEXT",
+        "CREATE INDEX contributions_by_workshop ON contributions (workshop_id, created)",
+    )
+
+
+@migrations()
 def m008_place_images(db: Database) -> None:
     """Organisers' photos of places (issue 11): cleaned like young people's photos,
     published on the place with their credit, licence and caption."""

@@ -69,6 +69,7 @@ from .organisers import (
     ManageItemPath,
     ManagePath,
     ModerationItem,
+    OpenedWorkshop,
     PlaceImage,
     PlaceImagePath,
     PlacePath,
@@ -79,6 +80,10 @@ from .organisers import (
     ScopeQuery,
     TrailPath,
     WithdrawBody,
+    Workshop,
+    WorkshopBody,
+    WorkshopPath,
+    Workshops,
 )
 
 RESPONSE_MODELS = [*_BASE, *_OGC, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS]
@@ -143,5 +148,10 @@ __all__ = [
     "SyncQuery",
     "TrailPath",
     "WithdrawBody",
+    "Workshop",
+    "WorkshopBody",
+    "WorkshopPath",
+    "Workshops",
+    "OpenedWorkshop",
     "RESPONSE_MODELS",
 ]

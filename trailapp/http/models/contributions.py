@@ -74,6 +74,13 @@ class SubmitHeaders(CachedSchema):
         "letters, digits, - or _; a UUID will do). A retry with an Idempotency-Key gets "
         "the first answer (and its token) only from the same install, or, without this "
         "header, from the same address.")
+    workshop_code: str | None = Field(
+        None, alias="X-Workshop-Code", pattern=domain.WORKSHOP_CODE,
+        description="The code of a live workshop an organiser opened for the group "
+        f"({domain.WORKSHOP_CODE_LENGTH} letters and digits, any case): submissions with "
+        "it share the workshop's limit instead of the address's. 422 naming this header "
+        "for a code that is unknown, expired or closed, or for a place in another "
+        "municipality.")
 
 
 class ReportModel(Strict):

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ... import domain
 from ...domain import IMAGE_LICENCES
 from ...moderation import REJECTION_REASONS
 from .base import (
@@ -31,6 +32,8 @@ class QueueQuery(Strict):
     reported: bool | None = Field(None, description="Only reported (true) or unreported.")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
+    workshop: str | None = Field(None, pattern=domain.WORKSHOP_ID,
+                                 description="Only what was sent with this workshop's code.")
 
 
 class ScopeQuery(Strict):
@@ -125,5 +128,41 @@ class Queue(BaseModel):
     total: int
 
 
+class WorkshopBody(Strict):
+    municipality: MunicipalityId = Field(description="One of your municipalities: the code "
+                                         "is accepted only for places there.")
+    name: str = Field(min_length=1, max_length=400, description="For you and the other "
+                      f"organisers (plain text, at most {domain.WORKSHOP_NAME_LENGTH} "
+                      "characters), e.g. 'Class 8B, Gärdesskolan'.")
+    hours: int = Field(domain.WORKSHOP_HOURS[0], ge=1, le=domain.WORKSHOP_HOURS[1],
+                       description="How long the code is valid, from now.")
+    expected_participants: int | None = Field(None, ge=1, le=domain.WORKSHOP_PARTICIPANTS_MAX)
+
+
+class WorkshopPath(BaseModel):
+    workshopId: str = Field(pattern=domain.WORKSHOP_ID)  # noqa: N815
+
+
+class Workshop(BaseModel):
+    id: str
+    municipality: str
+    name: str
+    expected_participants: int | None
+    created: str
+    created_by: str
+    ends_at: str
+    closed_at: str | None
+    contributions: int = Field(description="Contributions sent with its code so far.")
+
+
+class OpenedWorkshop(Workshop):
+    code: str = Field(description="Shown this once (only a keyed hash is kept): give it to "
+                      "the group; the app sends it as X-Workshop-Code.")
+
+
+class Workshops(BaseModel):
+    items: list[Workshop]
+
+
 RESPONSE_MODELS = [PlaceImage, ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody,
-                   RedactBody, BulkBody]
+                   RedactBody, BulkBody, WorkshopBody, Workshop, OpenedWorkshop, Workshops]
