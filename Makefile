@@ -1,5 +1,9 @@
 # Two commands for a newcomer (see README): `make run` and `make test`.
 PYTHON ?= python3
+# make run HOST=0.0.0.0 PORT=8080 serves the development server to the LAN (a phone or
+# an emulator); loopback is the default, because the development server is not hardened.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -22,9 +26,9 @@ db: setup
 	$(BIN)/flask --app trailapp init-db
 	$(BIN)/flask --app trailapp load-geodata geodata/
 
-## run: set up, load the real data and serve on http://127.0.0.1:5000
+## run: set up, load the real data and serve on http://$(HOST):$(PORT) (127.0.0.1:5000)
 run: db
-	$(BIN)/flask --app trailapp run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app trailapp run --host $(HOST) --port $(PORT)
 
 ## serve: the production recipe on loopback (gunicorn; see README)
 serve: db

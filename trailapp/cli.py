@@ -1,25 +1,60 @@
-"""Flask CLI commands: flask --app trailapp <command>. Each calls a plain function."""
+"""Flask CLI commands: flask --app trailapp <command>. Each calls a plain function.
+
+Longer than 300 lines because every command is declared here, each a thin call into
+its service with its help text and options: one list (COMMANDS) to find them all.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import auth, erasure, loader, moderation, packcache, publishing, reencode
+from . import auth, demo, erasure, loader, moderation, packcache, publishing, reencode
 from .domain import MUNICIPALITIES, STATUSES
-from .errors import InvalidGeodata
+from .errors import Conflict, InvalidGeodata
 from .i18n import LANGS
 from .times import rfc3339
 
 
 def _store():
     return current_app.extensions["trailapp"].store
+
+
+class Progress:
+    """click progress bars for a service's progress(phase, done, total) callback: one
+    bar per phase, on standard error, closed when its phase is done."""
+
+    LABELS = {"read": "Reading files", "write": "Writing features",
+              "render": "Rendering features", "seed": "Adding demo content"}
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        bar = self.bars.get(phase)
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=self.LABELS.get(phase, phase),
+                                    file=sys.stderr)
+            bar.__enter__()
+            self.bars[phase] = bar
+        bar.update(done - bar.pos)
+        if done >= total:
+            self.close(phase)
+
+    def close(self, phase: str | None = None) -> None:
+        """End one bar (or every bar still open)."""
+        for name in [phase] if phase else list(self.bars):
+            bar = self.bars.pop(name, None)
+            if bar is not None:
+                bar.__exit__(None, None, None)
 
 
 @click.command("init-db")
@@ -54,15 +89,20 @@ def load_geodata(paths: tuple[Path, ...], municipality: str | None, lang: str | 
     """
     options = loader.Options(municipality=municipality, lang=lang, accuracy=accuracy,
                              trail_id=trail_id, force=force)
+    started = time.monotonic()
+    bars = Progress()
     try:
-        report = loader.load(_store(), list(paths), options)
+        report = loader.load(_store(), list(paths), options, progress=bars)
     except InvalidGeodata as exc:
+        bars.close()
         click.echo("Nothing was loaded. Fix these and run again:", err=True)
         for item in exc.errors or [{"message": exc.description}]:
             click.echo(f"  - {item['message']}", err=True)
         raise SystemExit(1) from None
+    bars.close()
     click.echo(f"Loaded {len(report.files)} file(s): {len(report.created)} created, "
-               f"{len(report.updated)} updated, {len(report.unchanged)} unchanged.")
+               f"{len(report.updated)} updated, {len(report.unchanged)} unchanged "
+               f"({time.monotonic() - started:.1f} s).")
     if report.kept:
         click.echo(f"Kept {len(report.kept)} feature(s) an organiser has edited since "
                    f"(--force overwrites them): {', '.join(report.kept)}")
@@ -72,9 +112,12 @@ def load_geodata(paths: tuple[Path, ...], municipality: str | None, lang: str | 
 @with_appcontext
 def rerender() -> None:
     """Render every feature again (after the GeoJSON writer changed)."""
+    started = time.monotonic()
+    bars = Progress()
     with _store().writer() as writer:
-        count = publishing.rerender_all(writer)
-    click.echo(f"Re-rendered {count} feature(s).")
+        count = publishing.rerender_all(writer, progress=bars)
+    bars.close()
+    click.echo(f"Re-rendered {count} feature(s) ({time.monotonic() - started:.1f} s).")
 
 
 @click.command("check-db")
@@ -107,12 +150,15 @@ def backup(destination: Path) -> None:
     """Write an online backup of the database to DESTINATION (a new file), while the
     service runs; it is checked with integrity_check before it is kept. Media files
     are backed up separately (see docs/operations.md)."""
+    started = time.monotonic()
+    click.echo(f"Writing a consistent copy of {current_app.config['DATABASE']} …", err=True)
     try:
         _store().backup(destination)
     except (FileExistsError, RuntimeError) as exc:
         click.echo(f"No backup: {exc}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"Backup written to {destination} ({destination.stat().st_size} bytes).")
+    click.echo(f"Backup written to {destination} ({destination.stat().st_size} bytes, "
+               f"integrity ok, {time.monotonic() - started:.1f} s).")
 
 
 @click.command("restore")
@@ -162,6 +208,28 @@ def reencode_sounds() -> None:
     for item in done["refused"]:
         click.echo(f"Kept as it is: media {item['media']} of contribution "
                    f"{item['contribution']}: {item['reason']}", err=True)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Fill a development database with clearly marked demo stories and activities
+    ("[DEMO]" titles, "Demo" pseudonyms, a drawn photo and a tone), approved, so that
+    app screens have something to show. Refuses a database with real contributions."""
+    state = current_app.extensions["trailapp"]
+    bars = Progress()
+    try:
+        done = demo.seed(state.store, state.contributions, progress=bars)
+    except Conflict as exc:
+        bars.close()
+        click.echo(f"Not seeded: {exc.description}", err=True)
+        raise SystemExit(1) from None
+    bars.close()
+    if done["added"]:
+        click.echo(f"Added {done['added']} demo contribution(s), approved and public.")
+    else:
+        click.echo(f"The demo content is there already ({done['already']} contributions); "
+                   "nothing added.")
 
 
 @click.command("create-organiser")
@@ -285,7 +353,7 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
 
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
             contributions_group, create_organiser, create_token, revoke_token, backup,
-            reapply_erasures, restore, reencode_sounds]
+            reapply_erasures, restore, reencode_sounds, seed_demo]
 
 
 def register(app: Flask) -> None:

@@ -9,6 +9,7 @@ same files changes nothing (an unchanged feature is not written again).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,10 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def load(store: Store, paths: list[Path], options: Options | None = None) -> LoadReport:
-    """Read and check every file, then write everything in one transaction."""
+def load(store: Store, paths: list[Path], options: Options | None = None,
+         progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
+    """Read and check every file, then write everything in one transaction.
+    `progress(phase, done, total)` hears of each file read and each feature written."""
     options = options or Options()
     problems = Problems()
     files = expand(paths)
@@ -131,7 +134,9 @@ def load(store: Store, paths: list[Path], options: Options | None = None) -> Loa
         raise InvalidGeodata("no geodata files found in the paths given")
     records: list[tuple[str, dict[str, Any]]] = []
     seen: dict[tuple[str, str], str] = {}
-    for path in files:
+    for number, path in enumerate(files, 1):
+        if progress:
+            progress("read", number - 1, len(files))
         for record in read_file(path, problems, options):
             key = (record["collection"], record["id"])
             if key in seen:
@@ -146,7 +151,9 @@ def load(store: Store, paths: list[Path], options: Options | None = None) -> Loa
     report = LoadReport(files=[str(p) for p in files])
     with store.writer() as writer:
         updated = now_rfc3339()  # inside the lock: commit order is timestamp order
-        for source, record in records:
+        for number, (source, record) in enumerate(records, 1):
+            if progress:
+                progress("write", number, len(records))
             existing = writer.feature_row(record["collection"], record["id"])
             if existing is None and options.trail_id and record["collection"] == "trails":
                 raise InvalidGeodata(  # raising inside the writer rolls the load back

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from . import features, i18n, trails
@@ -117,10 +118,15 @@ def republish_place(writer: Writer, place_id: str) -> None:
         publish(writer, record)
 
 
-def rerender_all(writer: Writer) -> int:
-    """Render every stored feature again (after render() changed); return the count."""
+def rerender_all(writer: Writer,
+                 progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Render every stored feature again (after render() changed); return how many
+    changed. `progress(phase, done, total)` hears of each feature."""
     count = 0
-    for row in writer.records():
+    rows = writer.records()
+    for number, row in enumerate(rows, 1):
+        if progress:
+            progress("render", number, len(rows))
         record = json.loads(row["record"])
         record["updated"] = row["updated"]
         related, latest, images = None, None, None
