@@ -114,3 +114,15 @@ def test_retention_keeps_place_photos(geo_app, geo_client, store, anna):
                                  now=datetime.now(UTC) + timedelta(days=400))
     assert done["orphan_files"] == 0
     assert len([p for p in media.rglob("*") if p.is_file()]) == 2
+
+
+@pytest.mark.parametrize("body", [
+    b'--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n',  # a part without a name
+    b'--b\r\nContent-Disposition: form-data; name="credit"\r\n\r\nFoto',  # cut off
+    b'--b\r\nContent-Disposition: form-data; name="colour"\r\n\r\nred\r\n--b--\r\n'])
+def test_a_broken_or_strange_form_is_a_400_and_writes_nothing(geo_client, store, anna, body):
+    r = geo_client.post(f"/manage/places/{PLACE}/images", data=body, headers={
+        **anna, "Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 400, r.get_data(as_text=True)
+    assert r.get_json()["errors"][0]["field"] in ("body", "None", "colour")
+    assert count(store, "place_images") == 0

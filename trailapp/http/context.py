@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from flask import current_app, g, request, session
+from werkzeug.formparser import FormDataParser
 
 from .. import auth, i18n, ratelimit
 from ..domain import ORGANISER_TOKEN_PREFIX
@@ -146,3 +147,39 @@ def json_object(**kwargs: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidParameter("body", "must be a JSON object")
     return data
+
+
+class _StrictFormParser(FormDataParser):
+    """Werkzeug's form parser, except that a broken body (cut off, no boundary,
+    undecodable part headers) is an error instead of an empty form, and the files
+    of such a body are closed at once."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        factory = kwargs.pop("stream_factory")
+        self.opened: list[Any] = []
+
+        def tracked(*args: Any, **kw: Any) -> Any:
+            stream = factory(*args, **kw)
+            self.opened.append(stream)
+            return stream
+
+        super().__init__(stream_factory=tracked, silent=False, **kwargs)
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().parse(*args, **kwargs)
+        except BaseException:
+            for stream in self.opened:
+                stream.close()
+            raise
+
+
+def multipart_form() -> tuple[Any, Any]:
+    """The fields and files of a multipart body, or a 400 naming the body (the one
+    multipart reader: a cut-off or malformed body is an error, never an empty form)."""
+    request.form_data_parser_class = _StrictFormParser
+    try:
+        return request.form, request.files
+    except ValueError:
+        raise InvalidParameter("body", "is not a well-formed multipart/form-data body (cut "
+                               "off, no boundary, or part headers that are not UTF-8)") from None

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
-from werkzeug.formparser import FormDataParser
 
 from .. import contributions, erasure, privacy, pseudonyms, ratelimit
 from ..contributions import Submission, Upload
@@ -22,6 +21,7 @@ from .context import (
     current_organiser,
     json_object,
     language,
+    multipart_form,
     settings,
     state,
 )
@@ -42,47 +42,12 @@ def _no_file_chosen(upload: Any) -> bool:
     return empty
 
 
-class _StrictFormParser(FormDataParser):
-    """Werkzeug's form parser, except that a broken body (cut off, no boundary,
-    undecodable part headers) is an error instead of an empty form, and the files
-    of such a body are closed at once."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        factory = kwargs.pop("stream_factory")
-        self.opened: list[Any] = []
-
-        def tracked(*args: Any, **kw: Any) -> Any:
-            stream = factory(*args, **kw)
-            self.opened.append(stream)
-            return stream
-
-        super().__init__(stream_factory=tracked, silent=False, **kwargs)
-
-    def parse(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().parse(*args, **kwargs)
-        except BaseException:
-            for stream in self.opened:
-                stream.close()
-            raise
-
-
-def _multipart_form() -> tuple[Any, Any]:
-    """The fields and files of a multipart body, or a 400 naming the body."""
-    request.form_data_parser_class = _StrictFormParser
-    try:
-        return request.form, request.files
-    except ValueError:
-        raise InvalidParameter("body", "is not a well-formed multipart/form-data body (cut "
-                               "off, no boundary, or part headers that are not UTF-8)") from None
-
-
 def _read_submission() -> tuple[dict[str, Any], list[Upload]]:
     """The fields and files of a JSON or multipart request, before validation."""
     if request.mimetype == "application/json":
         return json_object(), []
     if request.mimetype == "multipart/form-data":
-        form, files = _multipart_form()
+        form, files = multipart_form()
         fields: dict[str, Any] = {}
         for name in form:
             values = form.getlist(name)

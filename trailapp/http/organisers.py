@@ -15,7 +15,7 @@ from ..domain import LANGS
 from ..errors import InvalidParameter, UnsupportedMediaType
 from ..features import GEOJSON, JSON
 from . import models
-from .context import json_body, settings, state, token_organiser
+from .context import json_body, multipart_form, settings, state, token_organiser
 from .openapi import REF, _errors, validation_error
 from .responses import json_answer, no_store
 
@@ -266,8 +266,8 @@ def add_image(path: models.PlacePath) -> Response:
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the photo as multipart/form-data in the field "
                                    "'file'.")
-    form, files = request.form, request.files
-    unknown = sorted((set(form) | set(files)) - IMAGE_FORM_FIELDS)
+    form, files = multipart_form()
+    unknown = sorted(str(k) for k in set(form) | set(files) if k not in IMAGE_FORM_FIELDS)
     if unknown:
         raise InvalidParameter(unknown[0], "unknown field")
     upload = files.get("file")
