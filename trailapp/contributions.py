@@ -1,6 +1,6 @@
 """Young people's stories and activities: the rules of submitting and checking on a
-contribution, of who may fetch its media, and of reporting a published one (erasing
-and retention are in erasure.py).
+contribution and of reporting a published one (who may fetch a media file is in
+media_access.py; erasing and retention are in erasure.py).
 
 Plain Python: the HTTP layer hands in validated fields, uploaded files and an opaque
 client key; the answers are plain dicts.
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-from . import domain, moderation, policy, ratelimit, submission_limits, submission_rules, text
+from . import domain, moderation, ratelimit, submission_limits, submission_rules, text
 from .domain import TEXT_LIMITS
 from .errors import MediaError, NotFound, Unauthorized, Unprocessable
 from .media import Limits, MediaStore, Processed, read_capped
@@ -219,8 +219,6 @@ def _replayed(replay: dict[str, Any]) -> dict[str, Any]:
 
 # -- the contributor's own view, media and reports ----------------------------------
 
-NO_SUCH_MEDIA_WHAT = "such media file"
-NO_SUCH_MEDIA = f"There is no {NO_SUCH_MEDIA_WHAT}."  # the same for absent and not yours
 
 
 def token_matches(stored_hash: str | None, token: str | None) -> bool:
@@ -259,26 +257,6 @@ def status(store: Store, contribution_id: str, token: str | None) -> dict[str, A
         out.update({k: row[k] for k in ("starts_at", "ends_at", "time_zone", "meeting_point",
                                         "capacity")})
     return out
-
-
-def media_file(store: Store, name: str, token: str | None, organiser: Any | None
-               ) -> tuple[dict[str, Any], bool]:
-    """A stored media file's row and whether it is public. Public once its contribution
-    is published; before that only for its author's token, or for an organiser of its
-    municipality previewing it. Anyone else: 404, the same as for no such file. An
-    organiser's photo of a place is public (it is published with the place)."""
-    with store.reader() as reader:
-        row = reader.media_by_file(name)
-        if row is None and (image := reader.place_image_by_file(name)) is not None:
-            return {**image, "media_type": "image/jpeg"}, True
-    if row is not None and row["contribution_status"] == "approved":
-        return row, True
-    if row is not None and token_matches(row["token_hash"], token):
-        return row, False
-    if row is not None and organiser is not None:
-        policy.authorise_object(organiser, row["municipality"], NO_SUCH_MEDIA_WHAT)
-        return row, False
-    raise NotFound(NO_SUCH_MEDIA)
 
 
 def report(store: Store, settings: Settings, contribution_id: str, client: str, reason: str,

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import ApiError, InsufficientStorage, InvalidParameter, ServiceUnavailable
 from . import dashboard
 from .contributions import bp as contributions_bp
+from .editing import bp as editing_bp
 from .ogc import bp as ogc_bp
 from .openapi import api_bp
 from .ops import bp as ops_bp
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     app.register_api(contributions_bp)
     app.register_api(sync_bp)
     app.register_api(organisers_bp)
+    app.register_api(editing_bp)
     dashboard.init_app(app)  # HTML pages for organisers: session cookie, CSRF, static
     app.register_api(ops_bp)
     instrument(app)

@@ -9,7 +9,7 @@ from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import contributions, erasure, privacy, pseudonyms, ratelimit
+from .. import contributions, erasure, media_access, privacy, pseudonyms, ratelimit
 from ..contributions import Submission, Upload
 from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
 from ..features import JSON, dumps
@@ -180,15 +180,15 @@ def report(path: models.ContributionPath) -> Response:
 def media(path: models.MediaPath) -> Response:
     """Public once its contribution is published; before that only with its token."""
     if not MEDIA_NAME.match(path.name):
-        raise NotFound(contributions.NO_SUCH_MEDIA)
+        raise NotFound(media_access.NO_SUCH_MEDIA)
     token = contributor_token()
-    row, public = contributions.media_file(state().store, path.name, token,
+    row, public = media_access.media_file(state().store, path.name, token,
                                            None if token else current_organiser())
     media_type = "image/jpeg" if row["is_thumb"] else row["media_type"]
     try:
         file, size, etag = state().contributions.media.open(path.name)
     except FileNotFoundError:  # erased between the query and now
-        raise NotFound(contributions.NO_SUCH_MEDIA) from None
+        raise NotFound(media_access.NO_SUCH_MEDIA) from None
     response = send_content(file, size, etag, media_type)
     response.headers["Content-Disposition"] = (
         f'inline; filename="{path.name.rsplit("/", 1)[1]}"')
