@@ -19,6 +19,7 @@ from ..errors import ApiError
 from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
 from .context import state
+from .contract import make_contract
 from .responses import accepts, cached_response, error_response, not_modified
 
 REF = "#/components/schemas/"
@@ -212,6 +213,7 @@ def build_document(app: Any) -> dict[str, Any]:
     doc["components"]["securitySchemes"] = doc["components"].get("securitySchemes") or {}
     doc = _lower_to_30(doc)
     doc["openapi"] = "3.0.3"
+    make_contract(doc)
     return doc
 
 
