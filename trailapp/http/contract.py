@@ -109,7 +109,8 @@ def _typed_collection_paths(doc: dict[str, Any]) -> None:
 def _head(get: dict[str, Any], op_id: str) -> dict[str, Any]:
     """HEAD of a GET: the same parameters and statuses, headers only."""
     head = {k: copy.deepcopy(v) for k, v in get.items() if k not in ("operationId", "responses")}
-    head["operationId"] = "head" + op_id[0].upper() + op_id[1:]
+    name = op_id.removeprefix("get")
+    head["operationId"] = "head" + name[0].upper() + name[1:]
     head["summary"] = "Headers only: " + get.get("summary", "")
     head["responses"] = {status: {k: v for k, v in response.items() if k != "content"}
                          for status, response in get["responses"].items()}

@@ -65,7 +65,7 @@ def packs(query: models.PackQuery) -> Response:
         out.append({**item, "href": f"/packs/{item['id']}" + (f"?{suffix}" if suffix else ""),
                     "bytes": built.size, "sha256": built.sha256, "version": built.version,
                     "cursor": built.cursor})
-    return etagged_json(dumps({"packs": out}), "no-cache")
+    return etagged_json(absolute_links(dumps({"packs": out}), base_url()), "no-cache")
 
 
 @bp.get("/packs/<packId>", summary="One offline pack (a zip archive)", responses={
