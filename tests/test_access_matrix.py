@@ -338,6 +338,6 @@ def test_an_anonymous_caller_gets_401(geo_client, store, method, rule, authoriza
     if method != "HEAD":
         assert r.mimetype == "application/json"
         body = r.get_json()
-        assert set(body) == {"code", "description", "status"}
+        assert set(body) == {"code", "description", "status", "errors"}
         assert (body["code"], body["status"]) == ("Unauthorized", 401)
     assert snapshot(store) == before

@@ -814,5 +814,5 @@ def test_a_file_gone_from_disk_is_404_not_500(geo_app, geo_client, store, photo)
     # Regression: send_file raised FileNotFoundError (500) when an erasure removed the
     # file between the database lookup and the send.
     moderation.approve(store, photo["id"])
-    (media_dir(geo_app) / photo["media"]["href"].removeprefix("/media/")).unlink()
+    (media_dir(geo_app) / photo["media"]["href"].removeprefix("http://localhost/media/")).unlink()
     assert_error(geo_client.get(photo["media"]["href"]), 404)

@@ -490,7 +490,8 @@ def test_trail_filter_on_unsurveyed_trail_is_a_conflict(geo_client):
     response, body = get(geo_client, "/collections/places/items?trail=bol-halsingeleden")
     assert response.status_code == 409
     assert response.headers["Content-Type"] == JSON
-    assert set(body) == {"code", "description", "status"}
+    assert set(body) == {"code", "description", "status", "errors"}
+    assert body["errors"] == []
     assert body["status"] == 409
 
 

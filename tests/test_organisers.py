@@ -182,7 +182,8 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(store):
     with pytest.raises(auth.Unauthorized) as wrong:
         auth.authenticate(store, "anna", "a wrong guess", "client-1", secret="test-only")
     assert unknown.value.to_dict() == wrong.value.to_dict() == {
-        "code": "Unauthorized", "description": "Wrong user name or password.", "status": 401}
+        "code": "Unauthorized", "description": "Wrong user name or password.", "status": 401,
+        "errors": []}
 
 
 def test_a_disabled_organiser_cannot_sign_in(store):

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 from . import domain, moderation, ratelimit, submission_limits, submission_rules, text
 from .domain import TEXT_LIMITS
 from .errors import MediaError, NotFound, Unauthorized, Unprocessable
+from .features import place_ref
 from .media import Limits, MediaStore, Processed, read_capped
 from .store import Reader, Store, Writer
 from .submission_rules import Submission
@@ -91,7 +92,7 @@ def token_hash(token: str) -> str:
 
 def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
     return {"id": row["id"], "kind": row["kind"], "status": row["status"],
-            "place": row["place_id"], "created": row["created"], "token": token,
+            "place": place_ref(row["place_id"]), "created": row["created"], "token": token,
             "replayed": replayed}
 
 
@@ -247,7 +248,7 @@ def status(store: Store, contribution_id: str, token: str | None) -> dict[str, A
         media = reader.media_of(contribution_id)
     out = {key: row[key] for key in ("id", "kind", "status", "lang", "title", "body",
                                      "pseudonym", "created", "decided_at")}
-    out["place"] = row["place_id"]
+    out["place"] = place_ref(row["place_id"])
     out["rejection_reason"] = row["rejection_reason"] if row["status"] == "rejected" else None
     out["hidden"] = row["status"] == "hidden"
     out["media"] = [{"kind": m["kind"], "type": m["media_type"], "href": f"/media/{m['file']}",

@@ -1,7 +1,8 @@
 """One error hierarchy for the whole service; each error carries its HTTP status.
 
 No Flask here: the HTTP layer maps any ApiError to the one JSON error shape
-{"code", "description", "status", "errors"?} in a single handler.
+{"code", "description", "status", "errors"} in a single handler (`errors` is always
+there: one entry per faulty field, or an empty list).
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ class ApiError(Exception):
 
     def to_dict(self) -> dict:
         """The JSON body for this error."""
-        body: dict = {"code": self.code, "description": self.description, "status": self.status}
-        if self.errors:
-            body["errors"] = self.errors
-        return body
+        return {"code": self.code, "description": self.description, "status": self.status,
+                "errors": self.errors}
 
 
 class InvalidParameter(ApiError):
@@ -139,8 +138,7 @@ class MediaError(ApiError):
     def __init__(self, status: int, field: str, message: str):
         super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
         self.status = status
-        self.code = {413: "PayloadTooLarge", 415: "UnsupportedMediaType"}.get(
-            status, "InvalidMedia")
+        self.code = {413: MEDIA_CODES[0], 415: MEDIA_CODES[1]}.get(status, MEDIA_CODES[2])
 
 
 class TooManyRequests(ApiError):
@@ -156,3 +154,31 @@ class TooManyRequests(ApiError):
             f"{limit.window_s // 60} minutes. Try again in {retry_after} seconds.",
             headers={"Retry-After": str(retry_after), "RateLimit-Limit": str(limit.count),
                      "RateLimit-Remaining": "0", "RateLimit-Reset": str(retry_after)})
+
+
+# The codes of errors that Werkzeug raises (no route was reached, or a body was refused
+# before a route read it), by status.
+HTTP_CODES = {
+    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+    405: "MethodNotAllowed", 406: "NotAcceptable", 408: "RequestTimeout", 410: "Gone",
+    411: "LengthRequired", 412: "PreconditionFailed", 413: "PayloadTooLarge",
+    414: "URITooLong", 415: "UnsupportedMediaType", 416: "RangeNotSatisfiable",
+    429: "TooManyRequests", 431: "RequestHeaderFieldsTooLarge", 501: "NotImplemented",
+}
+MEDIA_CODES = ("PayloadTooLarge", "UnsupportedMediaType", "InvalidMedia")
+
+
+def http_code(status: int) -> str:
+    """The error code of a status that no ApiError names."""
+    return HTTP_CODES.get(status, "ServerError" if status >= 500 else "BadRequest")
+
+
+def error_codes() -> list[str]:
+    """Every `code` an error body can carry (the enum of Error.code in /api)."""
+    codes = {ApiError.code, *HTTP_CODES.values(), *MEDIA_CODES}
+    todo: list[type[ApiError]] = [ApiError]
+    while todo:
+        cls = todo.pop()
+        codes.add(cls.code)
+        todo.extend(cls.__subclasses__())
+    return sorted(codes)

@@ -10,6 +10,7 @@ be added without parsing it again (see with_properties).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from . import i18n
@@ -108,6 +109,25 @@ def collection_json(features: str, returned: int, *, number_matched: int | None,
     if extra:
         tail.update(extra)
     return '{"type":"FeatureCollection","features":[' + features + "]," + dumps(tail)[1:]
+
+
+def place_ref(place_id: str) -> dict[str, str]:
+    """A place as every response refers to one: its id and its feature's path (made
+    absolute by the HTTP layer, see absolute_links; packs keep the path)."""
+    return {"id": place_id, "href": f"/collections/places/items/{place_id}"}
+
+
+_LINK_MEMBER = re.compile(r'"(href|thumbnail)":"/')
+
+
+def absolute_links(text: str, base: str) -> str:
+    """JSON text with every `href` and `thumbnail` path made an absolute URL under base.
+
+    Stored features keep paths (one rendering serves every host and the packs); a
+    response is made absolute for the address it was asked at. Only a member's value can
+    match: inside a JSON string a quote is escaped.
+    """
+    return _LINK_MEMBER.sub(lambda m: f'"{m.group(1)}":"{base}/', text)
 
 
 def link(href: str, rel: str, type_: str, title: str | None = None, **more: Any

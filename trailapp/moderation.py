@@ -21,6 +21,7 @@ from . import audit, i18n, policy, text
 from .auth import Organiser
 from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
+from .features import place_ref
 from .publishing import publish, republish_place
 from .store import Store, Writer
 from .times import now_rfc3339, rfc3339
@@ -86,7 +87,7 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
         point = shape(geometry).representative_point()
         geometry = {"type": "Point", "coordinates": [point.x, point.y]}
     attrs: dict[str, Any] = {
-        "place": {"id": row["place_id"], "href": f"/collections/places/items/{row['place_id']}"},
+        "place": place_ref(row["place_id"]),
         "pseudonym": row["pseudonym"],
         "lang": row["lang"],
         "published": row["decided_at"],

@@ -14,6 +14,7 @@ from . import audit, i18n, moderation, policy, workshops
 from .auth import Organiser
 from .domain import TEXT_LIMITS
 from .errors import ApiError, NotFound
+from .features import place_ref
 from .store import Reader, Store
 
 DECISIONS = ("approve", "reject", "withdraw", "restore", "redact")
@@ -35,7 +36,7 @@ def item_view(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
     out["report_count"] = row.get("report_count", reader.report_count(row["id"]))
     out["reports"] = reader.reports_of(row["id"])
     place = reader.feature_row("places", row["place_id"])
-    out["place"] = {"id": row["place_id"],
+    out["place"] = {**place_ref(row["place_id"]),
                     "geometry": json.loads(place["geometry"]) if place and place["geometry"]
                     else None}
     out["media"] = [{"kind": m["kind"], "type": m["media_type"], "href": f"/media/{m['file']}",

@@ -9,7 +9,13 @@ import sqlite3
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ApiError, InsufficientStorage, InvalidParameter, ServiceUnavailable
+from ..errors import (
+    ApiError,
+    InsufficientStorage,
+    InvalidParameter,
+    ServiceUnavailable,
+    http_code,
+)
 from . import dashboard
 from .contributions import bp as contributions_bp
 from .editing import bp as editing_bp
@@ -23,12 +29,6 @@ from .sync import bp as sync_bp
 
 log = logging.getLogger("trailapp")
 
-HTTP_CODES = {
-    401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-    406: "NotAcceptable", 410: "Gone",
-    413: "PayloadTooLarge", 415: "UnsupportedMediaType", 416: "RangeNotSatisfiable",
-    429: "TooManyRequests",
-}
 
 
 def _disk_full(error: BaseException) -> bool:
@@ -81,7 +81,7 @@ def register(app: Flask) -> None:
         status = error.code or 500
         api = ApiError(error.description or error.name)
         api.status = status
-        api.code = HTTP_CODES.get(status, error.name.replace(" ", ""))
+        api.code = http_code(status)
         if status == 404:
             api.description = f"There is nothing at {request.path}; see / for what there is."
         response = error_response(api)

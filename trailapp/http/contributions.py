@@ -27,7 +27,7 @@ from .context import (
 )
 from .files import send_content
 from .openapi import REF, _errors, validation_error
-from .responses import json_answer, no_store
+from .responses import etagged_json, json_answer, no_store
 
 bp = APIBlueprint("contributions", __name__, abp_tags=[Tag(name="Contributions")])
 BEARER = [{"contributionToken": []}]
@@ -203,10 +203,8 @@ def media(path: models.MediaPath) -> Response:
                    **_errors()})
 def privacy_notice(query: models.MetaQuery) -> Response:
     """In Swedish and English (Setswana falls back to English until translated)."""
-    response = Response(dumps(privacy.notice(language(query.lang))), mimetype=JSON)
-    response.headers["Content-Language"] = language(query.lang)
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    lang = language(query.lang)
+    return etagged_json(dumps(privacy.notice(lang)), "public, max-age=3600", lang)
 
 
 @bp.get("/pseudonym", summary="A made-up name to use",
@@ -214,5 +212,8 @@ def privacy_notice(query: models.MetaQuery) -> Response:
                          "content": {JSON: {"schema": {"$ref": REF + "Pseudonym"}}}},
                    **_errors()})
 def pseudonym(query: models.MetaQuery) -> Response:
-    """A random pseudonym, so nobody needs to type their own name."""
-    return json_answer(pseudonyms.suggest(language(query.lang)))
+    """A random pseudonym, so nobody needs to type their own name.
+
+    Random on every call, so no cache may keep it (no-store); its ETag is a hash of this
+    body, as on every GET, and only matches when the same suggestion comes again."""
+    return etagged_json(dumps(pseudonyms.suggest(language(query.lang))), "no-store")

@@ -14,7 +14,7 @@ from ..domain import LANGS
 from ..errors import InvalidParameter, UnsupportedMediaType
 from ..features import GEOJSON, JSON
 from . import models
-from .context import json_body, multipart_form, settings, state, token_organiser
+from .context import base_url, json_body, multipart_form, settings, state, token_organiser
 from .openapi import REF, _errors
 from .responses import json_answer
 
@@ -104,7 +104,9 @@ def add_image(path: models.PlacePath) -> Response:
         state().store, state().contributions, organiser(), path.placeId, upload.stream,
         form.get("credit"), form.get("licence"),
         {lang: form.get(f"caption_{lang}") for lang in LANGS})
-    return json_answer(image, 201)
+    base = base_url()  # links in answers are absolute, as everywhere
+    return json_answer({**image, "href": base + image["href"],
+                        "thumbnail": base + image["thumbnail"]}, 201)
 
 
 @bp.delete("/manage/places/<placeId>/images/<imageId>", summary="Remove a photo from a place",

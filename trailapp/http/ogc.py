@@ -15,7 +15,17 @@ from .. import i18n
 from ..catalog import Catalog, ItemsQuery
 from ..domain import COLLECTION_IDS, Collection
 from ..errors import InvalidParameter
-from ..features import GEOJSON, GPX, JSON, OPENAPI, collection_json, dumps, link, with_links
+from ..features import (
+    GEOJSON,
+    GPX,
+    JSON,
+    OPENAPI,
+    absolute_links,
+    collection_json,
+    dumps,
+    link,
+    with_links,
+)
 from . import models
 from .context import base_url, language, settings, state
 from .openapi import json_response, ogc_responses
@@ -180,7 +190,8 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
             return hit
         page = service.items(reader, q, version.seq)
     body = collection_json(
-        page.features, page.returned, number_matched=page.number_matched,
+        absolute_links(page.features, base_url()), page.returned,
+        number_matched=page.number_matched,
         time_stamp=version.at or NEVER,
         links=_page_links(path.collectionId, q, page.number_matched, media_type),
         extra=page.extra)
@@ -216,5 +227,6 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     ]
     if path.collectionId == "trails":
         links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
-    return cached_response(with_links(text, links), media_type, version.etag, lang)
+    return cached_response(with_links(absolute_links(text, base), links), media_type,
+                           version.etag, lang)
 

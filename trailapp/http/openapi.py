@@ -20,6 +20,7 @@ from ..errors import ApiError
 from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
 from .context import state
+from .contract import make_contract
 from .responses import accepts, cached_response, error_response, not_modified
 
 REF = "#/components/schemas/"
@@ -109,6 +110,9 @@ def validation_error(exc: ValidationError) -> Response:
     return error_response(error)
 
 
+NULL = {"nullable": True, "enum": [None], "description": "null"}
+
+
 def _lower_to_30(node: Any) -> Any:
     """OpenAPI 3.1 schema constructs rewritten in their 3.0 form."""
     if isinstance(node, list):
@@ -123,11 +127,11 @@ def _lower_to_30(node: Any) -> Any:
             del node[key]
             if len(rest) == 1 and "$ref" not in rest[0]:
                 node.update(rest[0])
-            elif len(rest) == 1:
-                node["allOf"] = rest
+                node["nullable"] = True
             else:
-                node[key] = rest
-            node["nullable"] = True
+                # A referenced schema is not nullable itself (3.0.3 clarified that
+                # nullable does not reach through $ref): null is an option of its own.
+                node[key] = [*rest, NULL]
     if isinstance(node.get("type"), list):
         types = [t for t in node["type"] if t != "null"]
         if len(types) < len(node["type"]):
@@ -135,6 +139,8 @@ def _lower_to_30(node: Any) -> Any:
         node["type"] = types[0] if len(types) == 1 else types
     if "const" in node:
         node["enum"] = [node.pop("const")]
+    if node.get("nullable") and isinstance(node.get("enum"), list) and None not in node["enum"]:
+        node["enum"] = [*node["enum"], None]
     if isinstance(node.get("examples"), list) and "in" not in node:
         examples = node.pop("examples")
         if examples:
@@ -224,6 +230,7 @@ def build_document(app: Any) -> dict[str, Any]:
     doc["components"]["securitySchemes"] = doc["components"].get("securitySchemes") or {}
     doc = _lower_to_30(doc)
     doc["openapi"] = "3.0.3"
+    make_contract(doc)
     return doc
 
 

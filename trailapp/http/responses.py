@@ -13,9 +13,9 @@ from typing import Any
 from flask import Response, g, request
 
 from ..errors import ApiError, NotAcceptable
-from ..features import GEOJSON, JSON, dumps
+from ..features import GEOJSON, JSON, absolute_links, dumps
 from .cache import VERSION_KEY
-from .context import settings, state
+from .context import base_url, settings, state
 
 
 def accepts(*media_types: str) -> None:
@@ -135,6 +135,22 @@ def error_response(error: ApiError) -> Response:
     return response
 
 
+def etagged_json(text: str, cache_control: str, lang: str | None = None) -> Response:
+    """A JSON GET answer whose strong ETag is a hash of its body (for resources that are
+    not made from the content version: packs, the privacy notice, a pseudonym), or a
+    304 when If-None-Match already holds it."""
+    etag = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(text, mimetype=JSON)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    if lang:
+        response.headers["Content-Language"] = lang
+    return response
+
+
 def no_store(response: Response) -> Response:
     """Mark a response that no cache may keep (tokens, personal data, decisions)."""
     response.headers["Cache-Control"] = "no-store"
@@ -142,5 +158,6 @@ def no_store(response: Response) -> Response:
 
 
 def json_answer(body: Any, status: int = 200) -> Response:
-    """A JSON answer that no cache keeps (contributions, organisers)."""
-    return no_store(Response(dumps(body), status=status, mimetype=JSON))
+    """A JSON answer that no cache keeps (contributions, organisers); its links absolute."""
+    return no_store(Response(absolute_links(dumps(body), base_url()), status=status,
+                             mimetype=JSON))

@@ -6,13 +6,13 @@ from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
 from .. import sync
-from ..features import JSON, dumps
+from ..features import JSON, absolute_links, dumps
 from ..packs import PackSpec
 from . import models
-from .context import language, state
+from .context import base_url, language, state
 from .files import send_content
 from .openapi import REF, _errors
-from .responses import cached_response, content_version, not_modified
+from .responses import cached_response, content_version, etagged_json, not_modified
 
 bp = APIBlueprint("sync", __name__, abp_tags=[Tag(name="Offline")])
 ZIP = "application/zip"
@@ -40,7 +40,8 @@ def changes(query: models.SyncQuery) -> Response:
         page = sync.changes(reader, query.since, collections=tuple(dict.fromkeys(collections)),
                             municipality=query.municipality, lang=lang, limit=query.limit,
                             current=version.seq)
-    return cached_response(sync.body(page), JSON, version.etag, lang)
+    return cached_response(absolute_links(sync.body(page), base_url()), JSON, version.etag,
+                           lang)
 
 
 def _spec(pack_id: str, query: models.PackQuery) -> PackSpec:
@@ -65,8 +66,7 @@ def packs(query: models.PackQuery) -> Response:
         out.append({**item, "href": f"/packs/{item['id']}" + (f"?{suffix}" if suffix else ""),
                     "bytes": built.size, "sha256": built.sha256, "version": built.version,
                     "cursor": built.cursor})
-    response = Response(dumps({"packs": out}), mimetype=JSON)
-    response.headers["Cache-Control"] = "no-cache"
+    response = etagged_json(absolute_links(dumps({"packs": out}), base_url()), "no-cache")
     response.headers["Vary"] = "Accept-Language"
     return response
 

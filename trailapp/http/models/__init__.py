@@ -35,13 +35,14 @@ from .contributions import (
     SubmissionModel,
     SubmitHeaders,
 )
+from .features import BY_COLLECTION, PlaceRef, SyncPage
+from .features import RESPONSE_MODELS as _FEATURES
 from .offline import RESPONSE_MODELS as _OFFLINE
 from .offline import (
     PackInfo,
     PackList,
     PackPath,
     PackQuery,
-    SyncPage,
     SyncQuery,
 )
 from .ogc import RESPONSE_MODELS as _OGC
@@ -86,11 +87,12 @@ from .organisers import (
     Workshops,
 )
 
-RESPONSE_MODELS = [*_BASE, *_OGC, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS]
+RESPONSE_MODELS = [*_BASE, *_OGC, *_FEATURES, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS]
 
 __all__ = [
     "ApproveBody",
     "AuditQuery",
+    "BY_COLLECTION",
     "Bbox",
     "BulkBody",
     "CachedSchema",
@@ -130,6 +132,7 @@ __all__ = [
     "PackList",
     "PackPath",
     "PackQuery",
+    "PlaceRef",
     "Point",
     "PrivacyNotice",
     "Pseudonym",

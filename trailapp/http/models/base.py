@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ... import domain
+from ...errors import error_codes
 from .. import params
 
 # Literals from the registry: adding a language or municipality there adds it here.
@@ -27,6 +28,8 @@ GeodataCollection = Literal[domain.GEODATA_COLLECTIONS]  # type: ignore[valid-ty
 ContributionKind = Literal[tuple(domain.CONTRIBUTION_KINDS)]  # type: ignore[valid-type]
 Status = Literal[domain.STATUSES]  # type: ignore[valid-type]
 SdgTarget = Literal[domain.SDG_TARGETS]  # type: ignore[valid-type]
+
+ErrorCode = Literal[tuple(error_codes())]  # type: ignore[valid-type]
 
 FEATURE_ID = domain.FEATURE_ID
 
@@ -122,10 +125,12 @@ class ErrorItem(BaseModel):
 class Error(BaseModel):
     """The one error shape of the whole service."""
 
-    code: str = Field(description="A short machine-readable name, e.g. InvalidParameterValue.")
+    code: ErrorCode = Field(  # type: ignore[valid-type]
+        description="A short machine-readable name, e.g. InvalidParameterValue.")
     description: str = Field(description="What went wrong, for a person to read.")
     status: int = Field(description="The HTTP status code.")
-    errors: list[ErrorItem] | None = Field(None, description="One entry per faulty field.")
+    errors: list[ErrorItem] = Field(description="One entry per faulty field; an empty list "
+                                    "when the fault is not in a field.")
 
 
 RESPONSE_MODELS: list[type[BaseModel]] = [Link, ErrorItem, Error]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from .base import (
     Status,
     Strict,
 )
+from .features import MediaLink, PlaceRef
 
 UUID_PATTERN = domain.UUID
 
@@ -100,7 +101,7 @@ class Receipt(BaseModel):
     id: str
     kind: str
     status: str
-    place: str
+    place: PlaceRef
     created: str
     token: str = Field(description="Keep it secret: it shows the status and erases the "
                        "contribution. Only its hash is stored; it cannot be sent again.")
@@ -112,8 +113,21 @@ class ContributionStatus(BaseModel):
     id: str
     kind: str
     status: Status
+    lang: Lang
+    title: str = Field(description="As submitted (published as the feature's `name`).")
+    body: str = Field(description="As submitted (published as `description`).")
+    pseudonym: str
+    place: PlaceRef
+    created: str
+    decided_at: str | None
+    hidden: bool
     rejection_reason: str | None
-    media: list[dict[str, Any]]
+    media: list[MediaLink]
+    starts_at: str | None = Field(None, description="Activities only (as are the next four).")
+    ends_at: str | None = None
+    time_zone: str | None = None
+    meeting_point: str | None = None
+    capacity: int | None = None
 
 
 class ReportReceipt(BaseModel):
@@ -135,4 +149,4 @@ class Pseudonym(BaseModel):
 
 
 RESPONSE_MODELS = [Receipt, ContributionStatus, ReportReceipt, PrivacyNotice, Pseudonym,
-                   SubmissionModel]
+                   SubmissionModel, ReportModel]

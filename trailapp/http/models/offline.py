@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,14 +48,6 @@ class PackPath(BaseModel):
                         description="bollnas, lobatse, or trail-<trail id>.")
 
 
-class SyncPage(BaseModel):
-    since: str
-    next: str
-    more: bool
-    count: int
-    changes: list[dict[str, Any]]
-
-
 class PackInfo(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
@@ -71,4 +63,4 @@ class PackList(BaseModel):
     packs: list[PackInfo]
 
 
-RESPONSE_MODELS = [SyncPage, PackInfo, PackList]
+RESPONSE_MODELS = [PackInfo, PackList]

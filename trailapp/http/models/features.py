@@ -1,0 +1,249 @@
+"""Typed features per public collection, and the sync page typed by `op`.
+
+These models only describe responses (the features are rendered once per language by
+trailapp.features and served as stored text): they give code generators a class per
+collection and let tests check real responses against them. Properties not listed
+here may be added later (extra members are allowed): a client should ignore them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from .base import CollectionId, Lang, Link, MunicipalityId
+from .ogc import Geometry
+
+Accuracy = Literal["exact", "approximate", "unknown"]
+LocationStatus = Literal["exact", "approximate", "to-be-surveyed"]
+ABSOLUTE = ("An absolute URL, built from the address the request was sent to (inside an "
+            "offline pack: a path relative to the service root, starting with /).")
+
+
+class Open(BaseModel):
+    """A response object: members added later are allowed (clients ignore them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class PlaceRef(Open):
+    """A place, as every response refers to one."""
+
+    id: str = Field(description="The place's id in /collections/places.")
+    href: str = Field(description="The place's feature. " + ABSOLUTE)
+
+
+class RelatedCount(Open):
+    """How many published stories (or activities) a place has, and where they are."""
+
+    count: int
+    href: str = Field(description="Their list (items?place=…). " + ABSOLUTE)
+
+
+class MediaLink(Open):
+    """A published photo or sound."""
+
+    type: str = Field(description="Media type of the file: image/jpeg or audio/mp4.")
+    kind: Literal["photo", "audio"]
+    href: str = Field(description="The file. " + ABSOLUTE)
+    thumbnail: str | None = Field(description="A small JPEG of a photo (null for a sound). "
+                                  + ABSOLUTE)
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+
+
+class Common(Open):
+    """Properties every public feature has."""
+
+    name: str = Field(description="The name (a story's or activity's title as published).")
+    description: str | None = Field(None, description="The text (a story's or activity's "
+                                    "body as published).")
+    municipality: MunicipalityId
+    kind: str = Field(description="e.g. church, farmhouse, trail, story, activity.")
+    accuracy: Accuracy
+    location_status: LocationStatus
+    location_label: str = Field(description="location_status in words, in the language "
+                                "asked for.")
+    text_language: dict[str, Lang] = Field(
+        description="For each text property, the language it is in (after fallback).")
+    updated: str = Field(description="RFC 3339 time of the last change.")
+    distance_m: float | None = Field(None, description="With near=: geodesic metres.")
+    distance_to_trail_m: float | None = Field(None, description="With trail=.")
+    distance_along_trail_m: float | None = Field(None, description="With trail=.")
+
+
+class Heritage(Common):
+    """Texts and sources of a place or trail from the geodata."""
+
+    location_note: str | None = None
+    heritage_status: str | None = None
+    caveats: str | None = None
+    condition_note: str | None = None
+    source: str | None = Field(None, description="Where the facts come from: a web address "
+                               "or a citation.")
+    additional_sources: list[str] | None = None
+    address: str | None = None
+    name_local: str | None = None
+
+
+class PlaceProperties(Heritage):
+    """A cultural-history place."""
+
+    stories: RelatedCount | None = None
+    activities: RelatedCount | None = None
+
+
+class Stage(Open):
+    seq: int
+    section: str | None = None
+    role: Literal["main", "branch", "connector"] | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    length_km: float | None = None
+    osm_relation: int | None = None
+    walking_time_min: int | None = None
+
+
+class Waypoint(Open):
+    seq: int | None = None
+    name: str | None = None
+    note: str | None = None
+    accuracy: str | None = None
+    coordinates: list[float] | None = None
+
+
+class TrailProperties(Heritage):
+    """A walking trail."""
+
+    length_m: float | None = Field(description="Geodesic length of the surveyed line; null "
+                                   "while it is to be surveyed.")
+    walking_time_min: int | None = None
+    walking_time_basis: str | None = None
+    walking_time_length_source: str | None = None
+    difficulty: Literal["easy", "moderate", "demanding"] | None = None
+    official_length_km: dict[str, float] | None = Field(
+        None, description="Official lengths in km, keyed by section.")
+    official_length_source: str | None = None
+    osm_relation: int | None = None
+    overnight_cabins: list[str] | None = None
+    rest_cabins: list[str] | None = None
+    connectors: list[str] | None = None
+    stages: list[Stage] | None = None
+    stage_source: str | None = None
+    waypoints: list[Waypoint] | None = None
+    start_place: str | None = None
+
+
+class StoryProperties(Common):
+    """A young person's story as published. `name` is the title and `description` the
+    body they submitted (POST /contributions `title` and `body`), after moderation."""
+
+    place: PlaceRef
+    pseudonym: str
+    lang: Lang = Field(description="The language the story was written in.")
+    published: str = Field(description="RFC 3339 time it was approved.")
+    sdg_targets: list[str] = Field(description="Agenda 2030 targets, e.g. 4.7, 11.4.")
+    media: list[MediaLink]
+
+
+class ActivityProperties(StoryProperties):
+    """A young person's activity as published (name/description as for stories)."""
+
+    starts_at: str
+    ends_at: str
+    time_zone: str
+    meeting_point: str | None = None
+    capacity: int | None = None
+
+
+def _feature(name: str, properties: type[BaseModel], doc: str) -> type[BaseModel]:
+    """A GeoJSON Feature model with typed properties."""
+    fields = {
+        "type": (Literal["Feature"], ...),
+        "id": (str, ...),
+        "geometry": (Geometry | None, Field(description="null while the location is to "
+                                            "be surveyed")),
+        "properties": (properties, ...),
+        "links": (list[Link] | None, None),
+    }
+
+    return create_model(name, __base__=Open, __doc__=doc, **fields)  # type: ignore[call-overload]
+
+
+def _collection(name: str, feature: type[BaseModel]) -> type[BaseModel]:
+
+    return create_model(  # type: ignore[call-overload]
+        name, __base__=Open, __doc__=f"A page of {feature.__name__}s (GeoJSON).",
+        type=(Literal["FeatureCollection"], ...), features=(list[feature], ...),
+        numberMatched=(int | None, None), numberReturned=(int, ...),
+        timeStamp=(str, ...), links=(list[Link], ...))
+
+
+PlaceFeature = _feature("PlaceFeature", PlaceProperties, "A place (GeoJSON Feature).")
+TrailFeature = _feature("TrailFeature", TrailProperties, "A trail (GeoJSON Feature).")
+StoryFeature = _feature("StoryFeature", StoryProperties, "A story (GeoJSON Feature).")
+ActivityFeature = _feature("ActivityFeature", ActivityProperties,
+                           "An activity (GeoJSON Feature).")
+PlaceCollection = _collection("PlaceCollection", PlaceFeature)
+TrailCollection = _collection("TrailCollection", TrailFeature)
+StoryCollection = _collection("StoryCollection", StoryFeature)
+ActivityCollection = _collection("ActivityCollection", ActivityFeature)
+
+#: collection id -> (feature model, collection model)
+BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+    "places": (PlaceFeature, PlaceCollection),
+    "trails": (TrailFeature, TrailCollection),
+    "stories": (StoryFeature, StoryCollection),
+    "activities": (ActivityFeature, ActivityCollection),
+}
+
+
+def _upsert(collection: str, feature: type[BaseModel]) -> type[BaseModel]:
+    """A change that is a new or changed feature of one collection."""
+
+    return create_model(  # type: ignore[call-overload]
+        f"Upsert{feature.__name__.removesuffix('Feature')}", __base__=Open,
+        __doc__=f"A {collection} feature that is new or changed: store it (replacing any "
+                "copy with its id). `feature` is as items would serve it.",
+        seq=(int, ...), op=(Literal["upsert"], ...),
+        collection=(Literal[collection], ...), id=(str, ...), feature=(feature, ...))
+
+
+UpsertPlace = _upsert("places", PlaceFeature)
+UpsertTrail = _upsert("trails", TrailFeature)
+UpsertStory = _upsert("stories", StoryFeature)
+UpsertActivity = _upsert("activities", ActivityFeature)
+
+
+class Delete(Open):
+    """A feature that was deleted or unpublished: remove your copy."""
+
+    seq: int
+    op: Literal["delete"]
+    collection: CollectionId
+    id: str
+
+
+Change = UpsertPlace | UpsertTrail | UpsertStory | UpsertActivity | Delete  # type: ignore[valid-type]
+
+
+class SyncPage(BaseModel):
+    """One page of changes; follow `next` while `more` is true."""
+
+    since: str
+    next: str
+    more: bool
+    count: int
+    changes: list[Change] = Field(  # type: ignore[valid-type]
+        description="Oldest first: `op` is upsert (with `feature`, typed by `collection`) or "
+        "delete.")
+
+
+RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, Stage, Waypoint, PlaceProperties,
+                   TrailProperties, StoryProperties, ActivityProperties, PlaceFeature,
+                   TrailFeature, StoryFeature, ActivityFeature, PlaceCollection,
+                   TrailCollection, StoryCollection, ActivityCollection, UpsertPlace, UpsertTrail,
+                   UpsertStory, UpsertActivity, Delete,
+                   SyncPage]
