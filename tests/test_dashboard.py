@@ -425,3 +425,25 @@ def test_every_dashboard_message_has_a_swedish_translation():
     assert len(used) > 100
     missing = sorted(used - translated)
     assert not missing, f"no Swedish in messages.po for: {missing}"
+
+
+def test_the_places_page_shows_working_notes_only_to_organisers(anna):
+    page = anna.get("/dashboard/places?lang=sv").get_data(as_text=True)
+    assert "Gästgivars" in page and "Arbrå kyrka" in page and "Arbetsanteckningar" in page
+    assert "lob-high-court" not in page  # anna works for Bollnäs only
+
+
+def test_the_places_page_holds_the_internal_notes(anna, geo_app):
+    from trailapp import editing
+
+    store = geo_app.extensions["trailapp"].store
+    with store.reader() as reader:
+        rows = [r for r in reader.records("places") if '"notes_internal"' in r["record"]]
+    assert rows, "the real geodata holds working notes"
+    page = anna.get("/dashboard/places?lang=en").get_data(as_text=True)
+    from trailapp.auth import Organiser
+    someone = Organiser(0, "x", "admin", ())
+    notes = [r["notes"] for r in editing.overview(store, someone, "en")
+             if r["notes"] and r["municipality"] == "bollnas"]
+    assert notes and any(n.replace("&", "&amp;").replace("'", "&#39;")[:40] in page
+                         for n in notes)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import audit, loader, policy, records
+from . import audit, i18n, loader, policy, records
 from .auth import Organiser
+from .domain import GEODATA_COLLECTIONS
 from .errors import Conflict, NotFound
 from .media import MediaStore
 from .moderation import republish_at
@@ -20,6 +21,29 @@ COLLECTIONS = ("places", "trails")
 
 def _stored(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(row["record"]) if row else None
+
+
+def overview(store: Store, by: Organiser | None, lang: str) -> list[dict[str, Any]]:
+    """The places and trails of the organiser's municipalities, with what is still
+    to check: name, location status and the organiser-only notes and caveats, in lang
+    (with the usual fallback)."""
+    who = policy.signed_in(by)
+    with store.reader() as reader:
+        rows = [r for collection in GEODATA_COLLECTIONS for r in reader.records(collection)]
+    out = []
+    for row in rows:
+        record = json.loads(row["record"])
+        if not who.may_act_on(record["municipality"]):
+            continue
+        internal = record.get("internal", {})
+        out.append({
+            "collection": record["collection"], "id": record["id"],
+            "municipality": record["municipality"],
+            "name": i18n.pick(record["texts"].get("name"), lang)[0] or record["id"],
+            "located": record["geometry"] is not None, "accuracy": record["accuracy"],
+            "notes": i18n.pick(internal.get("notes_internal"), lang)[0],
+            "caveats": i18n.pick(internal.get("caveats"), lang)[0]})
+    return sorted(out, key=lambda r: (r["municipality"], r["collection"], r["name"]))
 
 
 def get(reader: Reader, by: Organiser, collection: str, feature_id: str) -> dict[str, Any]:

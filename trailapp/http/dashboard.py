@@ -34,7 +34,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from pydantic import ValidationError
 
-from .. import auth, i18n, moderation, policy, ratelimit, review, stats
+from .. import auth, editing, i18n, moderation, policy, ratelimit, review, stats
 from ..audit import changes as audit_changes
 from ..domain import CONTRIBUTION_ID, MUNICIPALITIES
 from ..errors import ApiError, InvalidParameter, NotFound
@@ -281,6 +281,13 @@ def audit() -> Any:
 
 def _municipality() -> str | None:
     return request.args.get("municipality") or None
+
+
+@bp.get("/places")
+def places() -> Any:
+    """The places and trails of the organiser's municipalities, with the working notes
+    and caveats that never reach the public (to check before the next field trip)."""
+    return render("places.html", rows=editing.overview(state().store, g.organiser, g.lang))
 
 
 @bp.get("/statistics")
