@@ -27,8 +27,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from bench.read_api import free_port  # noqa: E402
+from helpers.servers import free_port, start_gunicorn  # noqa: E402
+
 from trailapp import create_app, loader, privacy  # noqa: E402
 
 STORY = {"kind": "story", "place": "bol-gastgivars", "lang": "sv", "body": "Krocktest.",
@@ -37,18 +39,9 @@ STORY = {"kind": "story", "place": "bol-gastgivars", "lang": "sv", "body": "Kroc
 
 
 def start(env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config",
-         str(ROOT / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "wsgi:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not start")
+    """gunicorn as documented, on a loopback port, once /healthz answers (the tests'
+    own starter, so the benchmarks and the tests start the server the same way)."""
+    return start_gunicorn(env, port)
 
 
 def submit_until(url: str, stop: threading.Event, acknowledged: list[str]) -> None:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ...domain import IMAGE_LICENCES
 from .base import CollectionId, Lang, Link, MunicipalityId
 from .ogc import Geometry
 
@@ -88,11 +89,29 @@ class Heritage(Common):
     name_local: str | None = None
 
 
+class PlaceImageLink(Open):
+    """An organiser's photo of the place (show its credit and licence with it)."""
+
+    href: str
+    thumbnail: str
+    type: str
+    width: int
+    height: int
+    credit: str
+    licence: Literal[IMAGE_LICENCES]  # type: ignore[valid-type]
+    caption: str | None = Field(None, description="In the language asked for (fallback).")
+
+
 class PlaceProperties(Heritage):
     """A cultural-history place."""
 
     stories: RelatedCount | None = None
     activities: RelatedCount | None = None
+    latest_story_at: str | None = Field(
+        None, description="When the newest published story or activity of the place was "
+        "published; null when there is none.")
+    images: list[PlaceImageLink] = Field(
+        default_factory=list, description="Organisers' photos of the place, in order.")
 
 
 class Stage(Open):
@@ -241,7 +260,8 @@ class SyncPage(BaseModel):
         "delete.")
 
 
-RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, Stage, Waypoint, PlaceProperties,
+RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, PlaceImageLink, Stage, Waypoint,
+                   PlaceProperties,
                    TrailProperties, StoryProperties, ActivityProperties, PlaceFeature,
                    TrailFeature, StoryFeature, ActivityFeature, PlaceCollection,
                    TrailCollection, StoryCollection, ActivityCollection, UpsertPlace, UpsertTrail,
