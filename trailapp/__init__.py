@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .catalog import Catalog
+from .consensus import Rules
 from .contributions import Settings as ContributionSettings
 from .features import GEOJSON, GPX, JSON
 from .features import OPENAPI as OPENAPI_TYPE
@@ -22,6 +23,7 @@ from .media import Limits, MediaStore
 from .packs import Packs
 from .ratelimit import Limit
 from .store import Store
+from .survey import Settings as SurveySettings
 
 
 @dataclass
@@ -32,6 +34,7 @@ class State:
     catalog: Catalog
     contributions: ContributionSettings
     packs: Packs
+    survey: SurveySettings
     openapi_text: str | None = None
 
 
@@ -57,6 +60,18 @@ def _contribution_settings(config: dict[str, Any]) -> ContributionSettings:
         pack_dir=config["PACK_DIR"],
         erasure_log=config["ERASURE_LOG"],
     )
+
+
+def _survey_settings(config: dict[str, Any], contributions: ContributionSettings
+                     ) -> SurveySettings:
+    return SurveySettings(
+        contributions=contributions,
+        rules=Rules(min_votes=config["SURVEY_MIN_FIXES"], agree_m=config["SURVEY_AGREE_M"]),
+        max_accuracy_m=config["SURVEY_MAX_ACCURACY_M"],
+        area_margin_m=config["SURVEY_AREA_MARGIN_M"],
+        retention_days=config["SURVEY_RETENTION_DAYS"],
+        length_warn=config["SURVEY_LENGTH_WARN_PERCENT"] / 100,
+        tracks={k: v for k, v in config.items() if k.startswith("TRACK_")})
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
@@ -96,7 +111,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     app.extensions["trailapp"] = State(
         store=store, catalog=catalog, contributions=contribution_settings,
         packs=Packs(app.config["PACK_DIR"], contribution_settings.media, catalog,
-                    int(app.config["PACK_CACHE_MB"] * 2**20)))
+                    int(app.config["PACK_CACHE_MB"] * 2**20)),
+        survey=_survey_settings(app.config, contribution_settings))
 
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]

@@ -74,6 +74,19 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_MB": 64,
     # Let /metrics answer callers other than the machine itself (off: loopback only).
     "METRICS_PUBLIC": False,
+    # Field survey (docs/survey.md): a place is ready for review when at least
+    # SURVEY_MIN_FIXES independent surveyors' fixes lie within SURVEY_AGREE_M of their
+    # consensus; a fix whose reported accuracy is worse than SURVEY_MAX_ACCURACY_M, or that
+    # lies farther than the place's uncertainty_m + SURVEY_AREA_MARGIN_M from its
+    # approximate point, is refused; fixes and tracks are erased SURVEY_RETENTION_DAYS
+    # after their place or trail was decided; publishing a line warns when its length
+    # differs from the official one by more than SURVEY_LENGTH_WARN_PERCENT.
+    "SURVEY_MIN_FIXES": 3,
+    "SURVEY_AGREE_M": 25,
+    "SURVEY_MAX_ACCURACY_M": 50,
+    "SURVEY_AREA_MARGIN_M": 500,
+    "SURVEY_RETENTION_DAYS": 30,
+    "SURVEY_LENGTH_WARN_PERCENT": 15,
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers
     # are trusted. 0 trusts none (a client could otherwise forge its address).
     "PROXY_FIX": 0,

@@ -153,6 +153,22 @@ WORKSHOP_PARTICIPANTS_MAX = 500
 #: A workshop row (and the link from its contributions) is deleted this long after it ended.
 WORKSHOP_RETENTION_DAYS = 7
 
+# -- locations and the field survey (young surveyors; fixes and tracks are never public) ---
+
+#: How well a place's or trail's location is known: copied from a published coordinate,
+#: near or derived from one (with uncertainty_m), measured by young surveyors and
+#: approved, or not known (null geometry).
+ACCURACIES = ("exact", "approximate", "surveyed", "unknown")
+#: The locations a field survey is asked for.
+SURVEY_ACCURACIES = ("approximate", "unknown")
+#: How a fix was taken: the phone's GPS where the surveyor stands, or a point they
+#: chose on a map while there.
+FIX_METHODS = ("gps", "map")
+SURVEY_NOTE_LENGTH = 500
+#: The licence under which surveyed positions (never who took them) are shared, so that
+#: OpenStreetMap mappers may use them.
+SURVEY_DATA_LICENCE = "CC0-1.0"
+
 # -- identifiers and formats -----------------------------------------------------------
 
 FEATURE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"

@@ -42,6 +42,8 @@ def pick(texts: dict[str, str | None] | None, lang: str) -> tuple[str | None, st
 LABELS: dict[str, dict[str, str | None]] = {
     "exact": {"sv": "Exakt läge", "en": "Exact location", "tn": None},
     "approximate": {"sv": "Ungefärligt läge", "en": "Approximate location", "tn": None},
+    "surveyed": {"sv": "Läget uppmätt i fält", "en": "Location surveyed in the field",
+                 "tn": None},
     "unknown": {"sv": "Platsen ska kartläggas", "en": "Location to be surveyed", "tn": None},
     "places.title": {"sv": "Kulturhistoriska platser", "en": "Cultural-history places",
                      "tn": None},

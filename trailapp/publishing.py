@@ -82,7 +82,9 @@ def to_row(record: dict[str, Any], updated: str,
         "id": record["id"],
         "municipality": record["municipality"],
         "kind": record["kind"],
-        "accuracy": record["accuracy"],
+        # The column's CHECK (m001) knows three classes; a surveyed location is exact
+        # there. The record and the rendered JSON say "surveyed".
+        "accuracy": "exact" if record["accuracy"] == "surveyed" else record["accuracy"],
         "geometry": None if geometry is None else features.dumps(geometry),
         "geom_type": geom_type,
         "minx": bounds[0], "miny": bounds[1], "maxx": bounds[2], "maxy": bounds[3],

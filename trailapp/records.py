@@ -20,7 +20,7 @@ from .i18n import LANGS
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 COLLECTIONS = domain.GEODATA_COLLECTIONS
-ACCURACIES = ("exact", "approximate", "unknown")
+ACCURACIES = domain.ACCURACIES
 DIFFICULTIES = (None, "easy", "moderate", "demanding")
 STAGE_ROLES = ("main", "branch", "connector")
 TEXT_KEYS = {f"{f}_{lang}" for f in TEXT_FIELDS for lang in LANGS}
@@ -66,6 +66,11 @@ ATTR_CHECKS: dict[str, Any] = {
     "stage_source": lambda v: isinstance(v, str),
     "waypoints": lambda v: isinstance(v, list),
     "start_place": lambda v: isinstance(v, str),
+    # How far from its point an approximate place may lie (metres, from its source).
+    "uncertainty_m": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v > 0,
+    # Set when organisers approve a field survey.
+    "surveyed_by": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+    "survey": lambda v: isinstance(v, dict),
 }
 STRUCTURE_KEYS = {"collection", "municipality", "kind", "accuracy"}
 # Attributes naming where the data comes from: a web address (http or https only) or a
@@ -166,7 +171,7 @@ def check_record(record: dict[str, Any], source: str, problems: Problems) -> Non
         problems.add(source, fid, f"accuracy must be one of {', '.join(ACCURACIES)}")
     geometry = record["geometry"]
     if geometry is None:
-        if record["accuracy"] in ("exact", "approximate"):
+        if record["accuracy"] != "unknown":
             problems.add(source, fid, "a feature without geometry must have accuracy 'unknown'")
         return
     if record["accuracy"] == "unknown":

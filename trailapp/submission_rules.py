@@ -64,16 +64,8 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         raise Unprocessable(name, str(exc)) from None
     place = _place(reader, sub, snap_m)
     municipality = place["municipality"]
-    if sub.consent_notice_version != privacy.VERSION:
-        raise Unprocessable("consent_notice_version",
-                            f"consent must refer to the current privacy notice, version "
-                            f"{privacy.VERSION} (see /privacy-notice)")
-    threshold = guardian_under[municipality]
-    if AGE_BANDS[sub.age_band] < threshold and sub.consent_by != "guardian":
-        where = domain.MUNICIPALITIES[municipality].name["en"]
-        raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
-                            f"for anyone under {threshold}; ask them to agree and send "
-                            "consent_by=guardian")
+    check_consent(municipality, sub.age_band, sub.consent_by, sub.consent_notice_version,
+                  guardian_under)
     row: dict[str, Any] = {
         "kind": sub.kind, "place_id": place["id"], "municipality": municipality,
         "lang": sub.lang, "title": title, "body": body, "pseudonym": pseudonym,
@@ -92,6 +84,21 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
             if getattr(sub, name) is not None:
                 raise Unprocessable(name, "only activities have this field")
     return row
+
+
+def check_consent(municipality: str, age_band: str, consent_by: str, notice_version: str,
+                  guardian_under: dict[str, int]) -> None:
+    """Consent to the current notice, by a guardian below the municipality's age."""
+    if notice_version != privacy.VERSION:
+        raise Unprocessable("consent_notice_version",
+                            f"consent must refer to the current privacy notice, version "
+                            f"{privacy.VERSION} (see /privacy-notice)")
+    threshold = guardian_under[municipality]
+    if AGE_BANDS[age_band] < threshold and consent_by != "guardian":
+        where = domain.MUNICIPALITIES[municipality].name["en"]
+        raise Unprocessable("consent_by", f"in {where} a parent or guardian must give consent "
+                            f"for anyone under {threshold}; ask them to agree and send "
+                            "consent_by=guardian")
 
 
 def _place(reader: Reader, sub: Submission, snap_m: float) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
 from .place_images import PlaceImageReads, PlaceImageWrites
 from .schema import migrations
+from .survey import SurveyReads, SurveyWrites
 from .sync import SyncReads, SyncWrites
 from .workshops import WorkshopReads, WorkshopWrites
 
@@ -35,7 +36,7 @@ __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
-             WorkshopReads):
+             WorkshopReads, SurveyReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -43,7 +44,7 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
-             PlaceImageWrites, WorkshopWrites):
+             PlaceImageWrites, WorkshopWrites, SurveyWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

@@ -435,3 +435,76 @@ def m008_place_images(db: Database) -> None:
         """,
         "CREATE INDEX place_images_by_place ON place_images (place_id, position)",
     )
+
+
+@migrations()
+def m009_survey(db: Database) -> None:
+    """Young surveyors' position fixes and walked tracks (issue 12).
+
+    Where a young person stood: never public, seen only by organisers of the place's
+    municipality, erased by token and a set time after the place's location is decided.
+    Dates are days (`observed_on`, `received_on`), never a time of day. A surveyor who
+    sends several fixes reuses one token: `token_hash` groups them into one vote, as
+    does `install_hash` (a keyed hash of the app install, when it sends one).
+    """
+    person = """
+            pseudonym TEXT NOT NULL,
+            age_band TEXT NOT NULL CHECK (age_band IN ('under-13', '13-15', '16-17', '18+')),
+            consent_by TEXT NOT NULL CHECK (consent_by IN ('self', 'guardian')),
+            consent_notice_version TEXT NOT NULL,
+            credit INTEGER NOT NULL DEFAULT 0 CHECK (credit IN (0, 1)),
+            token_hash TEXT NOT NULL,
+            install_hash TEXT,
+            idempotency_key_hash TEXT UNIQUE,
+            request_hash TEXT NOT NULL,
+            received_on TEXT NOT NULL,
+            decided_on TEXT,
+            rejection_reason TEXT
+    """
+    _run(
+        db,
+        f"""
+        CREATE TABLE survey_fixes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            place_id TEXT NOT NULL,
+            municipality TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+            lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+            lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+            accuracy_m REAL NOT NULL CHECK (accuracy_m > 0),
+            method TEXT NOT NULL CHECK (method IN ('gps', 'map')),
+            observed_on TEXT NOT NULL,
+            note TEXT,
+            photo_file TEXT UNIQUE,
+            photo_thumb TEXT UNIQUE,
+            people_in_media INTEGER CHECK (people_in_media IN (0, 1)),
+            people_consented INTEGER CHECK (people_consented IN (0, 1)),
+            {person}
+        )
+        """,
+        "CREATE INDEX survey_fixes_by_place ON survey_fixes (place_id, status)",
+        "CREATE INDEX survey_fixes_by_token ON survey_fixes (token_hash)",
+        "CREATE INDEX survey_fixes_by_decision ON survey_fixes (decided_on)",
+        f"""
+        CREATE TABLE survey_tracks (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            trail_id TEXT NOT NULL,
+            municipality TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'rejected')),
+            stages TEXT NOT NULL DEFAULT '[]',
+            geometry TEXT NOT NULL,
+            length_m REAL NOT NULL,
+            coverage REAL,
+            points_in INTEGER NOT NULL,
+            points_out INTEGER NOT NULL,
+            observed_on TEXT,
+            note TEXT,
+            {person}
+        )
+        """,
+        "CREATE INDEX survey_tracks_by_trail ON survey_tracks (trail_id, status)",
+        "CREATE INDEX survey_tracks_by_token ON survey_tracks (token_hash)",
+        "CREATE INDEX survey_tracks_by_decision ON survey_tracks (decided_on)",
+    )

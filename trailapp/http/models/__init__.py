@@ -86,10 +86,38 @@ from .organisers import (
     WorkshopPath,
     Workshops,
 )
+from .survey import RESPONSE_MODELS as _SURVEY
+from .survey import (
+    FixModel,
+    PlaceDecisionBody,
+    PlacePath,
+    SurveyHeaders,
+    SurveyPath,
+    SurveyReceipt,
+    SurveyTasks,
+    TasksQuery,
+    TrackFieldsModel,
+    TrackRejectBody,
+    TrailPath,
+    TrailPublishBody,
+)
 
-RESPONSE_MODELS = [*_BASE, *_OGC, *_FEATURES, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS]
+RESPONSE_MODELS = [*_BASE, *_OGC, *_FEATURES, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS,
+                   *_SURVEY]
 
 __all__ = [
+    "TrailPublishBody",
+    "TrailPath",
+    "TrackRejectBody",
+    "TrackFieldsModel",
+    "TasksQuery",
+    "SurveyTasks",
+    "SurveyReceipt",
+    "SurveyPath",
+    "SurveyHeaders",
+    "PlacePath",
+    "PlaceDecisionBody",
+    "FixModel",
     "ApproveBody",
     "AuditQuery",
     "BY_COLLECTION",

@@ -12,12 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ...domain import IMAGE_LICENCES
+from ...domain import ACCURACIES, IMAGE_LICENCES
 from .base import CollectionId, Lang, Link, MunicipalityId
 from .ogc import Geometry
 
-Accuracy = Literal["exact", "approximate", "unknown"]
-LocationStatus = Literal["exact", "approximate", "to-be-surveyed"]
+Accuracy = Literal[ACCURACIES]  # type: ignore[valid-type]
+LocationStatus = Literal[  # type: ignore[valid-type]
+    tuple(a for a in ACCURACIES if a != "unknown") + ("to-be-surveyed",)]
 ABSOLUTE = ("An absolute URL, built from the address the request was sent to (inside an "
             "offline pack: a path relative to the service root, starting with /).")
 
@@ -102,6 +103,17 @@ class PlaceImageLink(Open):
     caption: str | None = Field(None, description="In the language asked for (fallback).")
 
 
+class SurveyProvenance(Open):
+    """How a field survey located a place (or a trail's line)."""
+
+    method: Literal["field survey", "set by an organiser"]
+    fixes: int | None = Field(None, description="Independent surveyors whose fixes agreed.")
+    spread_m: float | None = Field(None, description="Every agreeing fix lay within this "
+                                   "many metres of the published point.")
+    tracks: int | None = Field(None, description="Walked tracks the line was made from.")
+    month: str = Field(description="YYYY-MM of the decision.")
+
+
 class PlaceProperties(Heritage):
     """A cultural-history place."""
 
@@ -112,6 +124,15 @@ class PlaceProperties(Heritage):
         "published; null when there is none.")
     images: list[PlaceImageLink] = Field(
         default_factory=list, description="Organisers' photos of the place, in order.")
+    uncertainty_m: float | None = Field(
+        None, description="Only on an approximate place: how far (metres) the place may lie "
+        "from its point, from the point's source (an arc-minute coordinate, a town centre). "
+        "Draw a circle of this radius, not a pin.")
+    surveyed_by: list[str] | None = Field(
+        None, description="Pseudonyms of young surveyors who located the place and asked "
+        "to be credited (never by default).")
+    survey: SurveyProvenance | None = Field(
+        None, description="Set when the location comes from an approved field survey.")
 
 
 class Stage(Open):
@@ -153,6 +174,10 @@ class TrailProperties(Heritage):
     stage_source: str | None = None
     waypoints: list[Waypoint] | None = None
     start_place: str | None = None
+    surveyed_by: list[str] | None = Field(
+        None, description="Pseudonyms of young surveyors whose tracks made the line, who "
+        "asked to be credited.")
+    survey: SurveyProvenance | None = None
 
 
 class StoryProperties(Common):
