@@ -106,9 +106,11 @@ def read_track(data: bytes, content_type_or_name: str, municipality: domain.Muni
 
     jump_m = setting("TRACK_JUMP_M")
     pts, dropped_jumps = clean.drop_spikes(pts, jump_m)
+    pts, cut_off = clean.split_at_gaps(pts, jump_m)  # before speeds: a glitch is no car
     pts, dropped_fast = clean.drop_fast(pts, setting("TRACK_MAX_SPEED_KMH"),
                                         setting("TRACK_SPEED_WINDOW_S"))
-    pts, dropped_gaps = clean.split_at_gaps(pts, jump_m)
+    pts, dropped_gaps = clean.split_at_gaps(pts, jump_m)  # where a car ride was dropped
+    dropped_gaps += cut_off
     if len(pts) < 2:
         raise TrackError(field, f"no walk is left: of {points_in} points, {dropped_jumps} "
                          f"jumped, {dropped_fast} moved at vehicle speed and {dropped_gaps} "

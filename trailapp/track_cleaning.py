@@ -17,6 +17,11 @@ from . import domain
 from .geo import GEOD, metric
 
 
+#: The cuts are made this much beyond the trim, so that rounding the positions to
+#: about 1 cm cannot bring the line's ends back inside it.
+ROUNDING_MARGIN_M = 0.05
+
+
 class TooShort(ValueError):
     """Nothing is left once the ends are trimmed; the message says why."""
 
@@ -155,8 +160,8 @@ def trim(pts: Points, trim_m: float) -> tuple[Points, float]:
     if trim_m <= 0:
         return pts, 0.0
     rev = pts.take(np.arange(len(pts))[::-1])
-    start, start_at = _cut(pts, dist, trim_m)
-    end, end_back = _cut(rev, total - dist[::-1], trim_m)
+    start, start_at = _cut(pts, dist, trim_m + ROUNDING_MARGIN_M)
+    end, end_back = _cut(rev, total - dist[::-1], trim_m + ROUNDING_MARGIN_M)
     end_at = total - end_back
     if start_at >= end_at:
         raise TooShort(f"nothing is left once {trim_m:g} m are removed from each end "
@@ -173,7 +178,7 @@ def _cut(pts: Points, dist: np.ndarray, trim_m: float) -> tuple[tuple[float, ...
     crow = _from_m(pts.lon[0], pts.lat[0], pts.lon, pts.lat)
     ok = np.nonzero((dist >= trim_m) & (crow >= trim_m))[0]
     if not ok.size:
-        raise TooShort(f"the track never goes {trim_m:g} m from where it "
+        raise TooShort(f"the track never goes {trim_m:.0f} m from where it "
                        "started or ended, so nothing is left once that is removed")
     k = int(ok[0])  # >= 1, since dist[0] == 0 < trim_m
     seg = dist[k] - dist[k - 1]
