@@ -90,6 +90,18 @@ DEFAULTS: dict[str, Any] = {
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers
     # are trusted. 0 trusts none (a client could otherwise forge its address).
     "PROXY_FIX": 0,
+    # Survey tracks (POST /survey/tracks): the largest file in bytes and the most points
+    # read before cleaning; a step between fixes longer than TRACK_JUMP_M is a jump;
+    # fixes moving faster than TRACK_MAX_SPEED_KMH over TRACK_SPEED_WINDOW_S seconds are
+    # a vehicle (when the file has times); TRACK_TRIM_M metres are cut from each end;
+    # the line is simplified with a tolerance of TRACK_SIMPLIFY_M metres.
+    "TRACK_MAX_BYTES": 10 * 1024 * 1024,
+    "TRACK_MAX_POINTS": 100_000,
+    "TRACK_JUMP_M": 200,
+    "TRACK_MAX_SPEED_KMH": 15,
+    "TRACK_SPEED_WINDOW_S": 30,
+    "TRACK_TRIM_M": 200,
+    "TRACK_SIMPLIFY_M": 3,
 }
 
 

@@ -184,3 +184,19 @@ ORGANISER_TOKEN_PREFIX = "tra_"  # noqa: S105 - a prefix, not a secret
 
 SESSION_IDLE_S = 30 * 60
 SESSION_ABSOLUTE_S = 12 * 3600
+
+# Survey tracks -------------------------------------------------------------------------
+
+#: The kinds of track file read by survey_tracks.read_track, with the media types and
+#: file-name endings that name each (anything else is told apart by its first byte).
+TRACK_FORMATS: dict[str, tuple[str, ...]] = {
+    "gpx": ("application/gpx+xml", "application/xml", "text/xml", ".gpx", ".xml"),
+    "geojson": ("application/geo+json", "application/json", ".geojson", ".json"),
+}
+#: A jump that comes back within this many fixes is a spike (those fixes are dropped);
+#: one that does not is a gap, where the recording is cut into pieces.
+TRACK_SPIKE_LOOKAHEAD = 10
+#: Elevation is kept to a tenth of a metre (positions to 7 decimals, geo.PRECISION).
+TRACK_ELEVATION_DECIMALS = 1
+#: distance_between_m samples each line every this many metres.
+TRACK_COMPARE_STEP_M = 10.0
