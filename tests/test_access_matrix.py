@@ -21,6 +21,7 @@ from helpers.app import place, settings_in, trail, write_geojson
 from helpers.gpx import WALK, write_gpx
 from helpers.media_files import jpeg_with_gps
 from helpers.organisers import add_organiser, submit, token_headers
+from helpers.survey import send_fixes, send_track
 
 from trailapp import auth, create_app, loader, moderation, workshops
 
@@ -33,7 +34,7 @@ GPS_WALK = {"bollnas": WALK,  # (lat, lon, elevation)
             "lobatse": [(-25.221, 25.661, 1180.0), (-25.216, 25.666, 1184.5),
                         (-25.211, 25.671, 1190.0)]}
 TABLES = ("contributions", "media", "reports", "features", "changes", "audit",
-          "place_images", "workshops")
+          "place_images", "workshops", "survey_fixes", "survey_tracks")
 
 
 def organiser_routes() -> list[tuple[str, str]]:
@@ -69,6 +70,7 @@ def world(geo_app, store, tmp_path) -> World:
     for municipality, prefix in PREFIX.items():
         features += [place(f"{prefix}-test-site", *SITE[municipality],
                            municipality=municipality),
+                     place(f"{prefix}-test-unsure", None, None, municipality=municipality),
                      trail(f"{prefix}-test-walk", LINE[municipality],
                            municipality=municipality)]
     loader.load(store, [write_geojson(tmp_path / "test.geojson", features)])
@@ -93,6 +95,10 @@ def world(geo_app, store, tmp_path) -> World:
             store, root, "test-only", municipality=municipality,
             name=f"Workshop in {municipality}", hours=3)["id"]
     world = World(client, store, tmp_path, headers, ids)
+    for municipality, prefix in PREFIX.items():  # a survey of each: fixes and a track
+        send_fixes(client, f"{prefix}-test-unsure", SITE[municipality], surveyors=3)
+        ids[municipality]["track"] = send_track(client, f"{prefix}-test-walk",
+                                                SITE[municipality])["id"]
     for municipality in PREFIX:  # a photo on each test site, added by the admin
         url, kwargs = add_image(world, municipality)
         added = client.post(url, headers=headers["admin"], **kwargs)
@@ -242,9 +248,39 @@ ACTIONS = {
     "export-geojson": Action("GET", "/moderation/export.geojson",
                              scoped("/moderation/export.geojson"), 200, 403, writes=False),
 }
+def survey(path: str, body: Callable[[World, str], dict] | None = None) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        url = path.format(prefix=PREFIX[municipality],
+                          track=world.ids[municipality]["track"])
+        return url, ({"json": body(world, municipality)} if body else {})
+    return make
+
+
+ACTIONS.update({
+    "survey": Action("GET", "/moderation/survey", scoped("/moderation/survey"), 200, 403,
+                     writes=False),
+    "survey-place": Action("GET", "/moderation/survey/places/<placeId>",
+                           survey("/moderation/survey/places/{prefix}-test-unsure"), 200,
+                           writes=False),
+    "survey-approve": Action("POST", "/moderation/survey/places/<placeId>",
+                             survey("/moderation/survey/places/{prefix}-test-unsure",
+                                    lambda w, m: {"action": "approve"}), 200),
+    "survey-trail": Action("GET", "/moderation/survey/trails/<trailId>",
+                           survey("/moderation/survey/trails/{prefix}-test-walk"), 200,
+                           writes=False),
+    "survey-publish": Action("POST", "/moderation/survey/trails/<trailId>",
+                             survey("/moderation/survey/trails/{prefix}-test-walk",
+                                    lambda w, m: {"tracks": [w.ids[m]["track"]]}), 200),
+    "survey-reject-track": Action("POST", "/moderation/survey/tracks/<itemId>/reject",
+                                  survey("/moderation/survey/tracks/{track}/reject",
+                                         lambda w, m: {"reason": "Fel led."}), 204),
+    "survey-export": Action("GET", "/moderation/survey/export.geojson",
+                            scoped("/moderation/survey/export.geojson"), 200, 403,
+                            writes=False),
+})
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
-            "/moderation/workshops",
+            "/moderation/workshops", "/moderation/survey",
             "/moderation/export.csv", "/moderation/export.geojson"]
 # The same for every organiser: nothing of any municipality in it.
 UNSCOPED = {("GET", "/moderation/reasons")}
@@ -318,7 +354,7 @@ def test_the_rejection_reasons_are_the_same_for_every_organiser(world):
 SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
            "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
            "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567",
-           "workshopId": "w0123456789abcdef"}
+           "workshopId": "w0123456789abcdef", "itemId": "0123456789abcdef01234567"}
 
 
 def sample_path(rule: str) -> str:

@@ -16,7 +16,7 @@ from . import config as settings
 from .catalog import Catalog
 from .consensus import Rules
 from .contributions import Settings as ContributionSettings
-from .features import GEOJSON, GPX, JSON
+from .features import GEOJSON, GPX, JSON, dumps
 from .features import OPENAPI as OPENAPI_TYPE
 from .http.cache import ResponseCache
 from .media import Limits, MediaStore
@@ -24,6 +24,7 @@ from .packs import Packs
 from .ratelimit import Limit
 from .store import Store
 from .survey import Settings as SurveySettings
+from .survey import tasks as survey_tasks
 
 
 @dataclass
@@ -108,11 +109,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     store.initialise()
     catalog = Catalog()
     contribution_settings = _contribution_settings(app.config)
+    survey_settings = _survey_settings(app.config, contribution_settings)
     app.extensions["trailapp"] = State(
         store=store, catalog=catalog, contributions=contribution_settings,
         packs=Packs(app.config["PACK_DIR"], contribution_settings.media, catalog,
-                    int(app.config["PACK_CACHE_MB"] * 2**20)),
-        survey=_survey_settings(app.config, contribution_settings))
+                    int(app.config["PACK_CACHE_MB"] * 2**20),
+                    survey_tasks=lambda reader, lang, m: dumps(survey_tasks(
+                        reader, survey_settings, lang, m)).encode()),
+        survey=survey_settings)
 
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]

@@ -134,11 +134,13 @@ def check_db() -> None:
 @with_appcontext
 def retention() -> None:
     """Erase unpublished contributions (pending, rejected, hidden) 30 days after they
-    arrived or were taken down, rate-limit data older than 72 hours, workshops a week
+    arrived or were taken down, survey fixes and tracks 30 days after their place or
+    trail was decided, rate-limit data older than 72 hours, workshops a week
     after they ended, and media files no row names. Run it daily (cron)."""
-    done = erasure.purge_expired(_store(), current_app.extensions["trailapp"]
-                                       .contributions)
-    click.echo(f"Erased {done['contributions']} contribution(s), {done['rate_events']} "
+    state = current_app.extensions["trailapp"]
+    done = erasure.purge_expired(_store(), state.contributions, survey=state.survey)
+    click.echo(f"Erased {done['contributions']} contribution(s), {done['survey']} survey "
+               f"fix(es) and track(s), {done['rate_events']} "
                f"rate-limit event(s), {done['workshops']} ended workshop(s), "
                f"{done['orphan_files']} orphan file(s).")
 
@@ -180,7 +182,7 @@ def restore(backup_file: Path, yes: bool) -> None:
         raise SystemExit(1) from None
     packcache.purge(current_app.config["PACK_DIR"])
     again = erasure.reapply_erasures(state.store, state.contributions)
-    expired = erasure.purge_expired(state.store, state.contributions)
+    expired = erasure.purge_expired(state.store, state.contributions, survey=state.survey)
     click.echo(f"Restored from {backup_file}; cursors from s{floor} on are answered; "
                f"{again} erased contribution(s) erased again; {expired['contributions']} "
                "past retention erased.")

@@ -14,9 +14,12 @@ The rules, in order:
 3. Outliers out: a vote farther from that centre than `reject_m` or than
    3 × the scaled median absolute deviation of the distances (whichever is larger,
    so that a tight group does not reject a fix 6 m out) does not count.
-4. The centre of the votes that count: their accuracy-weighted mean, recomputed with
-   the outlier test until nothing changes (at most 10 rounds).
-5. spread_m: the largest distance from the centre of a vote that counts ("every
+4. The centre of the votes that count: their accuracy-weighted mean (weights
+   1/accuracy²), recomputed with the outlier test until nothing changes.
+5. Then each fix on its own: a fix farther than that limit from the centre does not
+   count even when its surveyor's other fixes do (a phone's stray fix); the votes are
+   made again from the fixes that count, until nothing changes (at most 10 rounds).
+6. spread_m: the largest distance from the centre of a vote that counts ("every
    agreeing surveyor stood within spread_m of it"). A place is ready for review when at
    least `min_votes` votes count and spread_m ≤ `agree_m`.
 """
@@ -151,20 +154,39 @@ def combine(fixes: Iterable[Fix], rules: Rules | None = None) -> Consensus:
         if (new_keep == keep).all():
             break
         keep = new_keep
+    # Last, each fix on its own: one far from the centre does not count, even when its
+    # surveyor's other fixes do; the votes are made again from the fixes that count,
+    # and the test repeats on the fixes that count until nothing changes.
     d = np.hypot(*(xy - centre).T)
-    keep = d <= max(rules.reject_m, 3 * 1.4826 * float(np.median(d[keep])))
-    counted = int(keep.sum())
-    spread = float(d[keep].max()) if counted else None
+    limit = max(rules.reject_m, 3 * 1.4826 * float(np.median(d[keep])))
+    inlier = np.ones(len(fixes), dtype=bool)
+    kept: list[Fix] = []
+    for _ in range(10):
+        fix_d = np.hypot(x - centre[0], y - centre[1])
+        new_inlier = fix_d <= limit
+        if not new_inlier.any():
+            break
+        kept = [f for f, ok in zip(fixes, new_inlier, strict=True) if ok]
+        idx = np.flatnonzero(new_inlier)
+        voters, xy, vacc = _votes(kept, x[idx], y[idx], rules)
+        w = 1.0 / vacc ** 2
+        centre = np.array([np.average(xy[:, 0], weights=w), np.average(xy[:, 1], weights=w)])
+        d = np.hypot(*(xy - centre).T)
+        fix_d = np.hypot(x - centre[0], y - centre[1])
+        limit = max(rules.reject_m, 3 * 1.4826 * float(np.median(fix_d[new_inlier])))
+        if (new_inlier == inlier).all():
+            break
+        inlier = new_inlier
+    inlier = fix_d <= limit
+    outliers = [f.id for f, ok in zip(fixes, inlier, strict=True) if not ok]
+    counted = len(voters) if kept else 0
+    spread = float(d.max()) if kept else None
     lon, lat = back.transform(float(centre[0]), float(centre[1]))
-    kept_voters = {v for v, k in zip(voters, keep, strict=True) if k}
-    fix_d = np.hypot(x - centre[0], y - centre[1])
-    # A fix counts when its voter's vote counts and the fix itself is near the centre.
-    outliers = [f.id for f, dist in zip(fixes, fix_d, strict=True)
-                if f.voter not in kept_voters or dist > max(rules.reject_m, spread or 0.0)]
+    votes = len({f.voter for f in fixes})
     return Consensus(
         lon=round(float(lon), 7), lat=round(float(lat), 7),
         spread_m=None if spread is None else round(spread, 1),
-        votes=len(voters), counted=counted, fixes=len(fixes),
+        votes=votes, counted=counted, fixes=len(fixes),
         ready=counted >= rules.min_votes and spread is not None and spread <= rules.agree_m,
         outliers=outliers,
         distance_m={f.id: round(float(dist), 1) for f, dist in zip(fixes, fix_d, strict=True)})

@@ -165,6 +165,8 @@ SURVEY_ACCURACIES = ("approximate", "unknown")
 #: chose on a map while there.
 FIX_METHODS = ("gps", "map")
 SURVEY_NOTE_LENGTH = 500
+#: A fix or track still waiting for a decision after this many days is erased anyway.
+SURVEY_PENDING_DAYS = 365
 #: The licence under which surveyed positions (never who took them) are shared, so that
 #: OpenStreetMap mappers may use them.
 SURVEY_DATA_LICENCE = "CC0-1.0"

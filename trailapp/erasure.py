@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import audit, moderation, packcache, ratelimit, workshops
+from . import audit, moderation, packcache, ratelimit, survey_review, workshops
 from .contributions import Settings, owned
 from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S
 from .store import Store, Writer
@@ -83,15 +83,17 @@ def reapply_erasures(store: Store, settings: Settings) -> int:
     return len(rows)
 
 
-def purge_expired(store: Store, settings: Settings, now: datetime | None = None
-                  ) -> dict[str, int]:
+def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
+                  survey: Any | None = None) -> dict[str, int]:
     """The retention job: erase what is not published (pending, rejected, hidden or
     withdrawn) 30 days after it arrived or, if it was published once, 30 days after
     it was last taken down; forget rate-limit events after 72 hours and workshops
     some days after they ended (with the link from their contributions); remove media
     files that no row names (left by a crash between writing a file and committing
-    its row)."""
+    its row). With the survey's settings, survey fixes and tracks go too, a set time
+    after their place or trail was decided (survey_review.purge_decided)."""
     now = now or datetime.now(UTC)
+    surveyed = 0
     before = rfc3339(now - timedelta(days=RETENTION_DAYS))
     files: list[str] = []
     with store.writer() as writer:
@@ -101,7 +103,10 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
         ended = workshops.purge_ended(writer, now)
         writer.delete_sessions_before(now.timestamp() - SESSION_IDLE_S,
                                       now.timestamp() - SESSION_ABSOLUTE_S)  # ended sessions
-        known = writer.media_files() | writer.place_image_files()
+        if survey is not None:
+            surveyed, survey_files = survey_review.purge_decided(writer, survey, now)
+            files += survey_files
+        known = writer.media_files() | writer.place_image_files() | writer.survey_files()
     settings.media.discard(files)
     if settings.pack_dir and expired:
         packcache.purge(settings.pack_dir)  # a taken-down one may be in an old pack
@@ -110,4 +115,4 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None
     if expired:
         store.checkpoint()
     return {"contributions": len(expired), "rate_events": pruned, "workshops": ended,
-            "orphan_files": len(orphans)}
+            "orphan_files": len(orphans), "survey": surveyed}

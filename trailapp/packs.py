@@ -2,10 +2,10 @@
 content version, for the app to install and then keep up to date with /sync.
 
 A pack holds the trails, places, published stories and activities as GeoJSON in the
-chosen languages, their thumbnails (full media on request), attribution and licence
-texts, and a manifest: the pack's version, the sync cursor it matches, and each
-file's size and SHA-256. Archives are deterministic (fixed times, sorted names), so
-the same content always gives the same bytes and the same ETag.
+chosen languages, their thumbnails (full media on request), a municipality's survey
+tasks, attribution and licence texts, and a manifest: the pack's version, the sync
+cursor it matches, and each file's size and SHA-256. Archives are deterministic (fixed
+times, sorted names), so the same content always gives the same bytes and the same ETag.
 
 On disk a pack is its zip without the media bytes (packfiles.py): media are read
 from the media folder when the pack is downloaded, so the variants of a pack share
@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,11 +132,10 @@ class Packs:
     variant), kept under cache_bytes (0: no bound)."""
 
     def __init__(self, folder: str | os.PathLike[str], media: MediaStore, catalog: Catalog,
-                 cache_bytes: int = 0):
-        self.folder = Path(folder)
-        self.media = media
-        self.catalog = catalog
-        self.cache_bytes = cache_bytes
+                 cache_bytes: int = 0,
+                 survey_tasks: Callable[[Reader, str, str], bytes] | None = None):
+        self.folder, self.media, self.catalog = Path(folder), media, catalog
+        self.cache_bytes, self.survey_tasks = cache_bytes, survey_tasks
 
     def available(self, reader: Reader, lang: str = "en") -> list[dict[str, Any]]:
         """The packs there are: every municipality, and every trail with a surveyed line,
@@ -239,6 +239,8 @@ class Packs:
             path = self.media.path(name)
             if path.exists():
                 files[f"media/{name}"] = path  # its bytes are read, never copied
+        for lang in spec.langs if trail is None and self.survey_tasks else ():
+            files[f"survey/tasks.{lang}.geojson"] = self.survey_tasks(reader, lang, municipality)
         files["ATTRIBUTION.txt"] = in_languages(ATTRIBUTION, spec.langs).encode()
         files["LICENCE.txt"] = in_languages(LICENCE, spec.langs).encode()
         manifest = {

@@ -379,20 +379,19 @@ def osm_export(store: Store, who: Organiser | None, municipality: str | None
 # -- retention ------------------------------------------------------------------------
 
 
-def purge_decided(store: Store, settings: survey.Settings,
-                  now: datetime | None = None) -> int:
-    """Erase fixes and tracks whose place or trail was decided more than the retention
-    time ago; return how many went."""
-    now = now or datetime.now(UTC)
-    before = (now - timedelta(days=settings.retention_days)).date().isoformat()
+def purge_decided(writer: Writer, settings: survey.Settings, now: datetime
+                  ) -> tuple[int, list[str]]:
+    """Inside the retention job's write: erase fixes and tracks whose place or trail was
+    decided more than the retention time ago, or that have waited more than a year
+    (SURVEY_PENDING_DAYS) with no decision; return how many went and their photo files."""
+    decided = (now - timedelta(days=settings.retention_days)).date().isoformat()
+    waited = (now - timedelta(days=domain.SURVEY_PENDING_DAYS)).date().isoformat()
     files: list[str] = []
     count = 0
-    with store.writer() as writer:
-        for kind in ("fix", "track"):
-            rows = writer.survey_items_decided_before(kind, before)
-            for row in rows:
-                files += [n for n in (row.get("photo_file"), row.get("photo_thumb")) if n]
-                writer.delete_survey_item(kind, row["id"])
-            count += len(rows)
-    settings.contributions.media.discard(files)
-    return count
+    for kind in ("fix", "track"):
+        rows = writer.survey_items_expired(kind, decided, waited)
+        for row in rows:
+            files += [n for n in (row.get("photo_file"), row.get("photo_thumb")) if n]
+            writer.delete_survey_item(kind, row["id"])
+        count += len(rows)
+    return count, files

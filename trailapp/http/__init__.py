@@ -24,8 +24,9 @@ from .openapi import api_bp
 from .ops import bp as ops_bp
 from .ops import instrument
 from .organisers import bp as organisers_bp
-from .survey import bp as survey_bp
 from .responses import error_response
+from .survey import bp as survey_bp
+from .survey import review_bp as survey_review_bp
 from .sync import bp as sync_bp
 
 log = logging.getLogger("trailapp")
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
     app.register_api(organisers_bp)
     app.register_api(editing_bp)
     app.register_api(survey_bp)
+    app.register_api(survey_review_bp)
     dashboard.init_app(app)  # HTML pages for organisers: session cookie, CSRF, static
     app.register_api(ops_bp)
     instrument(app)

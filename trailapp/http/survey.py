@@ -7,12 +7,12 @@ import io
 import json
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, abort, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
 from .. import auth, policy, ratelimit, survey, survey_review
-from ..errors import InvalidParameter, UnsupportedMediaType
+from ..errors import InvalidParameter, MediaError, UnsupportedMediaType
 from ..features import GEOJSON, JSON
 from . import models
 from .context import (
@@ -64,6 +64,16 @@ def _form(files_allowed: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     raise UnsupportedMediaType("Send application/json, or multipart/form-data.")
 
 
+def _cap(field: str, file_bytes: int) -> None:
+    """Refuse a request larger than its one file may be (plus room for the fields),
+    naming the file's field, before any of it is read."""
+    limit = file_bytes + 64 * 1024
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise MediaError(413, field, f"the request is {request.content_length} bytes; the "
+                         f"file may be at most {file_bytes} bytes")
+
+
 def _validated(model: type, fields: dict[str, Any]) -> Any:
     """Typed fields (JSON keeps its types; form fields are strings and are converted);
     400 naming each field."""
@@ -83,7 +93,8 @@ def _surveyor(model: Any) -> survey.Surveyor:
 def _receipt(receipt: dict[str, Any], quota: ratelimit.Quota | None, kind: str) -> Response:
     response = json_answer(receipt, 200 if receipt["replayed"] else 201)
     response.headers.update(ratelimit.headers(quota))
-    response.headers["Location"] = (f"{request.host_url.rstrip('/')}/survey/{kind}s/"
+    plural = {"fix": "fixes", "track": "tracks"}[kind]
+    response.headers["Location"] = (f"{request.host_url.rstrip('/')}/survey/{plural}/"
                                     f"{receipt['id']}")
     if receipt["replayed"]:
         response.headers["Idempotent-Replayed"] = "true"
@@ -120,7 +131,7 @@ def submit_fix(header: models.SurveyHeaders) -> Response:
     """Where a place is: lon/lat, the phone's accuracy, gps or map, the day; optionally a
     note and a photo (cleaned like a contribution's). Send the token of your first fix
     as 'Authorization: Bearer' with the next ones: they count as one surveyor."""
-    request.max_content_length = settings()["MEDIA_MAX_IMAGE_BYTES"] + 64 * 1024
+    _cap("photo", settings()["MEDIA_MAX_IMAGE_BYTES"])
     fields, files = _form({"photo"})
     model = _validated(models.FixModel, fields)
     app = state()
@@ -152,7 +163,7 @@ def submit_track(header: models.SurveyHeaders) -> Response:
     """A GPX file (multipart, field `track`) or a GeoJSON LineString (`geometry` in JSON)
     recorded while walking a trail or some of its stages. The server cleans it at once
     (see docs/survey.md): the receipt says how long it is and how much it covers."""
-    request.max_content_length = settings()["TRACK_MAX_BYTES"] + 64 * 1024
+    _cap("track", settings()["TRACK_MAX_BYTES"])
     fields, files = _form({"track"})
     model = _validated(models.TrackFieldsModel, fields)
     upload = files.get("track")
@@ -198,9 +209,18 @@ for _kind in ("fix", "track"):
 # -- organisers -----------------------------------------------------------------------
 
 
+review_bp = APIBlueprint("survey_review", __name__, abp_tags=[Tag(name="Organisers")])
+
+
+@review_bp.before_request
+def _signed_in() -> None:
+    # Who is asking is settled before anything of the request is read (HEAD and
+    # OPTIONS too), so an anonymous caller always gets 401.
+    g.organiser = policy.signed_in(token_organiser())
+
+
 def _organiser() -> auth.Organiser:
-    """The organiser (API token), settled before anything of the request is read."""
-    return policy.signed_in(token_organiser())
+    return g.organiser
 
 
 def _body(model: type) -> Any:
@@ -210,7 +230,7 @@ def _body(model: type) -> Any:
         abort(validation_error(exc))
 
 
-@bp.get("/moderation/survey", summary="Places and trails waiting for the survey",
+@review_bp.get("/moderation/survey", summary="Places and trails waiting for the survey",
         security=ORGANISER, responses={200: {"description": "Per place its consensus so "
                                              "far; per trail its tracks"}, **ERRORS})
 def overview(query: models.ScopeQuery) -> Response:
@@ -220,7 +240,7 @@ def overview(query: models.ScopeQuery) -> Response:
                                               query.municipality, language(None)))
 
 
-@bp.get("/moderation/survey/places/<placeId>", summary="A place's fixes and consensus",
+@review_bp.get("/moderation/survey/places/<placeId>", summary="A place's fixes and consensus",
         security=ORGANISER, responses={200: {"description": "Fixes, consensus, old point"},
                                        **ERRORS})
 def place(path: models.PlacePath) -> Response:
@@ -230,7 +250,7 @@ def place(path: models.PlacePath) -> Response:
                                            path.placeId, language(None)))
 
 
-@bp.post("/moderation/survey/places/<placeId>", summary="Decide a place's location",
+@review_bp.post("/moderation/survey/places/<placeId>", summary="Decide a place's location",
          security=ORGANISER, responses={200: {"description": "The decision"},
                                         **_errors(400, 401, 403, 404, 409, 422)})
 def decide_place(path: models.PlacePath) -> Response:
@@ -243,7 +263,7 @@ def decide_place(path: models.PlacePath) -> Response:
         data.lon, data.lat))
 
 
-@bp.get("/moderation/survey/trails/<trailId>", summary="A trail's tracks",
+@review_bp.get("/moderation/survey/trails/<trailId>", summary="A trail's tracks",
         security=ORGANISER, responses={200: {"description": "Tracks and their distances"},
                                        **ERRORS})
 def trail(path: models.TrailPath) -> Response:
@@ -253,7 +273,7 @@ def trail(path: models.TrailPath) -> Response:
                                            path.trailId, language(None)))
 
 
-@bp.post("/moderation/survey/trails/<trailId>", summary="Publish a trail's line",
+@review_bp.post("/moderation/survey/trails/<trailId>", summary="Publish a trail's line",
          security=ORGANISER, responses={200: {"description": "Published, with any warning"},
                                         **_errors(400, 401, 403, 404, 409, 422)})
 def publish_trail(path: models.TrailPath) -> Response:
@@ -265,7 +285,7 @@ def publish_trail(path: models.TrailPath) -> Response:
                                                    path.trailId, data.tracks))
 
 
-@bp.post("/moderation/survey/tracks/<itemId>/reject", summary="Reject a track",
+@review_bp.post("/moderation/survey/tracks/<itemId>/reject", summary="Reject a track",
          security=ORGANISER, responses={204: {"description": "Rejected"},
                                         **_errors(400, 401, 403, 404, 409, 422)})
 def reject_track(path: models.SurveyPath) -> Response:
@@ -275,7 +295,7 @@ def reject_track(path: models.SurveyPath) -> Response:
     return no_store(Response(status=204))
 
 
-@bp.get("/moderation/survey/export.geojson", summary="Surveyed places and lines for "
+@review_bp.get("/moderation/survey/export.geojson", summary="Surveyed places and lines for "
         "OpenStreetMap", security=ORGANISER, responses={
             200: {"description": "GeoJSON with proposed OSM tags, no personal data"},
             **ERRORS})

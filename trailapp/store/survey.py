@@ -84,12 +84,20 @@ class SurveyReads:
             out.setdefault(r["trail_id"], {})[r["status"]] = r["n"]
         return out
 
-    def survey_items_decided_before(self, kind: str, day: str) -> list[dict[str, Any]]:
-        """Fixes or tracks whose place or trail was decided before a day (retention)."""
+    def survey_items_expired(self, kind: str, decided_before: str, received_before: str
+                             ) -> list[dict[str, Any]]:
+        """Fixes or tracks whose place or trail was decided before a day, or still
+        pending since before another (the retention job)."""
         table, _ = _table(kind)
-        rows = self.conn.execute(f"SELECT * FROM {table} WHERE decided_on IS NOT NULL "  # noqa: S608
-                                 "AND decided_on < ?", [day])
+        rows = self.conn.execute(
+            f"SELECT * FROM {table} WHERE (decided_on IS NOT NULL AND decided_on < ?) "  # noqa: S608
+            "OR (status = 'pending' AND received_on < ?)", [decided_before, received_before])
         return [dict(r) for r in rows]
+
+    def survey_files(self) -> set[str]:
+        """Every stored fix photo file name (for the retention job's orphan sweep)."""
+        rows = self.conn.execute("SELECT photo_file, photo_thumb FROM survey_fixes")
+        return {name for r in rows for name in r if name}
 
     def credited_pseudonyms(self, kind: str, target_id: str) -> list[str]:
         """Pseudonyms of accepted fixes (or published tracks) that asked for credit."""

@@ -28,15 +28,7 @@ class TasksQuery(Strict):
 
 
 class SurveyPath(Strict):
-    itemId: str = Field(pattern=domain.CONTRIBUTION_ID)
-
-
-class PlacePath(Strict):
-    placeId: str = Field(pattern=FEATURE_ID)
-
-
-class TrailPath(Strict):
-    trailId: str = Field(pattern=FEATURE_ID)
+    itemId: str = Field(pattern=domain.CONTRIBUTION_ID)  # noqa: N815
 
 
 class _Surveyor(Strict):
