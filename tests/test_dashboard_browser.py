@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 
 import pytest
 from helpers.dashboard import PASSWORD, XSS, submit
+from helpers.survey import fix, offset, post_fix, send_fixes, send_track
+from helpers.tracks import START
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from trailapp import auth
@@ -170,3 +172,35 @@ def test_the_queue_fits_a_phone_screen(browser, site, tmp_path):
         assert tab.console_errors == [] and tab.failed == []
     finally:
         tab.page.context.close()
+
+
+def test_the_survey_pages_draw_fixes_and_tracks_and_approve(tab, site, tmp_path):
+    served, client, _ = site
+    truth = (16.3751, 61.3633)
+    send_fixes(client, "bol-kolberget", truth, surveyors=3)
+    post_fix(client, fix("bol-kolberget", *offset(*truth, 150.0, 45.0),
+                         note='<img src=x onerror="window.__xss=4">'))
+    send_track(client, "bol-halsingeleden", START)
+    send_track(client, "bol-halsingeleden", offset(*START, 8.0, 90.0), seed=2)
+    sign_in(tab)
+    page = tab.page
+    page.goto("/dashboard/survey")
+    assert "Ready for review" in page.locator("main").inner_text()
+    page.click("a:has-text('Kolberget')")
+    page.wait_for_selector("#map[data-ready=true]")
+    # Four fixes (a circle and a dot each), the consensus (circle and dot).
+    assert page.locator("#map").get_attribute("data-layers") == str(4 * 2 + 2)
+    assert page.locator("tr.outlier").count() == 1
+    assert page.evaluate("window.__xss") is None
+    page.screenshot(path=str(tmp_path / "survey-place.png"), full_page=True)
+    page.click("button:has-text('Approve the consensus')")
+    page.wait_for_url("**/survey/places/bol-kolberget?done=approve")
+    public = json.loads(page.request.get(
+        f"{served.url}/collections/places/items/bol-kolberget").body())
+    assert public["properties"]["accuracy"] == "surveyed"
+    page.goto("/dashboard/survey/trails/bol-halsingeleden")
+    page.wait_for_selector("#map[data-ready=true]")
+    assert page.locator("#map").get_attribute("data-layers") == "2"
+    assert "How far apart the tracks lie" in page.locator("main").inner_text()
+    page.screenshot(path=str(tmp_path / "survey-trail.png"), full_page=True)
+    assert tab.console_errors == [] and tab.failed == []

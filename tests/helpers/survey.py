@@ -92,8 +92,9 @@ def post_track(client, fields: dict, data: bytes, name: str = "walk.gpx",
                        headers=headers, environ_base={"REMOTE_ADDR": addr or address()})
 
 
-def send_track(client, trail: str, start: tuple[float, float], **fields) -> dict:
+def send_track(client, trail: str, start: tuple[float, float], seed: int = 12,
+               **fields) -> dict:
     """A walk of about 3.5 km recorded from start, as GPX; the receipt."""
-    r = post_track(client, track_fields(trail, **fields), walk(start=start).gpx())
+    r = post_track(client, track_fields(trail, **fields), walk(start=start, seed=seed).gpx())
     assert r.status_code == 201, r.get_json()
     return r.get_json()

@@ -50,7 +50,8 @@ ACTOR = "dashboard"
 CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 OPEN = {"dashboard.login"}  # reachable without signing in
-DATA = {"dashboard.export"}  # answers 401, not a redirect to the sign-in page
+# Answer 401, not a redirect to the sign-in page.
+DATA = {"dashboard.export", "dashboard.survey_export"}
 QUEUE_FIELDS = ("municipality", "kind", "status", "flagged", "reported", "offset")
 
 
@@ -336,6 +337,8 @@ def init_app(app: Flask) -> None:
     # the token and SameSite=Lax are the defence.
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     csrf.init_app(app)
+    from . import dashboard_survey  # noqa: F401 - its pages join this blueprint
+
     app.register_blueprint(bp)
 
     @app.after_request
