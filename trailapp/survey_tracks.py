@@ -1,16 +1,8 @@
 """Tracks recorded while walking a trail: read a GPX or GeoJSON file, refuse what cannot
-be accepted, and clean the rest into a line fit to store and show (issue 12).
-
-What the server does to a track, in order (docs/survey.md says the same for the app team):
-the file is capped in bytes and in points before any parser builds it; XML is screened
-with defusedxml (no DTD, no entities) before gpxpy reads it; every position must be
-finite and in range; spikes, vehicle-speed stretches (when the file has times) and gaps
-are dropped; what is left must lie in the municipality; the first and last
-TRACK_TRIM_M metres are cut; every timestamp is dropped; elevation is kept; the line is
-simplified with a tolerance in metres and rounded. The steps live in track_cleaning.py.
-
-Plain Python: no Flask and no store. The HTTP layer turns a TrackError into the one
-JSON error shape (its `status` says which).
+be accepted, and clean the rest into a line fit to store and show (issue 12). The order
+of the steps is read_track's; docs/survey.md says it for the app team, and the steps
+themselves live in track_cleaning.py. Plain Python: no Flask, no store; the HTTP layer
+turns a TrackError into the one JSON error shape.
 """
 
 from __future__ import annotations
@@ -200,8 +192,8 @@ def _read_gpx(data: bytes, max_points: int, field: str) -> clean.Points:
         raise TrackError(field, f"the file has {len(fixes)} points; the most accepted is "
                          f"{max_points}", 413)
     return clean.Points(
-        np.array([_number(p.longitude) for p in fixes]),
-        np.array([_number(p.latitude) for p in fixes]),
+        np.array([float(p.longitude) for p in fixes]),
+        np.array([float(p.latitude) for p in fixes]),
         np.array([_elevation(p.elevation) for p in fixes]),
         np.array([_seconds(getattr(p, "time", None)) for p in fixes]))
 
@@ -254,13 +246,9 @@ def _position(pos: Any, when: Any, index: int, field: str) -> tuple[float, ...]:
     lon, lat = float(pos[0]), float(pos[1])
     ele = _elevation(pos[2]) if len(pos) > 2 else math.nan
     seconds = _seconds(when)
-    if len(pos) == 4 and math.isfinite(pos[3]):  # epoch seconds or milliseconds
+    if len(pos) == 4:  # seconds or milliseconds since 1970
         seconds = pos[3] / 1000 if abs(pos[3]) > 1e11 else float(pos[3])
-    return lon, lat, ele, seconds
-
-
-def _number(value: Any) -> float:
-    return math.nan if value is None else float(value)
+    return lon, lat, ele, seconds if 0 < seconds < 1e10 else math.nan  # else not a time
 
 
 def _elevation(value: Any) -> float:

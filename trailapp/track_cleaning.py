@@ -16,7 +16,6 @@ import shapely
 from . import domain
 from .geo import GEOD, metric
 
-
 #: The cuts are made this much beyond the trim, so that rounding the positions to
 #: about 1 cm cannot bring the line's ends back inside it.
 ROUNDING_MARGIN_M = 0.05
