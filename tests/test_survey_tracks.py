@@ -179,6 +179,25 @@ def test_geojson_times_feed_the_speed_rule_and_are_dropped():
         assert np.asarray(track.line.coords)[:, 2].max() < 70  # elevation, not a time
 
 
+def test_every_segment_track_and_route_is_read_in_file_order(spiky):
+    """The same walk split over two segments, a second track and a route."""
+    w, track = spiky
+    doc = gpxpy.gpx.GPX()
+    fixes = [gpxpy.gpx.GPXTrackPoint(y, x, elevation=e, time=STARTED_AT + timedelta(seconds=s))
+             for x, y, e, s in zip(w.lon, w.lat, w.ele, w.seconds, strict=True)]
+    first, second = gpxpy.gpx.GPXTrack(), gpxpy.gpx.GPXTrack()
+    first.segments += [gpxpy.gpx.GPXTrackSegment(fixes[:400]),
+                       gpxpy.gpx.GPXTrackSegment(fixes[400:800])]
+    second.segments.append(gpxpy.gpx.GPXTrackSegment(fixes[800:1200]))
+    doc.tracks += [first, second]
+    doc.routes.append(gpxpy.gpx.GPXRoute())
+    doc.routes[0].points += [gpxpy.gpx.GPXRoutePoint(p.latitude, p.longitude, p.elevation)
+                             for p in fixes[1200:]]
+    split = read_track(doc.to_xml(version="1.1").encode(), "walk.gpx", BOLLNAS, SETTINGS)
+    assert split.points_in == track.points_in
+    assert list(split.line.coords) == list(track.line.coords)
+
+
 def test_a_car_ride_is_dropped_when_the_file_has_times():
     """The walk ends, and the phone keeps recording in a car at 50 km/h for 3 km."""
     w = walk(vehicle=(45.0, 3000.0, 14.0))
@@ -197,6 +216,17 @@ def test_a_glitch_to_null_island_is_dropped_not_refused():
     track = read_track(w.gpx(), "walk.gpx", BOLLNAS, SETTINGS)
     assert track.dropped_gaps == 1
     assert geodesic_m(START, track.line.coords[0]) >= 200
+
+
+def test_fixes_without_elevation_take_it_from_their_neighbours():
+    w = walk()
+    seen = iter(range(len(w.lon)))  # keep the elevation of every third fix only
+    data = re.sub(rb"<ele>[^<]*</ele>",
+                  lambda m: m.group(0) if next(seen) % 3 == 0 else b"", w.gpx())
+    assert data.count(b"<ele>") == (len(w.lon) + 2) // 3
+    coords = np.asarray(read_track(data, "walk.gpx", BOLLNAS, SETTINGS).line.coords)
+    assert coords.shape[1] == 3 and np.isfinite(coords[:, 2]).all()
+    assert 50 < coords[:, 2].min() and coords[:, 2].max() < 70
 
 
 def test_tracks_without_elevation_stay_flat():
