@@ -282,8 +282,9 @@ def _check_finite(pts: clean.Points, field: str) -> None:
         | (np.abs(pts.lat) > 90) | np.isinf(pts.ele)
     if bad.any():
         i = int(np.argmax(bad))
+        ele = "not a number" if np.isinf(pts.ele[i]) else pts.ele[i]  # see _elevation
         raise TrackError(field, f"point {i} is not a usable position (longitude "
-                         f"{pts.lon[i]}, latitude {pts.lat[i]}, elevation {pts.ele[i]}): "
+                         f"{pts.lon[i]}, latitude {pts.lat[i]}, elevation {ele}): "
                          "coordinates must be finite, longitude -180..180, latitude -90..90")
 
 
