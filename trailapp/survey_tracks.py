@@ -186,8 +186,8 @@ def _read_gpx(data: bytes, max_points: int, field: str) -> clean.Points:
     runs += [rte.points for rte in doc.routes]
     fixes = [p for run in runs for p in run]
     if not fixes:
-        what = "only waypoints" if doc.waypoints else "no points"
-        raise TrackError(field, f"the file has {what}; send a recorded track (trk)")
+        raise TrackError(field, "the file has " + ("only waypoints" if doc.waypoints else
+                                                    "no points") + "; send a recorded track")
     if len(fixes) > max_points:
         raise TrackError(field, f"the file has {len(fixes)} points; the most accepted is "
                          f"{max_points}", 413)
