@@ -26,8 +26,7 @@ from . import config, domain
 from . import track_cleaning as clean
 from .geo import GEOD, PRECISION, metric
 
-# An opening <trkpt or <rtept tag, with any namespace prefix: counted in the raw bytes
-# so that a file with too many points is refused before any parser builds it.
+# <trkpt or <rtept, any namespace prefix: counted in the raw bytes before any parser runs
 _POINT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:trk|rte)pt[\s/>]")
 
 
