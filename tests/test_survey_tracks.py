@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import timedelta
 
 import gpxpy.gpx
 import numpy as np
@@ -39,7 +40,7 @@ def true_line() -> LineString:
 def along_recording_m(w, point) -> float:
     """Metres along the recorded fixes from the first one to `point`, which lies on the
     recording: the nearest recorded step, then the geodesic rest of the way."""
-    xy = shapely.get_coordinates(metric(LineString(list(zip(w.lon, w.lat))), SWEREF))
+    xy = shapely.get_coordinates(metric(LineString(list(zip(w.lon, w.lat, strict=True))), SWEREF))
     steps = shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))
     here = metric(shapely.Point(point[:2]), SWEREF)
     i = int(np.argmin(shapely.distance(steps, here)))
@@ -145,17 +146,56 @@ def test_coverage_is_the_share_of_the_official_length(spiky):
         track.coverage(0)
 
 
+def geojson_feature(w) -> bytes:
+    """The walk as a GeoJSON Feature with elevation and properties.coordTimes."""
+    times = [(STARTED_AT + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+             for s in w.seconds]
+    return json.dumps({
+        "type": "Feature", "properties": {"coordTimes": times},
+        "geometry": {"type": "LineString", "coordinates": [
+            [x, y, e] for x, y, e in zip(w.lon, w.lat, w.ele, strict=True)]},
+    }).encode()
+
+
 def test_geojson_with_times_and_elevation_gives_the_gpx_line(spiky):
     w, track = spiky
-    feature = {"type": "Feature", "properties": {"coordTimes": [
-        (STARTED_AT.timestamp() + s) and f"2024-05-18T09:{int(s // 60):02d}:{s % 60:02.0f}Z"
-        for s in w.seconds]},
-        "geometry": {"type": "LineString",
-                     "coordinates": [[x, y, e] for x, y, e in zip(w.lon, w.lat, w.ele)]}}
-    from_json = read_track(json.dumps(feature).encode(), "application/geo+json", BOLLNAS,
-                           SETTINGS)
+    from_json = read_track(geojson_feature(w), "application/geo+json", BOLLNAS, SETTINGS)
     assert list(from_json.line.coords) == list(track.line.coords)
     assert "time" not in json.dumps(from_json.geometry()).lower()
+
+
+def test_geojson_times_feed_the_speed_rule_and_are_dropped():
+    """Times as properties.coordTimes, or as a 4th coordinate (seconds since 1970)."""
+    w = walk(vehicle=(45.0, 3000.0, 14.0))
+    by_property = read_track(geojson_feature(w), "walk.geojson", BOLLNAS, SETTINGS)
+    start = STARTED_AT.timestamp()
+    fourth = {"type": "MultiLineString", "coordinates": [
+        [[x, y, e, start + s] for x, y, e, s in zip(w.lon, w.lat, w.ele, w.seconds, strict=True)]]}
+    by_coordinate = read_track(json.dumps(fourth).encode(), "walk.geojson", BOLLNAS,
+                               SETTINGS)
+    for track in (by_property, by_coordinate):
+        assert track.dropped_fast >= 3000 // 28
+        assert shapely.get_coordinates(track.line, include_z=True).shape[1] == 3
+        assert np.asarray(track.line.coords)[:, 2].max() < 70  # elevation, not a time
+
+
+def test_every_segment_track_and_route_is_read_in_file_order(spiky):
+    """The same walk split over two segments, a second track and a route."""
+    w, track = spiky
+    doc = gpxpy.gpx.GPX()
+    fixes = [gpxpy.gpx.GPXTrackPoint(y, x, elevation=e, time=STARTED_AT + timedelta(seconds=s))
+             for x, y, e, s in zip(w.lon, w.lat, w.ele, w.seconds, strict=True)]
+    first, second = gpxpy.gpx.GPXTrack(), gpxpy.gpx.GPXTrack()
+    first.segments += [gpxpy.gpx.GPXTrackSegment(fixes[:400]),
+                       gpxpy.gpx.GPXTrackSegment(fixes[400:800])]
+    second.segments.append(gpxpy.gpx.GPXTrackSegment(fixes[800:1200]))
+    doc.tracks += [first, second]
+    doc.routes.append(gpxpy.gpx.GPXRoute())
+    doc.routes[0].points += [gpxpy.gpx.GPXRoutePoint(p.latitude, p.longitude, p.elevation)
+                             for p in fixes[1200:]]
+    split = read_track(doc.to_xml(version="1.1").encode(), "walk.gpx", BOLLNAS, SETTINGS)
+    assert split.points_in == track.points_in
+    assert list(split.line.coords) == list(track.line.coords)
 
 
 def test_a_car_ride_is_dropped_when_the_file_has_times():
@@ -176,6 +216,17 @@ def test_a_glitch_to_null_island_is_dropped_not_refused():
     track = read_track(w.gpx(), "walk.gpx", BOLLNAS, SETTINGS)
     assert track.dropped_gaps == 1
     assert geodesic_m(START, track.line.coords[0]) >= 200
+
+
+def test_fixes_without_elevation_take_it_from_their_neighbours():
+    w = walk()
+    seen = iter(range(len(w.lon)))  # keep the elevation of every third fix only
+    data = re.sub(rb"<ele>[^<]*</ele>",
+                  lambda m: m.group(0) if next(seen) % 3 == 0 else b"", w.gpx())
+    assert data.count(b"<ele>") == (len(w.lon) + 2) // 3
+    coords = np.asarray(read_track(data, "walk.gpx", BOLLNAS, SETTINGS).line.coords)
+    assert coords.shape[1] == 3 and np.isfinite(coords[:, 2]).all()
+    assert 50 < coords[:, 2].min() and coords[:, 2].max() < 70
 
 
 def test_tracks_without_elevation_stay_flat():
@@ -253,7 +304,8 @@ def test_a_track_in_lobatse_is_refused_for_bollnas():
 
 def test_swapped_coordinates_are_named():
     w = walk()
-    feature = {"type": "LineString", "coordinates": [[y, x] for x, y in zip(w.lon, w.lat)]}
+    swapped = [[y, x] for x, y in zip(w.lon, w.lat, strict=True)]
+    feature = {"type": "LineString", "coordinates": swapped}
     error = refused(json.dumps(feature).encode(), "walk.geojson")
     assert "swapped" in error.message
 
@@ -274,7 +326,7 @@ def test_a_walk_that_never_leaves_its_start_is_refused():
 
 def test_geojson_with_nan_is_refused_naming_the_point():
     w = walk()
-    coords = [[x, y, e] for x, y, e in zip(w.lon, w.lat, w.ele)]
+    coords = [[x, y, e] for x, y, e in zip(w.lon, w.lat, w.ele, strict=True)]
     coords[7][1] = float("nan")
     error = refused(json.dumps({"type": "LineString", "coordinates": coords}).encode(),
                     "walk.geojson")

@@ -1,16 +1,8 @@
 """Tracks recorded while walking a trail: read a GPX or GeoJSON file, refuse what cannot
-be accepted, and clean the rest into a line fit to store and show (issue 12).
-
-What the server does to a track, in order (docs/survey.md says the same for the app team):
-the file is capped in bytes and in points before any parser builds it; XML is screened
-with defusedxml (no DTD, no entities) before gpxpy reads it; every position must be
-finite and in range; spikes, vehicle-speed stretches (when the file has times) and gaps
-are dropped; what is left must lie in the municipality; the first and last
-TRACK_TRIM_M metres are cut; every timestamp is dropped; elevation is kept; the line is
-simplified with a tolerance in metres and rounded. The steps live in track_cleaning.py.
-
-Plain Python: no Flask and no store. The HTTP layer turns a TrackError into the one
-JSON error shape (its `status` says which).
+be accepted, and clean the rest into a line fit to store and show (issue 12). The order
+of the steps is read_track's; docs/survey.md says it for the app team, and the steps
+themselves live in track_cleaning.py. Plain Python: no Flask, no store; the HTTP layer
+turns a TrackError into the one JSON error shape.
 """
 
 from __future__ import annotations
@@ -34,8 +26,7 @@ from . import config, domain
 from . import track_cleaning as clean
 from .geo import GEOD, PRECISION, metric
 
-# An opening <trkpt or <rtept tag, with any namespace prefix: counted in the raw bytes
-# so that a file with too many points is refused before any parser builds it.
+# <trkpt or <rtept, any namespace prefix: counted in the raw bytes before any parser runs
 _POINT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:trk|rte)pt[\s/>]")
 
 
@@ -194,14 +185,14 @@ def _read_gpx(data: bytes, max_points: int, field: str) -> clean.Points:
     runs += [rte.points for rte in doc.routes]
     fixes = [p for run in runs for p in run]
     if not fixes:
-        what = "only waypoints" if doc.waypoints else "no points"
-        raise TrackError(field, f"the file has {what}; send a recorded track (trk)")
+        raise TrackError(field, "the file has " + ("only waypoints" if doc.waypoints else
+                                                    "no points") + "; send a recorded track")
     if len(fixes) > max_points:
         raise TrackError(field, f"the file has {len(fixes)} points; the most accepted is "
                          f"{max_points}", 413)
     return clean.Points(
-        np.array([_number(p.longitude) for p in fixes]),
-        np.array([_number(p.latitude) for p in fixes]),
+        np.array([float(p.longitude) for p in fixes]),
+        np.array([float(p.latitude) for p in fixes]),
         np.array([_elevation(p.elevation) for p in fixes]),
         np.array([_seconds(getattr(p, "time", None)) for p in fixes]))
 
@@ -254,13 +245,9 @@ def _position(pos: Any, when: Any, index: int, field: str) -> tuple[float, ...]:
     lon, lat = float(pos[0]), float(pos[1])
     ele = _elevation(pos[2]) if len(pos) > 2 else math.nan
     seconds = _seconds(when)
-    if len(pos) == 4 and math.isfinite(pos[3]):  # epoch seconds or milliseconds
+    if len(pos) == 4:  # seconds or milliseconds since 1970
         seconds = pos[3] / 1000 if abs(pos[3]) > 1e11 else float(pos[3])
-    return lon, lat, ele, seconds
-
-
-def _number(value: Any) -> float:
-    return math.nan if value is None else float(value)
+    return lon, lat, ele, seconds if 0 < seconds < 1e10 else math.nan  # else not a time
 
 
 def _elevation(value: Any) -> float:
@@ -294,8 +281,9 @@ def _check_finite(pts: clean.Points, field: str) -> None:
         | (np.abs(pts.lat) > 90) | np.isinf(pts.ele)
     if bad.any():
         i = int(np.argmax(bad))
+        ele = "not a number" if np.isinf(pts.ele[i]) else pts.ele[i]  # see _elevation
         raise TrackError(field, f"point {i} is not a usable position (longitude "
-                         f"{pts.lon[i]}, latitude {pts.lat[i]}, elevation {pts.ele[i]}): "
+                         f"{pts.lon[i]}, latitude {pts.lat[i]}, elevation {ele}): "
                          "coordinates must be finite, longitude -180..180, latitude -90..90")
 
 
