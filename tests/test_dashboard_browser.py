@@ -179,14 +179,14 @@ def test_the_survey_pages_draw_fixes_and_tracks_and_approve(tab, site, tmp_path)
     truth = (16.3751, 61.3633)
     send_fixes(client, "bol-kolberget", truth, surveyors=3)
     post_fix(client, fix("bol-kolberget", *offset(*truth, 150.0, 45.0),
-                         note='<img src=x onerror="window.__xss=4">'))
+                         note='Vid stenen <img src=x onerror="window.__xss=4"'))
     send_track(client, "bol-halsingeleden", START)
     send_track(client, "bol-halsingeleden", offset(*START, 8.0, 90.0), seed=2)
     sign_in(tab)
     page = tab.page
     page.goto("/dashboard/survey")
-    assert "Ready for review" in page.locator("main").inner_text()
-    page.click("a:has-text('Kolberget')")
+    assert "Ready for review" in page.locator("main").text_content()
+    page.click("a[href*='bol-kolberget']")
     page.wait_for_selector("#map[data-ready=true]")
     # Four fixes (a circle and a dot each), the consensus (circle and dot).
     assert page.locator("#map").get_attribute("data-layers") == str(4 * 2 + 2)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from shapely.geometry import shape
 
 from . import audit, consensus, domain, geo, i18n, policy, survey, survey_tracks
 from .auth import Organiser
@@ -246,7 +247,8 @@ def trail(store: Store, settings: survey.Settings, who: Organiser | None, trail_
                "received_on": r["received_on"], "note": r["note"], "credit": bool(r["credit"]),
                "geometry": json.loads(r["geometry"])} for r in rows]
     pairs = []
-    lines = {t["id"]: geo.parse_geometry(t["geometry"]) for t in tracks[:12]}
+    # Walks may cross themselves (out and back): shapely as is, not the checked parser.
+    lines = {t["id"]: shape(t["geometry"]) for t in tracks[:12]}
     ids = list(lines)
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
@@ -286,6 +288,13 @@ def publish_trail(store: Store, settings: survey.Settings, who: Organiser | None
             warning = (f"The line is {length / 1000:.2f} km, the official length "
                        f"{official / 1000:.2f} km: {abs(length - official) / official:.0%} "
                        "apart. Check that the right tracks were chosen.")
+        try:
+            geo.check_in_municipality(geo.parse_geometry(geometry),
+                                      domain.MUNICIPALITIES[record["municipality"]])
+        except GeometryError as exc:
+            raise Unprocessable("tracks", f"these tracks do not make a trail line: {exc}. "
+                                "Choose tracks that do not cross themselves or each other, "
+                                "or split the trail into stages") from None
         before = json.loads(json.dumps(record))
         writer.decide_tracks(trail_id, track_ids, survey.today_utc(), "not used for the line")
         record["geometry"] = geometry

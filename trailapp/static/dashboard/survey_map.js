@@ -10,6 +10,10 @@
   var data = JSON.parse(source.textContent);
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.5, minZoom: 2 });
   L.control.scale({ imperial: false }).addTo(map);
+  // A provisional view before anything is drawn: a circle needs the map's projection.
+  var first = (data.consensus && data.consensus.point) || (data.old && data.old.point) ||
+    ((data.fixes || [])[0] && [data.fixes[0].lon, data.fixes[0].lat]);
+  map.setView(first ? [first[1], first[0]] : [0, 20], first ? 15 : 2);
   var drawn = L.featureGroup().addTo(map);
   var colours = ["#1f5fa8", "#b5471b", "#2f6b45", "#7a3f96", "#8a6d00", "#00727a"];
 
@@ -43,8 +47,6 @@
   }
   if (drawn.getLayers().length) {
     map.fitBounds(drawn.getBounds(), { padding: [30, 30], maxZoom: 18 });
-  } else {
-    map.setView([0, 20], 2);
   }
   el.setAttribute("data-layers", String(drawn.getLayers().length));
   el.setAttribute("data-ready", "true");
