@@ -58,6 +58,7 @@ from .ogc import (
     ItemPath,
     ItemQuery,
     ItemsParams,
+    Queryables,
     LandingPage,
     MetaQuery,
 )
@@ -156,5 +157,6 @@ __all__ = [
     "WorkshopPath",
     "Workshops",
     "OpenedWorkshop",
+    "Queryables",
     "RESPONSE_MODELS",
 ]
