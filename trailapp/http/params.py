@@ -12,7 +12,8 @@ import math
 from ..geo import check_lonlat_box
 from ..times import parse_instant, rfc3339
 
-__all__ = ["parse_bbox", "parse_bbox_numbers", "parse_point", "parse_instant", "rfc3339", "parse_datetime"]
+__all__ = ["parse_bbox", "parse_bbox_numbers", "parse_point", "parse_instant", "rfc3339",
+           "parse_datetime"]
 
 
 def _numbers(raw: str, what: str) -> list[float]:

@@ -58,9 +58,9 @@ from .ogc import (
     ItemPath,
     ItemQuery,
     ItemsParams,
-    Queryables,
     LandingPage,
     MetaQuery,
+    Queryables,
 )
 from .organisers import RESPONSE_MODELS as _ORGANISERS
 from .organisers import (
