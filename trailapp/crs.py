@@ -12,9 +12,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import shapely
 from pyproj import Transformer
 from shapely.geometry import box, mapping, shape
-from shapely.ops import transform
 
 from .domain import CRS84, CRSES, Crs
 from .errors import InvalidParameter
@@ -95,7 +95,8 @@ def bbox_in_crs84(values: tuple[float, float, float, float], crs: Crs
     # Axis order of the CRS: EPSG:3006 is northing, easting; 3857 and 32735 easting first.
     rectangle = box(a, b, c, d).segmentize(max(c - a, d - b) / 32 or 1.0)
     to84 = _transformer(crs.code, "OGC:CRS84")
-    polygon = transform(lambda x, y, z=None: to84.transform(x, y), rectangle)
+    polygon = shapely.transform(rectangle, lambda x, y: to84.transform(x, y),
+                                interleaved=False)
     if not polygon.is_valid or polygon.is_empty:
         raise InvalidParameter("bbox", f"does not describe an area in {crs.uri}")
     return None, dumps(mapping(polygon))
