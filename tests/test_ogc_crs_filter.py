@@ -338,3 +338,27 @@ def test_conformance_declares_crs_and_filtering(geo_client):
     # Not implemented, so not declared: BETWEEN, functions, the other spatial operators.
     assert not {c for c in body["conformsTo"] if c.rsplit("/", 1)[1] in (
         "advanced-comparison-operators", "spatial-functions", "functions")}
+
+
+EDGE_CASES = {
+    "projected point far outside its CRS": (
+        {"filter-crs": EPSG + "3006", "filter": "S_INTERSECTS(geometry, POINT(1e30 1e30))"},
+        "filter"),
+    "projected bbox far outside its CRS": (
+        {"bbox-crs": EPSG + "3006", "bbox": "1e30,1e30,2e30,2e30"}, "bbox"),
+    "deeply nested json": ({"filter-lang": "cql2-json", "filter": "[" * 3000 + "]" * 3000},
+                           "filter"),
+    "json geometry with text coordinates": (
+        {"filter-lang": "cql2-json", "filter": json.dumps({"op": "s_intersects", "args": [
+            {"property": "geometry"}, {"type": "Point", "coordinates": ["a", 1]}]})}, "filter"),
+    "a bare number": ({"filter-lang": "cql2-json", "filter": "12"}, "filter"),
+    "too many terms": ({"filter": "kind = 'a' AND " * 250 + "INCLUDE"}, "filter"),
+    "arithmetic": ({"filter": "kind = 1 + 2"}, "filter"),
+}
+
+
+@pytest.mark.parametrize("query, field", EDGE_CASES.values(), ids=EDGE_CASES.keys())
+def test_edge_cases_are_400_not_500(geo_client, query, field):
+    response, body = get(geo_client, ITEMS, **query)
+    assert response.status_code == 400
+    assert [e["field"] for e in body["errors"]] == [field]

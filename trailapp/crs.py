@@ -12,6 +12,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import box, mapping, shape
@@ -97,14 +98,17 @@ def bbox_in_crs84(values: tuple[float, float, float, float], crs: Crs
     to84 = _transformer(crs.code, "OGC:CRS84")
     polygon = shapely.transform(rectangle, lambda x, y: to84.transform(x, y),
                                 interleaved=False)
-    if not polygon.is_valid or polygon.is_empty:
+    if polygon.is_empty or not np.isfinite(shapely.get_coordinates(polygon)).all() \
+            or not polygon.is_valid:
         raise InvalidParameter("bbox", f"does not describe an area in {crs.uri}")
     return None, dumps(mapping(polygon))
 
 
 def geometry_is_valid(geometry: dict[str, Any]) -> bool:
-    """Whether shapely can read a GeoJSON geometry."""
+    """Whether shapely can read a GeoJSON geometry, with finite coordinates."""
     try:
-        return not shape(geometry).is_empty
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+        geom = shape(geometry)
+        return not geom.is_empty and bool(np.isfinite(shapely.get_coordinates(geom)).all())
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError,
+            shapely.errors.ShapelyError):
         return False

@@ -66,7 +66,7 @@ def parse(text: str, filter_lang: str, collection_id: str, filter_crs: Crs) -> t
     if filter_lang == "cql2-json":
         try:
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _bad("is not valid JSON (filter-lang is cql2-json)") from None
         try:
             node = parse_json(_bbox_literals_as_polygons(document))
@@ -146,6 +146,8 @@ class _Checker:
                        "it with a value")
         if isinstance(node, ast.Function):
             raise _bad(f"the function {node.name!r} is not supported (no functions are)")
+        if not isinstance(node, ast.Node):
+            raise _bad(f"must be a condition, not {_describe(node)}")
         raise _bad(f"the operator {_operator(node)} is not supported; use =, <>, <, <=, >, "
                    ">=, LIKE, IN, IS NULL, AND, OR, NOT, S_INTERSECTS or S_WITHIN")
 
@@ -216,7 +218,10 @@ class _Checker:
         else:
             raise _bad(f"{name} needs a geometry literal second (WKT in cql2-text, GeoJSON "
                        "in cql2-json)")
-        geometry = crs_module.to_crs84(geometry, self.filter_crs)
+        try:
+            geometry = crs_module.to_crs84(geometry, self.filter_crs)
+        except (TypeError, ValueError, IndexError):
+            raise _bad(f"the geometry of {name} cannot be read") from None
         if not crs_module.geometry_is_valid(geometry):
             raise _bad(f"the geometry of {name} is empty or not a valid geometry")
         return ("spatial", "intersects" if name == "S_INTERSECTS" else "within",
