@@ -54,7 +54,9 @@ class ItemsQuery:
         return FeatureFilter(
             collection=self.collection.id, municipality=self.municipality, kind=self.kind,
             text=self.text, updated_after=self.updated_since, time_from=self.time_from,
-            time_to=self.time_to, place_id=self.place, cql=cql, cql_lang=self.lang)
+            time_to=self.time_to, place_id=self.place, cql=cql,
+            # only a filter reads texts of one language (so counts stay shared otherwise)
+            cql_lang=self.lang if cql is not None else "en")
 
 
 @dataclass
