@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from owslib.ogcapi.features import Features
+from pyproj import Transformer
 
 
 @pytest.fixture
@@ -75,3 +76,48 @@ def test_owslib_fetches_one_feature_as_stored(api, places):
     assert feature["geometry"] == record["geometry"]
     assert feature["properties"]["name"] == record["texts"]["name"]["en"]
     assert feature["properties"]["municipality"] == record["municipality"] == "lobatse"
+
+
+# -- OGC API - Features Part 2 and Part 3 through OWSLib ---------------------------------
+
+EPSG_3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
+
+
+def test_owslib_reads_the_queryables_of_every_collection(api):
+    for collection in api.feature_collections():
+        queryables = api.collection_queryables(collection)
+        assert queryables["type"] == "object"
+        assert {"geometry", "kind", "municipality", "updated"} <= set(queryables["properties"])
+
+
+def test_owslib_filter_gives_the_same_places_as_the_query_parameters(api, places):
+    expected = sorted(fid for fid, r in places.items()
+                      if r["kind"] == "church" and r["municipality"] == "bollnas")
+    found = api.collection_items("places", filter="kind = 'church' AND municipality = "
+                                 "'bollnas'", limit=1000)
+    same = api.collection_items("places", kind="church", municipality="bollnas", limit=1000)
+    assert expected
+    assert [f["id"] for f in found["features"]] == [f["id"] for f in same["features"]] \
+        == expected
+
+
+def test_owslib_reads_a_place_in_sweref99tm(api, places):
+    lon, lat = places["bol-gastgivars"]["geometry"]["coordinates"]
+    found = api.collection_items("places", filter="id = 'bol-gastgivars'", crs=EPSG_3006)
+    [feature] = found["features"]
+    expected = Transformer.from_crs("OGC:CRS84", "EPSG:3006").transform(lon, lat)
+    assert feature["geometry"]["coordinates"] == pytest.approx(list(expected), abs=0.001)
+
+
+def test_owslib_bbox_in_sweref99tm_returns_the_places_inside_it(api, places):
+    to_3006 = Transformer.from_crs("OGC:CRS84", "EPSG:3006")
+    box = [6_790_000, 560_000, 6_815_000, 575_000]  # northing, easting: around Bollnäs
+    expected = set()
+    for fid, record in places.items():
+        if record["geometry"]:
+            n, e = to_3006.transform(*record["geometry"]["coordinates"])
+            if box[0] <= n <= box[2] and box[1] <= e <= box[3]:
+                expected.add(fid)
+    found = api.collection_items("places", bbox=box, limit=1000, **{"bbox-crs": EPSG_3006})
+    assert expected
+    assert {f["id"] for f in found["features"]} == expected

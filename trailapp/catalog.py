@@ -42,13 +42,21 @@ class ItemsQuery:
     trail: str | None = None
     within_m: float = 500
     place: str | None = None
+    cql: tuple | None = None  # a checked CQL2 filter (trailapp/filters.py)
+    bbox_area: str | None = None  # a bbox given in a projected CRS, as a CRS84 polygon
 
     def feature_filter(self) -> FeatureFilter:
-        """The non-spatial part of the query, as the store takes it."""
+        """The non-spatial part of the query (and filter=), as the store takes it."""
+        cql = self.cql
+        if self.bbox_area is not None:
+            area = ("spatial", "intersects", self.bbox_area)
+            cql = area if cql is None else ("and", (area, cql))
         return FeatureFilter(
             collection=self.collection.id, municipality=self.municipality, kind=self.kind,
             text=self.text, updated_after=self.updated_since, time_from=self.time_from,
-            time_to=self.time_to, place_id=self.place)
+            time_to=self.time_to, place_id=self.place, cql=cql,
+            # only a filter reads texts of one language (so counts stay shared otherwise)
+            cql_lang=self.lang if cql is not None else "en")
 
 
 @dataclass

@@ -111,6 +111,89 @@ GEODATA_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.source == "g
 CONTRIBUTION_KINDS: dict[str, str] = {
     c.contribution_kind: c.id for c in COLLECTIONS.values() if c.contribution_kind}
 
+# -- coordinate reference systems (OGC API - Features Part 2) --------------------------
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+@dataclass(frozen=True)
+class Crs:
+    """A coordinate reference system a client may ask for, by its OGC URI."""
+
+    uri: str
+    code: str  # the name pyproj knows it by
+    geographic: bool  # coordinates in degrees (else metres)
+
+
+#: Every CRS the features can be served in (and bbox-crs / filter-crs may name). The
+#: features are stored in CRS84; coordinates are given in each CRS's own axis order
+#: (EPSG:4326: latitude, longitude; EPSG:3006: northing, easting).
+CRSES: dict[str, Crs] = {
+    c.uri: c
+    for c in (
+        Crs(CRS84, "OGC:CRS84", True),
+        Crs("http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4326", True),
+        Crs("http://www.opengis.net/def/crs/EPSG/0/3006", "EPSG:3006", False),  # SWEREF 99 TM
+        Crs("http://www.opengis.net/def/crs/EPSG/0/3857", "EPSG:3857", False),  # web maps
+        Crs("http://www.opengis.net/def/crs/EPSG/0/32735", "EPSG:32735", False),  # UTM 35S
+    )
+}
+CRS_URIS = tuple(CRSES)
+
+# -- what a filter may name (OGC API - Features Part 3 queryables) -----------------------
+
+
+@dataclass(frozen=True)
+class Queryable:
+    """A feature property that filter= may name, with its JSON Schema type."""
+
+    name: str
+    type: str  # "string", "number", "integer", "date-time" or "geometry"
+    description: str
+    enum: tuple[str, ...] | None = None
+
+
+_COMMON_QUERYABLES = (
+    Queryable("geometry", "geometry", "The feature's location (CRS84), for S_INTERSECTS and "
+              "S_WITHIN."),
+    Queryable("id", "string", "The feature's id."),
+    Queryable("name", "string", "The name, in the language asked for (lang)."),
+    Queryable("description", "string", "The description, in the language asked for."),
+    Queryable("municipality", "string", "The municipality.", MUNICIPALITY_IDS),
+    Queryable("kind", "string", "e.g. church, farmhouse, trail, story, activity."),
+    Queryable("accuracy", "string", "How exact the location is.",
+              ("exact", "approximate", "unknown")),
+    Queryable("location_status", "string", "accuracy, or to-be-surveyed without a location.",
+              ("exact", "approximate", "to-be-surveyed")),
+    Queryable("updated", "date-time", "When the feature last changed."),
+)
+_CONTRIBUTION_QUERYABLES = (
+    Queryable("place", "string", "The id of the place it is about."),
+    Queryable("pseudonym", "string", "The pseudonym it was published under."),
+    Queryable("lang", "string", "The language it was written in.", LANGS),
+    Queryable("published", "date-time", "When it was approved."),
+)
+#: collection id -> the properties its filter may name (documented in docs/api.md).
+QUERYABLES: dict[str, tuple[Queryable, ...]] = {
+    "places": _COMMON_QUERYABLES + (
+        Queryable("heritage_status", "string", "Protection under Swedish or Botswana law."),
+        Queryable("latest_story_at", "date-time", "When its newest story or activity was "
+                  "published (null when there is none)."),
+    ),
+    "trails": _COMMON_QUERYABLES + (
+        Queryable("length_m", "number", "Geodesic length of the surveyed line in metres."),
+        Queryable("walking_time_min", "integer", "Estimated walking time in minutes."),
+        Queryable("difficulty", "string", "How demanding it is.",
+                  ("easy", "moderate", "demanding")),
+    ),
+    "stories": _COMMON_QUERYABLES + _CONTRIBUTION_QUERYABLES,
+    "activities": _COMMON_QUERYABLES + _CONTRIBUTION_QUERYABLES + (
+        Queryable("starts_at", "date-time", "When it starts."),
+        Queryable("ends_at", "date-time", "When it ends."),
+        Queryable("capacity", "integer", "How many may join (null: no limit)."),
+    ),
+}
+
 # -- contributions ---------------------------------------------------------------------
 
 #: pending until approved (published) or rejected; a published one can be hidden

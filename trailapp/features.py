@@ -97,14 +97,12 @@ def with_links(feature_json: str, links: list[dict[str, Any]]) -> str:
 
 
 def collection_json(features: str, returned: int, *, number_matched: int | None,
-                    time_stamp: str, links: list[dict[str, Any]],
-                    extra: dict[str, Any] | None = None) -> str:
+                    links: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> str:
     """A FeatureCollection around already rendered features (joined by commas)."""
     tail: dict[str, Any] = {}
     if number_matched is not None:
         tail["numberMatched"] = number_matched
     tail["numberReturned"] = returned
-    tail["timeStamp"] = time_stamp
     tail["links"] = links
     if extra:
         tail.update(extra)

@@ -206,6 +206,21 @@ def degree_box(lon: float, lat: float, radius_m: float) -> list[tuple[float, flo
     return split_box(lon - dlon, max(-90.0, lat - dlat), lon + dlon, min(90.0, lat + dlat))
 
 
+def check_lonlat_box(minx: float, miny: float, maxx: float, maxy: float
+                     ) -> tuple[float, float, float, float]:
+    """A bbox in CRS84 (lon, lat) checked: ranges and order; ValueError naming the fault.
+
+    minlon > maxlon is allowed: the box crosses the antimeridian (OGC API Features).
+    """
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
+        raise ValueError("bbox longitudes must lie in -180..180")
+    if not (-90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise ValueError("bbox latitudes must lie in -90..90")
+    if miny > maxy:
+        raise ValueError("bbox minimum latitude is greater than its maximum")
+    return minx, miny, maxx, maxy
+
+
 def split_box(minx: float, miny: float, maxx: float, maxy: float
               ) -> list[tuple[float, float, float, float]]:
     """A lon/lat box as one or two boxes that do not cross the antimeridian."""

@@ -27,6 +27,7 @@ OPERATION_IDS = {
     ("/conformance", "get"): "getConformance",
     ("/collections", "get"): "listCollections",
     ("/collections/{collectionId}", "get"): "getCollection",
+    ("/collections/{collectionId}/queryables", "get"): "getQueryables",
     ("/api", "get"): "getApiDocument",
     ("/contributions", "post"): "submitContribution",
     ("/contributions/{contributionId}", "get"): "getOwnContribution",

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
-from .. import i18n
+from .. import crs, filters, i18n
 from ..catalog import Catalog, ItemsQuery
-from ..domain import COLLECTION_IDS, Collection
+from ..domain import COLLECTION_IDS, CRS84, CRS_URIS, Collection, Crs
 from ..errors import InvalidParameter
 from ..features import (
     GEOJSON,
@@ -37,9 +37,17 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 ]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-NEVER = "1970-01-01T00:00:00.000Z"  # timeStamp of a service that holds no content yet
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
 
 
 def catalog() -> Catalog:
@@ -94,6 +102,8 @@ def _collection_info(collection_id: str, lang: str, reader, version: int) -> dic
         "links": [
             link(f"{base}/collections/{collection_id}", "self", JSON),
             link(f"{base}/collections/{collection_id}/items", "items", GEOJSON, "Items"),
+            link(f"{base}/collections/{collection_id}/queryables", QUERYABLES_REL,
+                 SCHEMA_JSON, "The properties filter= may name"),
         ],
         "extent": {
             "spatial": {"bbox": [bbox], "crs": CRS84},
@@ -101,7 +111,7 @@ def _collection_info(collection_id: str, lang: str, reader, version: int) -> dic
                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
         },
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(CRS_URIS),
         "storageCrs": CRS84,
         "numberOfFeatures": extent["count"],
     }
@@ -140,17 +150,36 @@ def collection(path: models.CollectionPath, query: models.MetaQuery) -> Response
     return cached_response(dumps(body), JSON, version.etag, lang)
 
 
+@bp.get("/collections/<collectionId>/queryables", summary="What a filter may name",
+        responses=json_response(models.Queryables, 404, media_type=SCHEMA_JSON))
+def queryables(path: models.CollectionPath, query: models.MetaQuery) -> Response:
+    """The properties of a collection that filter= may name, as a JSON Schema
+    (OGC API - Features Part 3)."""
+    lang = language(query.lang)
+    catalog().collection(path.collectionId)
+    body = filters.queryables_schema(
+        path.collectionId, f"{base_url()}/collections/{path.collectionId}/queryables",
+        i18n.label(f"{path.collectionId}.title", lang))
+    return _json(body, lang, SCHEMA_JSON)
+
+
 def _items_query(collection: Collection, q: models.ItemsParams, lang: str) -> ItemsQuery:
     """The catalogue's query from the parameters (already parsed and typed)."""
     config = settings()
     time_from, time_to = q.datetime or (None, None)
+    bbox, bbox_area = (None, None) if q.bbox is None else crs.bbox_in_crs84(
+        q.bbox, crs.resolve(q.bbox_crs, "bbox-crs"))
+    cql = None if q.filter is None else filters.parse(
+        q.filter, q.filter_lang or "cql2-text", collection.id,
+        crs.resolve(q.filter_crs, "filter-crs"))
     return ItemsQuery(
         collection=collection, lang=lang,
-        limit=min(q.limit, config["ITEMS_MAX_LIMIT"]), offset=q.offset, bbox=q.bbox,
+        limit=min(q.limit, config["ITEMS_MAX_LIMIT"]), offset=q.offset, bbox=bbox,
         time_from=time_from, time_to=time_to, municipality=q.municipality, kind=q.kind,
         text=q.q if q.q and q.q.strip() else None, updated_since=q.updated_since,
         near=q.near, radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
-        trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"], place=q.place)
+        trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"], place=q.place,
+        cql=cql, bbox_area=bbox_area)
 
 
 def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str) -> list:
@@ -189,13 +218,15 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
         if (hit := not_modified(version.etag)) is not None:
             return hit
         page = service.items(reader, q, version.seq)
+    out_crs = crs.resolve(query.crs, "crs")
+    # No timeStamp: it would have to be the time the response was made, which a cached
+    # response (and its strong ETag) cannot keep; Last-Modified tells the content version.
     body = collection_json(
-        absolute_links(page.features, base_url()), page.returned,
-        number_matched=page.number_matched,
-        time_stamp=version.at or NEVER,
+        absolute_links(crs.reproject_features(page.features, out_crs), base_url()),
+        page.returned, number_matched=page.number_matched,
         links=_page_links(path.collectionId, q, page.number_matched, media_type),
         extra=page.extra)
-    return cached_response(body, media_type, version.etag, lang)
+    return _with_crs(cached_response(body, media_type, version.etag, lang), out_crs)
 
 
 @bp.get("/collections/<collectionId>/items/<featureId>", summary="One feature",
@@ -207,6 +238,9 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     collection = service.collection(path.collectionId)
     if query.f == "gpx" and path.collectionId != "trails":
         raise InvalidParameter("f", "gpx is only available for trails")
+    out_crs = crs.resolve(query.crs, "crs")
+    if query.f == "gpx" and out_crs.uri != CRS84:
+        raise InvalidParameter("crs", "GPX is always in WGS 84 (CRS84); leave crs out")
     offered = [GEOJSON, JSON] + ([GPX] if path.collectionId == "trails" else [])
     media_type = negotiate(query.f, offered)
     base = base_url()
@@ -218,7 +252,8 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
         if media_type == GPX:
             body = service.trail_gpx(reader, path.featureId, lang, self_href)
             return cached_response(body, GPX, version.etag, lang)
-        text = service.item(reader, collection, path.featureId, lang)
+        text = crs.reproject_features(
+            service.item(reader, collection, path.featureId, lang), out_crs)
     links = [
         link(self_href, "self", media_type),
         link(f"{self_href}?f={'json' if media_type == GEOJSON else 'geojson'}", "alternate",
@@ -227,6 +262,12 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     ]
     if path.collectionId == "trails":
         links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
-    return cached_response(with_links(absolute_links(text, base), links), media_type,
-                           version.etag, lang)
+    return _with_crs(cached_response(with_links(absolute_links(text, base), links),
+                                     media_type, version.etag, lang), out_crs)
+
+
+def _with_crs(response: Response, out_crs: Crs) -> Response:
+    """Content-Crs names the CRS of the geometries (OGC API - Features Part 2)."""
+    response.headers["Content-Crs"] = f"<{out_crs.uri}>"
+    return response
 

@@ -62,6 +62,11 @@ CACHE_HEADERS = {
     "Cache-Control": {"schema": {"type": "string"}},
 }
 
+CRS_HEADER = {
+    "Content-Crs": {"description": "The CRS of the geometries, as <URI> (OGC API - "
+                    "Features Part 2).", "schema": {"type": "string"}},
+}
+
 
 def _errors(*statuses: int) -> dict[int, dict[str, Any]]:
     out = {}
@@ -71,11 +76,12 @@ def _errors(*statuses: int) -> dict[int, dict[str, Any]]:
     return out
 
 
-def json_response(model: type, *statuses: int) -> dict[int, dict[str, Any]]:
+def json_response(model: type, *statuses: int, media_type: str = JSON
+                  ) -> dict[int, dict[str, Any]]:
     """Responses of a JSON resource: 200 with the model, 304, and errors."""
     return {
         200: {"description": "OK", "headers": CACHE_HEADERS,
-              "content": {JSON: {"schema": {"$ref": REF + model.__name__}}}},
+              "content": {media_type: {"schema": {"$ref": REF + model.__name__}}}},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
         **_errors(*statuses),
     }
@@ -88,7 +94,8 @@ def ogc_responses(model: type, *statuses: int, gpx: bool = False) -> dict[int, d
     if gpx:
         content[GPX] = {"schema": {"type": "string"}}
     return {
-        200: {"description": "OK", "headers": CACHE_HEADERS, "content": content},
+        200: {"description": "OK", "headers": {**CACHE_HEADERS, **CRS_HEADER},
+              "content": content},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
         **_errors(*statuses),
     }

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 
+from ..geo import check_lonlat_box
 from ..times import parse_instant, rfc3339
 
-__all__ = ["parse_bbox", "parse_point", "parse_instant", "rfc3339", "parse_datetime"]
+__all__ = ["parse_bbox", "parse_bbox_numbers", "parse_point", "parse_instant", "rfc3339",
+           "parse_datetime"]
 
 
 def _numbers(raw: str, what: str) -> list[float]:
@@ -24,22 +26,19 @@ def _numbers(raw: str, what: str) -> list[float]:
     return values
 
 
-def parse_bbox(raw: str) -> tuple[float, float, float, float]:
-    """'minlon,minlat,maxlon,maxlat' (or 6 numbers with heights) in WGS84."""
+def parse_bbox_numbers(raw: str) -> tuple[float, float, float, float]:
+    """4 numbers (or 6 with heights, which are dropped), in any CRS (see bbox-crs)."""
     values = _numbers(raw, "bbox")
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
     elif len(values) != 4:
         raise ValueError("bbox needs 4 numbers: minlon,minlat,maxlon,maxlat (or 6 with heights)")
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
-        raise ValueError("bbox longitudes must lie in -180..180")
-    if not (-90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise ValueError("bbox latitudes must lie in -90..90")
-    if miny > maxy:
-        raise ValueError("bbox minimum latitude is greater than its maximum")
-    # minlon > maxlon is allowed: the box crosses the antimeridian (OGC API Features).
-    return minx, miny, maxx, maxy
+    return values[0], values[1], values[2], values[3]
+
+
+def parse_bbox(raw: str) -> tuple[float, float, float, float]:
+    """'minlon,minlat,maxlon,maxlat' (or 6 numbers with heights) in WGS84."""
+    return check_lonlat_box(*parse_bbox_numbers(raw))
 
 
 def parse_point(raw: str) -> tuple[float, float]:

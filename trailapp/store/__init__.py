@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import StoreBusy
+from . import cql
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
@@ -71,6 +72,8 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
+        # The exact spatial test of filters (store/cql.py).
+        conn.create_function("trailapp_meets", 6, cql.meets, deterministic=True)
         if writer:
             conn.execute("PRAGMA journal_mode = WAL")
             # Erased contributions are overwritten with zeros, not left in free pages.

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import cql
 from .where import Where
 
 JSON_COLUMN = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}
@@ -32,6 +33,10 @@ class FeatureFilter:
     ids: tuple[str, ...] | None = None
     place_id: str | None = None
     place_ids: tuple[str, ...] | None = None
+    #: A checked CQL2 filter (trailapp/filters.py) and the language whose rendered
+    #: texts it reads.
+    cql: tuple | None = None
+    cql_lang: str = "en"
 
     def text_tokens(self) -> list[str]:
         """The words of the text search, lower-cased; punctuation dropped."""
@@ -48,6 +53,9 @@ def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
          .when(f.place_id, "f.place_id = ?")
          .when_in(f.place_ids, "f.place_id IN (SELECT value FROM json_each(?))")
          .when_in(f.ids, "f.id IN (SELECT value FROM json_each(?))"))
+    if f.cql is not None:
+        cql_sql, cql_params = cql.condition(f.cql, f.cql_lang)
+        w.add(cql_sql, *cql_params)
     tokens = f.text_tokens()
     if tokens:
         # Each word as a quoted prefix term: no FTS syntax from the client survives.

@@ -60,6 +60,7 @@ from .ogc import (
     ItemsParams,
     LandingPage,
     MetaQuery,
+    Queryables,
 )
 from .organisers import RESPONSE_MODELS as _ORGANISERS
 from .organisers import (
@@ -153,6 +154,7 @@ __all__ = [
     "Point",
     "PrivacyNotice",
     "Pseudonym",
+    "Queryables",
     "Queue",
     "QueueQuery",
     "RESPONSE_MODELS",

@@ -80,6 +80,24 @@ Interval = Annotated[tuple[str | None, str | None], _parsed(params.parse_datetim
 Instant = Annotated[str, _parsed(lambda v: params.rfc3339(params.parse_instant(v))),
                     WithJsonSchema({"type": "string", "format": "date-time",
                                     "pattern": f"^{INSTANT}$"})]
+
+
+def _crs(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() in domain.CRSES:
+        return value.strip()
+    raise PydanticCustomError(
+        "crs_unsupported", "the CRS {crs} is not supported; use one of {crses}",
+        {"crs": repr(value)[:120], "crses": ", ".join(domain.CRS_URIS)})
+
+
+#: A CRS by its OGC URI (OGC API - Features Part 2); the message names a refused one.
+CrsUri = Annotated[str, BeforeValidator(_crs),
+                   WithJsonSchema({"type": "string", "format": "uri",
+                                   "enum": list(domain.CRS_URIS)})]
+#: bbox numbers, checked against their CRS (bbox-crs) by the route.
+BboxNumbers = Annotated[tuple[float, float, float, float],
+                        _parsed(params.parse_bbox_numbers),
+                        WithJsonSchema({"type": "string", "pattern": BBOX_PATTERN})]
 Cursor = Annotated[int, BeforeValidator(_cursor),
                    WithJsonSchema({"type": "string", "pattern": CURSOR_PATTERN})]
 

@@ -222,7 +222,7 @@ def _collection(name: str, feature: type[BaseModel]) -> type[BaseModel]:
         name, __base__=Open, __doc__=f"A page of {feature.__name__}s (GeoJSON).",
         type=(Literal["FeatureCollection"], ...), features=(list[feature], ...),
         numberMatched=(int | None, None), numberReturned=(int, ...),
-        timeStamp=(str, ...), links=(list[Link], ...))
+        links=(list[Link], ...))
 
 
 PlaceFeature = _feature("PlaceFeature", PlaceProperties, "A place (GeoJSON Feature).")

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ...config import DEFAULTS
+from ...domain import CRS84
+from ...filters import FILTER_LANGS
+from ...geo import check_lonlat_box
 from .base import (
     COLLECTION_LIST_TEXT,
     FEATURE_ID,
     LANG_LIST_TEXT,
-    Bbox,
+    BboxNumbers,
+    CrsUri,
     Instant,
     Interval,
     Lang,
@@ -34,8 +38,16 @@ class MetaQuery(Strict):
         None, description=f"Language of texts: {LANG_LIST_TEXT}. Overrides Accept-Language.")
 
 
+CRS_TEXT = ("URI of the coordinate reference system of the geometries in the response "
+            f"(default {CRS84}); the collection's `crs` list names those offered. "
+            "Coordinates are in that CRS's axis order: EPSG:4326 latitude first, "
+            "EPSG:3006 northing first. The Content-Crs header names the CRS answered in.")
+
+
 class ItemQuery(Strict):
     """Parameters of one feature."""
+
+    crs: CrsUri | None = Field(None, description=CRS_TEXT)
 
     f: Literal["json", "geojson", "gpx"] | None = Field(
         None, description="Output format: geojson (default; json is the same body as "
@@ -54,11 +66,26 @@ class ItemsParams(Strict):
         f"{DEFAULTS['ITEMS_MAX_LIMIT']} (OGC API Features asks that it is not an error).")
     offset: int = Field(0, ge=0, le=1_000_000,
                         description="Features to skip; the next/prev links carry it.")
-    bbox: Bbox | None = Field(
+    bbox_crs: CrsUri | None = Field(
+        None, alias="bbox-crs", description="URI of the CRS of bbox (default CRS84), "
+        "one of the collection's `crs` list; bbox is then given in that CRS's axis order.")
+    bbox: BboxNumbers | None = Field(
         None, description="minlon,minlat,maxlon,maxlat in WGS84 (CRS84); 6 numbers "
         "with heights are accepted and the heights ignored. minlon > maxlon crosses "
-        "the antimeridian.",
+        "the antimeridian. With bbox-crs: the lower and upper corners in that CRS.",
         json_schema_extra={"example": "16.3,61.3,16.5,61.4"})
+    crs: CrsUri | None = Field(None, description=CRS_TEXT)
+    filter: str | None = Field(
+        None, max_length=8000, description="A CQL2 filter (OGC API - Features Part 3) on "
+        "the collection's queryables (/collections/{collectionId}/queryables): "
+        "comparisons, LIKE, IN, IS NULL, AND/OR/NOT, S_INTERSECTS and S_WITHIN.",
+        json_schema_extra={"example": "kind = 'church' AND municipality = 'bollnas'"})
+    filter_lang: Literal[FILTER_LANGS] | None = Field(  # type: ignore[valid-type]
+        None, alias="filter-lang", description="The language of filter: cql2-text "
+        "(default) or cql2-json.")
+    filter_crs: CrsUri | None = Field(
+        None, alias="filter-crs", description="URI of the CRS of the geometries in filter "
+        "(default CRS84), in that CRS's axis order.")
     datetime: Interval | None = Field(
         None, description="RFC 3339 instant or interval (start/end, '..' for an open end). "
         "Matches the feature's time: when an activity takes place; when it was last "
@@ -102,6 +129,16 @@ class ItemsParams(Strict):
     f: Literal["json", "geojson"] | None = Field(
         None, description="Output format: geojson (default) or json (same body, "
         "Content-Type application/json).")
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox_in_crs84(cls, value: Any, info: ValidationInfo) -> Any:
+        """Without bbox-crs the bbox is lon/lat: check its ranges here (400 naming bbox).
+        With one, the route checks it in that CRS."""
+        if value is not None and "bbox_crs" in info.data and \
+                info.data["bbox_crs"] in (None, CRS84):
+            return check_lonlat_box(*value)
+        return value
 
 
 class CollectionPath(BaseModel):
@@ -147,6 +184,16 @@ class CollectionInfo(BaseModel):
     crs: list[str]
 
 
+class Queryables(BaseModel):
+    """The properties filter= may name, as a JSON Schema (OGC API - Features Part 3)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["object"]
+    title: str
+    properties: dict[str, dict[str, Any]]
+    additionalProperties: bool  # noqa: N815
+
+
 class Collections(BaseModel):
     links: list[Link]
     collections: list[CollectionInfo]
@@ -174,9 +221,9 @@ class FeatureCollection(BaseModel):
     features: list[Feature]
     numberMatched: int | None = None  # noqa: N815
     numberReturned: int  # noqa: N815
-    timeStamp: str  # noqa: N815
+    timeStamp: str | None = None  # noqa: N815 - left out (see docs/api.md)
     links: list[Link]
 
 
 RESPONSE_MODELS = [LandingPage, Conformance, Extent, CollectionInfo, Collections, Geometry,
-                   Feature, FeatureCollection]
+                   Feature, FeatureCollection, Queryables]
