@@ -140,6 +140,15 @@ CRSES: dict[str, Crs] = {
 }
 CRS_URIS = tuple(CRSES)
 
+# -- locations ---------------------------------------------------------------------------
+
+#: How well a place's or trail's location is known: copied from a published coordinate,
+#: near or derived from one (with uncertainty_m), measured by young surveyors and
+#: approved, or not known (null geometry).
+ACCURACIES = ("exact", "approximate", "surveyed", "unknown")
+#: What location_status says: the accuracy, or to-be-surveyed without a location.
+LOCATION_STATUSES = tuple(a for a in ACCURACIES if a != "unknown") + ("to-be-surveyed",)
+
 # -- what a filter may name (OGC API - Features Part 3 queryables) -----------------------
 
 
@@ -161,10 +170,9 @@ _COMMON_QUERYABLES = (
     Queryable("description", "string", "The description, in the language asked for."),
     Queryable("municipality", "string", "The municipality.", MUNICIPALITY_IDS),
     Queryable("kind", "string", "e.g. church, farmhouse, trail, story, activity."),
-    Queryable("accuracy", "string", "How exact the location is.",
-              ("exact", "approximate", "unknown")),
+    Queryable("accuracy", "string", "How exact the location is.", ACCURACIES),
     Queryable("location_status", "string", "accuracy, or to-be-surveyed without a location.",
-              ("exact", "approximate", "to-be-surveyed")),
+              LOCATION_STATUSES),
     Queryable("updated", "date-time", "When the feature last changed."),
 )
 _CONTRIBUTION_QUERYABLES = (
@@ -179,6 +187,8 @@ QUERYABLES: dict[str, tuple[Queryable, ...]] = {
         Queryable("heritage_status", "string", "Protection under Swedish or Botswana law."),
         Queryable("latest_story_at", "date-time", "When its newest story or activity was "
                   "published (null when there is none)."),
+        Queryable("uncertainty_m", "number", "How far (metres) an approximate place may lie "
+                  "from its point (null otherwise)."),
     ),
     "trails": _COMMON_QUERYABLES + (
         Queryable("length_m", "number", "Geodesic length of the surveyed line in metres."),
@@ -236,12 +246,8 @@ WORKSHOP_PARTICIPANTS_MAX = 500
 #: A workshop row (and the link from its contributions) is deleted this long after it ended.
 WORKSHOP_RETENTION_DAYS = 7
 
-# -- locations and the field survey (young surveyors; fixes and tracks are never public) ---
+# -- the field survey (young surveyors; fixes and tracks are never public) ----------------
 
-#: How well a place's or trail's location is known: copied from a published coordinate,
-#: near or derived from one (with uncertainty_m), measured by young surveyors and
-#: approved, or not known (null geometry).
-ACCURACIES = ("exact", "approximate", "surveyed", "unknown")
 #: The locations a field survey is asked for.
 SURVEY_ACCURACIES = ("approximate", "unknown")
 #: How a fix was taken: the phone's GPS where the surveyor stands, or a point they

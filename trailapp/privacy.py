@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import i18n
 
-VERSION = "2026-12-01"  # 2026-12-01: how long a taken-down contribution is kept
+VERSION = "2026-12-02"  # 2026-12-02: field survey positions; 2026-12-01: take-down retention
 
 TEXT: dict[str, str | None] = {
     "sv": """Så här tar vi hand om det du skickar in
@@ -17,7 +17,15 @@ Vilka vi är: Bollnäs kommun och Lobatse Town Council driver appen tillsammans.
 
 Vad vi sparar: din berättelse eller aktivitet, dina bilder och ljud, ett påhittat namn
 (en pseudonym) och din åldersgrupp. Vi vill inte ha ditt riktiga namn, din adress,
-din e-post eller ditt telefonnummer, och vi sparar aldrig var du befinner dig.
+din e-post eller ditt telefonnummer, och vi sparar aldrig var du befinner dig, utom
+när du själv mäter in en plats eller en led (se nedan).
+
+Fältinventering: när du mäter in var en plats ligger eller går en led med appen sparar
+vi positionen du skickar, vilken dag (aldrig vilken tid) och hur noggrann telefonen
+sa att den var. Bara kommunens personal ser det, aldrig någon annan. Det raderas 30
+dagar efter att kommunen bestämt platsens läge, eller när du raderar det med din kod.
+Platsens nya läge publiceras utan ditt namn (under licensen CC0 1.0, så att även
+OpenStreetMap kan använda det); din pseudonym visas bara om du själv bett om det.
 
 Bilder: vi tar bort all dold information ur bilderna (till exempel var och när de
 togs) innan någon annan ser dem. Syns andra personer på bilden måste de ha sagt ja.
@@ -44,7 +52,16 @@ Who we are: Bollnäs Municipality and Lobatse Town Council run the app together.
 
 What we keep: your story or activity, your photos and sounds, a made-up name (a
 pseudonym) and your age group. We do not want your real name, address, e-mail or
-phone number, and we never keep where you are.
+phone number, and we never keep where you are, except when you yourself survey a
+place or a trail (see below).
+
+Surveying: when you use the app to record where a place is or to walk a trail, we
+keep the position you send, the day (never the time) and how accurate your phone said
+it was. Only the municipality's staff see it, nobody else. It is deleted 30 days after
+the municipality has decided the place's location, or when you delete it with your
+code. The place's new location is published without your name (under the CC0 1.0
+licence, so that OpenStreetMap can use it too); your pseudonym is shown only if you
+asked for it.
 
 Photos: we remove all hidden information from photos (such as where and when they
 were taken) before anyone else sees them. If other people can be recognised in a

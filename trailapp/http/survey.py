@@ -31,6 +31,7 @@ from .responses import json_answer, no_store
 
 bp = APIBlueprint("survey", __name__, abp_tags=[Tag(name="Survey")])
 BEARER = [{"contributionToken": []}]
+OPTIONAL_BEARER = [{}, {"contributionToken": []}]  # a surveyor's first fix has no token
 ORGANISER = [{"organiserToken": []}]
 ERRORS = _errors(401, 403, 404, 409)
 
@@ -126,7 +127,8 @@ def tasks(query: models.TasksQuery) -> Response:
     return response
 
 
-@bp.post("/survey/fixes", summary="Send a position fix", security=BEARER, responses=SUBMIT)
+@bp.post("/survey/fixes", summary="Send a position fix", security=OPTIONAL_BEARER,
+         responses=SUBMIT)
 def submit_fix(header: models.SurveyHeaders) -> Response:
     """Where a place is: lon/lat, the phone's accuracy, gps or map, the day; optionally a
     note and a photo (cleaned like a contribution's). Send the token of your first fix
@@ -158,7 +160,8 @@ def _stages(value: Any) -> list[int]:
         raise InvalidParameter("stages", "give stage numbers separated by commas") from None
 
 
-@bp.post("/survey/tracks", summary="Send a walked track", security=BEARER, responses=SUBMIT)
+@bp.post("/survey/tracks", summary="Send a walked track", security=OPTIONAL_BEARER,
+         responses=SUBMIT)
 def submit_track(header: models.SurveyHeaders) -> Response:
     """A GPX file (multipart, field `track`) or a GeoJSON LineString (`geometry` in JSON)
     recorded while walking a trail or some of its stages. The server cleans it at once

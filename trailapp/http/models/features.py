@@ -12,13 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ...domain import ACCURACIES, IMAGE_LICENCES
+from ...domain import ACCURACIES, IMAGE_LICENCES, LOCATION_STATUSES
 from .base import CollectionId, Lang, Link, MunicipalityId
 from .ogc import Geometry
 
 Accuracy = Literal[ACCURACIES]  # type: ignore[valid-type]
-LocationStatus = Literal[  # type: ignore[valid-type]
-    tuple(a for a in ACCURACIES if a != "unknown") + ("to-be-surveyed",)]
+LocationStatus = Literal[LOCATION_STATUSES]  # type: ignore[valid-type]
 ABSOLUTE = ("An absolute URL, built from the address the request was sent to (inside an "
             "offline pack: a path relative to the service root, starting with /).")
 
