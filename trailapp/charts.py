@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Callable
 
 import pygal
 from pygal.style import Style
+
+# pygal puts a legacy import hook (for its optional map plugins, unused here) on
+# sys.meta_path; every later import then warns (ImportWarning: no find_spec). Taken off.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "pygal"]
 
 from .domain import SMALL_NUMBER
 from .report import Table
