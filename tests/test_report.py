@@ -167,3 +167,23 @@ def test_every_word_of_the_report_has_a_swedish_translation(world):
     for english in ("Contributions per month", "Time to a decision", "not shown", "Total"):
         assert f">{english}<" not in page
     assert words - translated == set()
+
+
+@pytest.mark.parametrize("values, hidden", [
+    # one small part beside its total: the smallest part still shown is hidden too
+    ({"t": 20, "a": 3, "b": 7, "c": 10}, {"a", "b"}),
+    # two small parts adding up to under 5: one more part is hidden
+    ({"t": 22, "a": 1, "b": 1, "c": 10, "d": 10}, {"a", "b", "c"}),
+    # two small parts that must both be 4 (8 = 4 + 4): one more part is hidden
+    ({"t": 18, "a": 4, "b": 4, "c": 10}, {"a", "b", "c"}),
+    # two small parts adding up to 5 (1 + 4, 2 + 3, ...): none can be told, nothing more
+    ({"t": 15, "a": 1, "b": 4, "c": 10}, {"a", "b"}),
+    # only small parts, under 5 together: the total is small itself and hidden
+    ({"t": 3, "a": 1, "b": 2}, {"t", "a", "b"}),
+])
+def test_a_total_never_gives_a_hidden_count_away(values, hidden):
+    from trailapp.small_numbers import protect
+
+    counts = protect(values, [("t", [k for k in values if k != "t"])])
+    assert {k for k, c in counts.items() if c.value is None} == hidden
+    assert all(c.value == values[k] for k, c in counts.items() if k not in hidden)

@@ -13,12 +13,12 @@ from collections.abc import Callable
 import pygal
 from pygal.style import Style
 
+from .domain import SMALL_NUMBER
+from .report import Table
+
 # pygal puts a legacy import hook (for its optional map plugins, unused here) on
 # sys.meta_path; every later import then warns (ImportWarning: no find_spec). Taken off.
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "pygal"]
-
-from .domain import SMALL_NUMBER
-from .report import Table
 
 STYLE = Style(background="white", plot_background="white", foreground="#333",
               foreground_strong="#111", foreground_subtle="#ccc",

@@ -9,7 +9,7 @@ section (survey progress, exchange figures), write one more function and list it
 Suppression (docs/organisers.md): a count of young people under domain.SMALL_NUMBER is
 "fewer than 5", zero included. A total whose hidden parts could be worked back from it
 by subtraction is protected by hiding one more part of it (the smallest shown), or the
-total itself when no part is left to hide; see `_protect`.
+total itself when no part is left to hide (small_numbers.py).
 """
 
 from __future__ import annotations
@@ -33,24 +33,10 @@ from .domain import (
     SMALL_NUMBER,
 )
 from .errors import Unprocessable
+from .small_numbers import FEWER, WITHHELD, Count, protect
 from .store import Reader, Store
 
-FEWER = "fewer than 5"
-WITHHELD = "not shown"
-
-
-@dataclass(frozen=True)
-class Count:
-    """A published count: its value, or None with why it is not shown."""
-
-    value: int | None
-    hidden: str | None = None  # None, "small" (under 5) or "withheld" (protects another)
-
-    def text(self, gettext: Callable[[str], str] = str) -> str:
-        """The count as printed in every table, chart label and CSV cell."""
-        if self.value is not None:
-            return str(self.value)
-        return gettext(FEWER if self.hidden == "small" else WITHHELD)
+__all__ = ["FEWER", "WITHHELD", "Count", "Report", "Section", "Table", "build", "table_csv"]
 
 
 @dataclass
@@ -152,34 +138,6 @@ def _relations(tables: list[Table]) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _unsafe(values: dict[str, int], small: set[str], secret: list[str]) -> bool:
-    """True when hidden parts could be worked back from their total: one part alone;
-    parts adding up to fewer than 5 young people; or small parts that must all be 4."""
-    rest = sum(values[p] for p in secret)
-    all_small = all(p in small for p in secret)
-    return (len(secret) == 1 or rest < SMALL_NUMBER
-            or (all_small and rest >= (SMALL_NUMBER - 1) * len(secret)))
-
-
-def _protect(values: dict[str, int], tables: list[Table]) -> dict[str, Count]:
-    """Every count by id, small ones hidden and their totals protected."""
-    small = {k for k, v in values.items() if v < SMALL_NUMBER}
-    hidden = set(small)
-    relations = _relations(tables)
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in relations:
-            secret = [p for p in parts if p in hidden]
-            if total in hidden or not secret or not _unsafe(values, small, secret):
-                continue
-            shown = sorted((p for p in parts if p not in hidden), key=lambda p: values[p])
-            hidden.add(shown[0] if shown else total)
-            changed = True
-    return {k: Count(None, "small" if k in small else "withheld") if k in hidden
-            else Count(v) for k, v in values.items()}
-
-
 def _apply(sections: list[Section], extra: dict[str, int]) -> dict[str, Count]:
     tables = [t for s in sections for t in s.tables]
     values = dict(extra)
@@ -192,7 +150,7 @@ def _apply(sections: list[Section], extra: dict[str, int]) -> dict[str, Count]:
         values.update(zip(t.column_total_ids or [], sums["column"], strict=False))
         if t.total_id:
             values[t.total_id] = sum(sums["row"])
-    counts = _protect(values, tables)
+    counts = protect(values, _relations(tables))
     for t in tables:
         t.cells = [[counts[c] for c in row] for row in t.cell_ids]
         t.row_totals = [counts[c] for c in t.row_total_ids] if t.row_total_ids else None

@@ -307,7 +307,8 @@ def report() -> Any:
     report as PDF or each chart as CSV (?format=)."""
     values = {k: v for k, v in request.args.items() if k in REPORT_FIELDS and v != ""}
     try:
-        query = models.ReportQuery.model_validate({**values, "lang": "sv" if g.lang == "sv" else "en"})
+        query = models.ReportQuery.model_validate(
+            {**values, "lang": "sv" if g.lang == "sv" else "en"})
     except ValidationError as exc:
         field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "filter"
         raise InvalidParameter(field, "not a value this report takes") from None
