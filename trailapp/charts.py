@@ -61,6 +61,7 @@ def place_map(table: Table, gettext: Callable[[str], str] = str) -> str:
     for more contributions; a place with a hidden count gets the smallest dot."""
     chart = pygal.XY(**{**_options(gettext(table.title)), "show_legend": False,
                         "show_x_labels": False, "show_y_labels": False, "stroke": False,
+                        "print_labels": True,
                         "height": 420})
     by_id = {p["place_id"]: p for p in table.points}
     for i, place_id in enumerate(table.rows):
