@@ -119,9 +119,6 @@ class Period:
         return out
 
 
-# -- suppression -----------------------------------------------------------------------
-
-
 def _relations(tables: list[Table]) -> list[tuple[str, list[str]]]:
     """Every 'total = sum of parts' that the printed tables let a reader write down."""
     out: list[tuple[str, list[str]]] = []
@@ -257,10 +254,11 @@ def _figure_counts(sections: list[Section]) -> dict[str, int]:
 def build(store: Store, who: Organiser | None, municipality: str | None, start: date | None,
           end: date | None, lang: str, examples: list[str] | None = None) -> Report:
     """The report for one of the organiser's municipalities (or all of theirs); the period
-    defaults to the last twelve months up to today (UTC)."""
+    defaults to twelve months: from the first of the month eleven months before
+    `end` (default today, UTC)."""
     scope = policy.scope(who, municipality)
     end = end or datetime.now(UTC).date()
-    start = start or (end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    start = start or date(end.year - (end.month <= 11), (end.month - 12) % 12 + 1, 1)
     if start > end:
         raise Unprocessable("to", "is before from")
     if (end - start).days > REPORT_MAX_DAYS:
