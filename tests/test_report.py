@@ -146,6 +146,7 @@ def test_example_stories_must_be_approved_stories_of_the_report(world):
 @pytest.mark.parametrize("query, field, status", [
     ("from=2026-02-30", "from", 400), ("to=yesterday", "to", 400),
     ("from=2026-03-01&to=2026-02-01", "to", 422), ("from=2020-01-01&to=2026-01-01", "to", 422),
+    ("from=9999-12-31&to=9999-12-31", "from", 422), ("to=0001-01-01", "to", 422),
     ("municipality=oslo", "municipality", 400), ("lang=tn", "lang", 400),
     ("format=docx", "format", 400), ("format=csv", "chart", 422),
     ("format=csv&chart=pie", "chart", 400), ("examples=abc", "examples", 400)])

@@ -144,6 +144,7 @@ REPORT_CHARTS = ("per_month", "by_kind", "by_age_band", "by_language", "by_place
 REPORT_EXAMPLES_MAX = 6
 #: The longest period one report covers (days): a bound on its work.
 REPORT_MAX_DAYS = 3 * 366
+REPORT_YEARS = (2000, 2099)  # the years a report's days may lie in
 
 # -- organisers' photos of places ------------------------------------------------------
 

@@ -29,11 +29,13 @@ from .domain import (
     LANGS,
     REPORT_EXAMPLES_MAX,
     REPORT_MAX_DAYS,
+    REPORT_YEARS,
     SDG_TARGETS,
     SMALL_NUMBER,
 )
 from .errors import Unprocessable
 from .small_numbers import FEWER, WITHHELD, Count, protect
+from .stats import _cell  # the one spreadsheet-safe CSV cell
 from .store import Reader, Store
 
 __all__ = ["FEWER", "WITHHELD", "Count", "Report", "Section", "Table", "build", "table_csv"]
@@ -258,6 +260,10 @@ def build(store: Store, who: Organiser | None, municipality: str | None, start: 
     `end` (default today, UTC)."""
     scope = policy.scope(who, municipality)
     end = end or datetime.now(UTC).date()
+    for name, day in (("from", start), ("to", end)):
+        if day and not REPORT_YEARS[0] <= day.year <= REPORT_YEARS[1]:
+            raise Unprocessable(name, f"must be in the years {REPORT_YEARS[0]} to "
+                                      f"{REPORT_YEARS[1]}")
     start = start or date(end.year - (end.month <= 11), (end.month - 12) % 12 + 1, 1)
     if start > end:
         raise Unprocessable("to", "is before from")
@@ -291,8 +297,3 @@ def table_csv(table: Table, gettext: Callable[[str], str] = str) -> str:
                         + ([table.total.text(gettext)] if table.total and totals else []))
     return out.getvalue()
 
-
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
