@@ -39,10 +39,16 @@ test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
 
 # The dashboard's browser tests drive Debian's chromium (never `playwright install`);
-# the audio tests read stored files with exiftool (libimage-exiftool-perl) and strings.
+# the audio tests read stored files with exiftool (libimage-exiftool-perl) and strings;
+# the report's PDF is made by WeasyPrint on Debian's pango and read back in its tests
+# with pdftotext and pdftoppm (poppler-utils).
 system-deps-test:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium)
+	@(command -v pdftotext && command -v pdftoppm && ldconfig -p | grep -q libpango-1.0) \
+		>/dev/null || ($(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+		fonts-dejavu-core)
 	@(command -v exiftool && command -v strings) >/dev/null || \
 		($(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq libimage-exiftool-perl binutils)
@@ -55,6 +61,7 @@ bench: setup system-deps-bench
 	$(BIN)/python bench/read_api.py
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/sync_packs.py
+	$(BIN)/python bench/report.py
 
 ## bench-load: 50 readers and 10 writers for 60 s against gunicorn; every 201 checked
 bench-load: setup

@@ -200,6 +200,10 @@ def close_workshop(world: World, municipality: str) -> tuple[str, dict]:
     return f"/moderation/workshops/{world.ids[municipality]['workshop']}/close", {}
 
 
+def report_pdf(world: World, municipality: str) -> tuple[str, dict]:
+    return f"/moderation/report?municipality={municipality}&format=pdf", {}
+
+
 def scoped(path: str) -> Request:
     def make(world: World, municipality: str) -> tuple[str, dict]:
         return f"{path}?municipality={municipality}", {}
@@ -243,6 +247,9 @@ ACTIONS = {
                     writes=False),
     "stats": Action("GET", "/moderation/stats", scoped("/moderation/stats"), 200, 403,
                     writes=False),
+    "report": Action("GET", "/moderation/report", scoped("/moderation/report"), 200, 403,
+                     writes=False),
+    "report-pdf": Action("GET", "/moderation/report", report_pdf, 200, 403, writes=False),
     "export-csv": Action("GET", "/moderation/export.csv", scoped("/moderation/export.csv"),
                          200, 403, writes=False),
     "export-geojson": Action("GET", "/moderation/export.geojson",
@@ -280,7 +287,7 @@ ACTIONS.update({
 })
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
-            "/moderation/workshops", "/moderation/survey",
+            "/moderation/workshops", "/moderation/survey", "/moderation/report",
             "/moderation/export.csv", "/moderation/export.geojson"]
 # The same for every organiser: nothing of any municipality in it.
 UNSCOPED = {("GET", "/moderation/reasons")}

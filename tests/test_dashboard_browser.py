@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from helpers.dashboard import PASSWORD, XSS, submit
+from helpers.report import row, seed
 from helpers.survey import fix, offset, post_fix, send_fixes, send_track
 from helpers.tracks import START
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -204,3 +205,27 @@ def test_the_survey_pages_draw_fixes_and_tracks_and_approve(tab, site, tmp_path)
     assert "How far apart the tracks lie" in page.locator("main").inner_text()
     page.screenshot(path=str(tmp_path / "survey-trail.png"), full_page=True)
     assert tab.console_errors == [] and tab.failed == []
+def test_the_report_page_draws_its_charts_and_map_without_an_error(tab, site, tmp_path):
+    _, _, store = site
+    seed(store, [row(f"2026-0{m}-1{d}T10:00:00Z", place_id=PLACES[d % 2])
+                 for m in (1, 2) for d in range(7)])
+    sign_in(tab)
+    page = tab.page
+    page.click("nav >> text=Report")
+    page.wait_for_url("**/dashboard/report")
+    page.fill("input[name=from]", "2026-01-01")
+    page.fill("input[name=to]", "2026-02-28")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("#report-map[data-ready=true]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#report-map path.leaflet-interactive").count() == 2  # two places
+    charts = page.locator("figure.chart img")
+    assert charts.count() == 4
+    assert all(charts.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+               for i in range(charts.count()))
+    assert page.locator("#table-per_month tfoot td").inner_text() == "14"
+    assert tab.failed == [] and tab.console_errors == [], tab.console_errors
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    print(f"report screenshot: {shot}")

@@ -225,6 +225,20 @@ TEXT_LIMITS: dict[str, int] = {
 }
 PSEUDONYM_LENGTH = (2, 30)
 
+# -- the steering group's report ----------------------------------------------------------
+
+#: Any count of young people below this is published as "fewer than 5" (report.py).
+SMALL_NUMBER = 5
+#: The report is written in these languages (the dashboard's).
+REPORT_LANGS = ("sv", "en")
+REPORT_FORMATS = ("html", "pdf", "csv")
+#: The charts of the report, each also a CSV (?format=csv&chart=).
+REPORT_CHARTS = ("per_month", "by_kind", "by_age_band", "by_language", "by_place")
+REPORT_EXAMPLES_MAX = 6
+#: The longest period one report covers (days): a bound on its work.
+REPORT_MAX_DAYS = 3 * 366
+REPORT_YEARS = (2000, 2099)  # the years a report's days may lie in
+
 # -- organisers' photos of places ------------------------------------------------------
 
 #: The licences an organiser may give a place photo under (its credit is required too).

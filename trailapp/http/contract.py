@@ -50,6 +50,7 @@ OPERATION_IDS = {
     ("/moderation/reasons", "get"): "listRejectionReasons",
     ("/moderation/audit", "get"): "getAuditLog",
     ("/moderation/stats", "get"): "getStatistics",
+    ("/moderation/report", "get"): "getReport",
     ("/moderation/export.csv", "get"): "exportCsv",
     ("/moderation/export.geojson", "get"): "exportGeojson",
     ("/manage/{collection}", "post"): "createFeature",

@@ -39,7 +39,7 @@ from ..audit import changes as audit_changes
 from ..domain import CONTRIBUTION_ID, MUNICIPALITIES
 from ..errors import ApiError, InvalidParameter, NotFound
 from ..features import GEOJSON
-from . import models
+from . import models, report_view
 from .context import client_key, language, settings, state
 from .dashboard_session import DashboardSessionInterface, translations
 from .responses import error_response
@@ -297,6 +297,32 @@ def statistics() -> Any:
     summary = stats.summary(state().store, g.organiser, _municipality())
     return render("statistics.html", summary=summary,
                   chosen=request.args.get("municipality") or "")
+
+
+REPORT_FIELDS = ("municipality", "from", "to", "format", "chart", "examples")
+
+
+@bp.get("/report")
+def report() -> Any:
+    """The steering group's report: the figures as charts with their tables, and the same
+    report as PDF or each chart as CSV (?format=)."""
+    values = {k: v for k, v in request.args.items() if k in REPORT_FIELDS and v != ""}
+    try:
+        query = models.ReportQuery.model_validate(
+            {**values, "lang": "sv" if g.lang == "sv" else "en"})
+    except ValidationError as exc:
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "filter"
+        raise InvalidParameter(field, "not a value this report takes") from None
+    built = report_view.build(state().store, g.organiser, query)
+    args = {k: v for k, v in values.items() if k not in ("format", "chart")}
+
+    def csv_link(chart: str) -> str:
+        return link("dashboard.report", format="csv", chart=chart, **args)
+
+    return report_view.respond(
+        built, query.format, query.chart, report_view.file_name(built),
+        page="dashboard/report.html", csv_link=csv_link, chosen=values,
+        pdf_link=link("dashboard.report", format="pdf", **args))
 
 
 EXPORTS = {"csv": (stats.export_csv, "text/csv"), "geojson": (stats.export_geojson, GEOJSON)}

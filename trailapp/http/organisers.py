@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .. import auth, moderation, policy, review, stats, workshops
 from ..features import GEOJSON, JSON
-from . import models
+from . import models, report_view
 from .context import json_body, settings, state, token_organiser
 from .openapi import REF, _errors, validation_error
 from .responses import json_answer, no_store
@@ -177,6 +177,23 @@ def audit_log(query: models.AuditQuery) -> Response:
 def statistics(query: models.ScopeQuery) -> Response:
     """Counts by municipality, place, kind, language, age band and month."""
     return json_answer(stats.summary(state().store, organiser(), query.municipality))
+
+
+@bp.get("/moderation/report", summary="The steering group's report (HTML, PDF or CSV)",
+        security=SECURITY, responses={200: {"description": (
+            "The report of a period: HTML (charts as SVG images, each with its figures as "
+            "a table), PDF, or one chart's figures as CSV. Counts under 5 read 'fewer than "
+            "5'."), "content": {"text/html": {"schema": {"type": "string"}},
+                                "application/pdf": {"schema": {"type": "string",
+                                                               "format": "binary"}},
+                                "text/csv": {"schema": {"type": "string"}}}},
+            **_errors(401, 403, 404, 422)})
+def steering_report(query: models.ReportQuery) -> Response:
+    """Contributions per month by kind, age band and language, by place (a map), time
+    to a decision, Agenda 2030 counts and example stories chosen with ?examples=."""
+    built = report_view.build(state().store, organiser(), query)
+    return report_view.respond(built, query.format, query.chart,
+                               report_view.file_name(built))
 
 
 @bp.get("/moderation/export.csv", summary="Approved content as CSV", security=SECURITY,

@@ -28,6 +28,7 @@ from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
 from .place_images import PlaceImageReads, PlaceImageWrites
+from .report import ReportReads
 from .schema import migrations
 from .survey import SurveyReads, SurveyWrites
 from .sync import SyncReads, SyncWrites
@@ -37,7 +38,7 @@ __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
-             WorkshopReads, SurveyReads):
+             WorkshopReads, SurveyReads, ReportReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +40,30 @@ class QueueQuery(Strict):
 class ScopeQuery(Strict):
     municipality: MunicipalityId | None = Field(
         None, description="One of your municipalities; default all of yours.")
+
+
+ReportLang = Literal[domain.REPORT_LANGS]  # type: ignore[valid-type]
+ReportFormat = Literal[domain.REPORT_FORMATS]  # type: ignore[valid-type]
+ReportChart = Literal[domain.REPORT_CHARTS]  # type: ignore[valid-type]
+EXAMPLES = (rf"^{domain.CONTRIBUTION_ID[1:-1]}"
+            rf"(,{domain.CONTRIBUTION_ID[1:-1]}){{0,{domain.REPORT_EXAMPLES_MAX - 1}}}$")
+
+
+class ReportQuery(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    municipality: MunicipalityId | None = Field(
+        None, description="One of your municipalities; default all of yours.")
+    from_: date | None = Field(None, alias="from", description=(
+        "First day (YYYY-MM-DD, UTC); default the first of the month eleven months "
+        "before `to`."))
+    to: date | None = Field(None, description="Last day (YYYY-MM-DD, UTC); default today.")
+    lang: ReportLang = Field("en", description="The report's language.")
+    format: ReportFormat = Field("html", description="html, pdf, or csv (needs chart=).")
+    chart: ReportChart | None = Field(None, description="The chart whose figures the CSV "
+                                      "holds; required with format=csv.")
+    examples: str | None = Field(None, pattern=EXAMPLES, description=(
+        "Comma-separated ids of approved stories to show as examples, in order "
+        f"(at most {domain.REPORT_EXAMPLES_MAX})."))
 
 
 class AuditQuery(Strict):

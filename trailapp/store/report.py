@@ -1,0 +1,94 @@
+"""The steering group's report: every figure aggregated in SQL over one period.
+
+Each query takes the municipalities in scope (bound as one JSON array) and a half-open
+period [start, end) of UTC times; only counts and durations leave the database, never
+a contribution's text or a contributor's details (the example stories excepted, which
+are approved and public already)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from .where import Where
+
+#: The breakdowns per month the report draws: name -> the column counted by.
+MONTHLY_COLUMNS = {"kind": "kind", "age_band": "age_band", "lang": "lang"}
+HOURS_TO_DECISION = "(julianday(decided_at) - julianday(created)) * 24.0"
+
+
+def _period(municipalities: list[str], start: str, end: str) -> Where:
+    return (Where().when_in(municipalities, "municipality IN (SELECT value FROM json_each(?))")
+            .add("created >= ?", start).add("created < ?", end))
+
+
+class ReportReads:
+    """Aggregates for the report (mixed into the store's Reader)."""
+
+    conn: sqlite3.Connection
+
+    def monthly_counts(self, municipalities: list[str], start: str, end: str,
+                       by: str) -> list[tuple[str, str, int]]:
+        """(month, value, count) of contributions received, by a column of
+        MONTHLY_COLUMNS (a KeyError for any other name)."""
+        column = MONTHLY_COLUMNS[by]
+        w = _period(municipalities, start, end)
+        rows = self.conn.execute(
+            f"SELECT substr(created, 1, 7) AS month, {column} AS value, count(*) "  # noqa: S608
+            f"FROM contributions WHERE {w.sql} GROUP BY month, value ORDER BY month, value",
+            w.params)
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def place_counts(self, municipalities: list[str], start: str, end: str
+                     ) -> list[dict[str, Any]]:
+        """Contributions received at each place, with the place's names and a point."""
+        w = _period(municipalities, start, end)
+        rows = self.conn.execute(
+            "SELECT c.place_id, c.municipality, c.n, json_extract(f.record, '$.texts.name') "  # noqa: S608
+            "AS names, (f.minx + f.maxx) / 2 AS lon, (f.miny + f.maxy) / 2 AS lat FROM ("
+            "SELECT place_id, municipality, count(*) AS n FROM contributions "
+            f"WHERE {w.sql} GROUP BY place_id, municipality) c "
+            "LEFT JOIN features f ON f.collection = 'places' AND f.id = c.place_id "
+            "ORDER BY c.n DESC, c.place_id", w.params)
+        return [{"place_id": r[0], "municipality": r[1], "count": r[2],
+                 "names": json.loads(r[3]) if r[3] else {}, "lon": r[4], "lat": r[5]}
+                for r in rows]
+
+    def decision_hours(self, municipalities: list[str], start: str, end: str
+                       ) -> dict[str, Any]:
+        """How many contributions received in the period were decided, and the median and
+        90th percentile of hours to the decision (median of an even count: the mean of
+        the two middle ones; p90: the value at rank floor(0.9 * (n - 1)))."""
+        w = _period(municipalities, start, end).add("decided_at IS NOT NULL")
+        n = self.conn.execute(f"SELECT count(*) FROM contributions WHERE {w.sql}",  # noqa: S608
+                              w.params).fetchone()[0]
+        if not n:
+            return {"decided": 0, "median": None, "p90": None}
+        ranks = sorted({(n - 1) // 2, n // 2, int(0.9 * (n - 1))})
+        at = {}
+        for rank in ranks:
+            at[rank] = self.conn.execute(
+                f"SELECT {HOURS_TO_DECISION} AS h FROM contributions "  # noqa: S608
+                f"WHERE {w.sql} ORDER BY h LIMIT 1 OFFSET ?", [*w.params, rank]).fetchone()[0]
+        return {"decided": n, "median": (at[(n - 1) // 2] + at[n // 2]) / 2,
+                "p90": at[int(0.9 * (n - 1))]}
+
+    def sdg_counts(self, municipalities: list[str], start: str, end: str) -> dict[str, int]:
+        """Approved contributions received in the period, per Agenda 2030 target."""
+        w = _period(municipalities, start, end).add("status = 'approved'")
+        rows = self.conn.execute(
+            "SELECT t.value, count(*) FROM contributions, json_each(contributions.sdg_targets)"  # noqa: S608
+            f" AS t WHERE {w.sql} GROUP BY t.value", w.params)
+        return {r[0]: r[1] for r in rows}
+
+    def report_examples(self, municipalities: list[str], ids: list[str]
+                        ) -> list[dict[str, Any]]:
+        """The approved stories among these ids in these municipalities (public texts)."""
+        w = (Where().when_in(municipalities, "municipality IN (SELECT value FROM json_each(?))")
+             .when_in(ids, "id IN (SELECT value FROM json_each(?))")
+             .add("status = 'approved'").add("kind = 'story'"))
+        rows = self.conn.execute(
+            "SELECT id, municipality, place_id, lang, title, body, pseudonym, created "  # noqa: S608
+            f"FROM contributions WHERE {w.sql}", w.params)
+        return [dict(r) for r in rows]
