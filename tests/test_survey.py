@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 
@@ -474,10 +475,15 @@ def test_a_published_track_has_no_time_and_starts_away_from_home(geo_client, sto
     coords = feature["geometry"]["coordinates"]
     assert feature["properties"]["accuracy"] == "surveyed"
     assert feature["properties"]["surveyed_by"] == ["Vandrare 3"]
-    assert WGS84.inv(*START, *coords[0][:2])[2] >= 200.0
+    # From where the recording started (its first fix, not the nominal start).
+    assert WGS84.inv(recorded.lon[0], recorded.lat[0], *coords[0][:2])[2] >= 200.0
+    assert WGS84.inv(recorded.lon[-1], recorded.lat[-1], *coords[-1][:2])[2] >= 200.0
     text = json.dumps(feature)
-    assert "2024-05-18" not in text and "time" not in text.lower().replace(
-        "walking_time", "")
+    assert "2024-05-18" not in text and "T09:" not in text  # the walk's day and hour
+    assert {len(c) for c in coords} == {3}  # lon, lat, elevation: no time
+    assert not [k for k in feature["properties"] if "time" in k.lower()
+                and k not in ("walking_time_min", "walking_time_basis",
+                              "walking_time_length_source")]
     gpx = geo_client.get(f"/collections/trails/items/{TRAIL}?f=gpx")
     assert gpx.status_code == 200 and b"<time>" not in gpx.data
     along = geo_client.get(f"/collections/places/items?trail={TRAIL}&within=5000")
@@ -571,8 +577,24 @@ def test_the_osm_export_has_surveyed_positions_and_no_personal_data(geo_client, 
     body = r.get_json()
     assert [f["properties"]["trailapp_id"] for f in body["features"]] == [UNKNOWN]
     tags = body["features"][0]["properties"]["proposed_osm_tags"]
-    assert tags["name"] == "Kölberget"
+    assert tags["name"] == "Kölbergets naturreservat" and tags["tourism"] == "viewpoint"
     assert tags["source"] == "survey" and body["licence"] == "CC0-1.0"
     text = r.get_data(as_text=True)
     for personal in ("Stigfinnare", "Kartläsare", "pseudonym", "token", "age_band"):
         assert personal not in text
+
+
+def test_the_steering_report_shows_how_far_the_survey_has_come(geo_client, store):
+    headers = organiser(store)
+    send_fixes(geo_client, UNKNOWN, TRUTH, surveyors=3)
+    assert geo_client.post(f"/moderation/survey/places/{UNKNOWN}", json={"action": "approve"},
+                           headers=headers).status_code == 200
+    page = geo_client.get("/moderation/report?municipality=bollnas&lang=en",
+                          headers=headers).get_data(as_text=True)
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd class=\"count\">([^<]+)</dd>", page))
+    # Bollnäs: 8 approximate and 7 unknown places, one now located; counts under 5 are
+    # shown as "fewer than 5" like every count in the report.
+    assert figures["Places located by young surveyors"] == "fewer than 5"
+    assert figures["Places still to locate"] == str(8 + 7 - 1)
+    assert figures["Trail kilometres recorded by walking"] == "0.0 km"
+    assert figures["Fixes and tracks waiting for review"] == "fewer than 5"

@@ -242,10 +242,23 @@ def _examples(p: Period) -> Section:
     return Section("examples", "Examples", examples=[found[i] for i in p.examples])
 
 
-#: The report's sections in order. Survey progress and exchange figures go here as one
-#: function each once those features exist.
+def _survey(p: Period) -> Section:
+    """How far the field survey has come (now, not only in the period): places and
+    trail lines, never the young surveyors themselves."""
+    done = p.reader.survey_progress(p.municipalities)
+    # Counts go through the same rule as every other: under 5 reads "fewer than 5".
+    return Section("survey", "Field survey", figures=[
+        ("Places located by young surveyors", ("survey:located", int(done["located"]))),
+        ("Places still to locate", ("survey:to_locate", int(done["to_locate"]))),
+        ("Trail kilometres recorded by walking", f"{done['trail_km']:.1f} km"),
+        ("Fixes and tracks waiting for review", ("survey:waiting", int(done["waiting"])))],
+        note="As it stands today, whatever the period.")
+
+
+#: The report's sections in order. Exchange figures go here as one function once that
+#: feature exists.
 SECTIONS: list[Callable[[Period], Section]] = [_participation, _places, _decisions, _agenda,
-                                               _examples]
+                                               _survey, _examples]
 
 
 def _figure_counts(sections: list[Section]) -> dict[str, int]:

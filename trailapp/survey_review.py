@@ -340,8 +340,11 @@ OSM_TAGS: dict[str, dict[str, str]] = {
     "museum": {"tourism": "museum"},
     "archaeological-site": {"historic": "archaeological_site"},
     "farmhouse": {"historic": "farm"},
-    "industrial-heritage": {"historic": "industrial"},
-    "nature-reserve": {"leisure": "nature_reserve"},
+    "historic-building": {"historic": "building"},
+    "industrial-heritage": {"historic": "yes"},
+    "nature-heritage": {"leisure": "nature_reserve", "boundary": "protected_area"},
+    "viewpoint": {"tourism": "viewpoint"},
+    "town": {"place": "town"},
 }
 
 

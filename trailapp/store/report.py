@@ -92,3 +92,25 @@ class ReportReads:
             "SELECT id, municipality, place_id, lang, title, body, pseudonym, created "  # noqa: S608
             f"FROM contributions WHERE {w.sql}", w.params)
         return [dict(r) for r in rows]
+
+    def survey_progress(self, municipalities: list[str]) -> dict[str, float]:
+        """How far the field survey has come now: places located by it and still to
+        locate, kilometres of trail line from walked tracks, fixes and tracks waiting."""
+        scope = json.dumps(municipalities)
+        row = self.conn.execute(
+            "SELECT "
+            "sum(collection = 'places' AND json_extract(record, '$.accuracy') = 'surveyed'), "
+            "sum(collection = 'places' AND json_extract(record, '$.accuracy') "
+            "IN ('approximate', 'unknown')), "
+            "coalesce(sum(CASE WHEN collection = 'trails' AND "
+            "json_extract(record, '$.accuracy') = 'surveyed' THEN "
+            "json_extract(json_sv, '$.properties.length_m') END), 0) "
+            "FROM features WHERE collection IN ('places', 'trails') AND municipality IN "
+            "(SELECT value FROM json_each(?))", [scope]).fetchone()
+        waiting = self.conn.execute(
+            "SELECT (SELECT count(*) FROM survey_fixes WHERE status = 'pending' AND "
+            "municipality IN (SELECT value FROM json_each(?))) + (SELECT count(*) FROM "
+            "survey_tracks WHERE status = 'pending' AND municipality IN "
+            "(SELECT value FROM json_each(?)))", [scope, scope]).fetchone()[0]
+        return {"located": row[0] or 0, "to_locate": row[1] or 0,
+                "trail_km": (row[2] or 0) / 1000, "waiting": waiting}
