@@ -199,6 +199,11 @@ def test_a_fix_is_pending_private_and_counted_in_the_tasks(geo_client, store):
                 if f["properties"].get("place", {}).get("id") == APPROX)
     assert task["properties"]["fixes"]["independent"] == 1
     assert places_and_changes(geo_client) == unchanged
+    info = pack_info(geo_client, "bollnas")
+    archive = zipfile.ZipFile(io.BytesIO(geo_client.get(info["href"]).data))
+    packed = b"".join(archive.read(name) for name in archive.namelist())
+    assert f"{lon:.5f}".encode() not in packed and b"Vid kyrkporten" not in packed
+    assert receipt["id"].encode() not in packed
     mine = geo_client.get(f"/survey/fixes/{receipt['id']}",
                           headers={"Authorization": f"Bearer {receipt['token']}"}).get_json()
     assert (mine["lon"], mine["lat"], mine["status"]) == (round(lon, 7), round(lat, 7),

@@ -1,6 +1,9 @@
 """The domain registry: every list, format and limit that the rules, the store and the
 API share, defined once.
 
+Longer than 300 lines because it is the one registry: split, the lists it exists to
+hold together would scatter again.
+
 Adding a municipality, a language or a collection starts here: the HTTP models build
 their `Literal`s, patterns and descriptions from these values, the services and the
 store read them, and tests/test_layout.py fails when a second copy of a list appears.

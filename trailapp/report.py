@@ -10,6 +10,9 @@ Suppression (docs/organisers.md): a count of young people under domain.SMALL_NUM
 "fewer than 5", zero included. A total whose hidden parts could be worked back from it
 by subtraction is protected by hiding one more part of it (the smallest shown), or the
 total itself when no part is left to hide (small_numbers.py).
+
+Longer than 300 lines because its sections and the relations between their tables
+(which totals protect which cells) are read together.
 """
 
 from __future__ import annotations

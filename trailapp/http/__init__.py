@@ -26,7 +26,7 @@ from .ops import instrument
 from .organisers import bp as organisers_bp
 from .responses import error_response
 from .survey import bp as survey_bp
-from .survey import review_bp as survey_review_bp
+from .survey_review import review_bp as survey_review_bp
 from .sync import bp as sync_bp
 
 log = logging.getLogger("trailapp")
