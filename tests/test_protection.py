@@ -172,18 +172,26 @@ def test_no_series_of_queries_reveals_more_than_the_public_position(protected, q
 def test_sync_packs_gpx_exports_and_survey_tasks_carry_only_public_positions(
         protected, tmp_path):
     client, headers = protected["client"], protected["headers"]
-    texts = [client.get("/sync").get_data(as_text=True),
-             client.get("/collections/places/items?limit=1000").get_data(as_text=True),
-             client.get("/collections/trails/items/test-walk?f=gpx").get_data(as_text=True),
-             client.get("/moderation/export.geojson", headers=headers).get_data(as_text=True),
-             client.get("/moderation/export.csv", headers=headers).get_data(as_text=True),
-             client.get("/survey/tasks").get_data(as_text=True)]
+    answers = [client.get("/sync?since=s0&limit=1000"),
+               client.get("/collections/places/items?limit=1000"),
+               client.get("/collections/stories/items?limit=1000"),
+               client.get("/collections/trails/items/test-walk?f=gpx"),
+               client.get("/moderation/export.geojson", headers=headers),
+               client.get("/moderation/export.csv", headers=headers),
+               client.get("/survey/tasks")]
+    assert [r.status_code for r in answers] == [200] * len(answers)
+    assert json.loads(answers[0].data)["more"] is False
+    texts = [r.get_data(as_text=True) for r in answers]
+    for i in (0, 1):  # sync and items name both places, text only for the hidden one
+        assert "test-home" in texts[i] and "test-grave" in texts[i]
+    for i in (0, 2, 4):  # the stories at them are there, at the public position
+        assert all(s in texts[i] for s in protected["stories"].values())
     pack = client.get("/packs/bollnas?media=none")
     assert pack.status_code == 200
     with zipfile.ZipFile(io.BytesIO(pack.data)) as archive:
         texts += [archive.read(n).decode() for n in archive.namelist()
                   if not n.startswith("media/")]
-    assert any("test-home" in t for t in texts) and any("test-grave" in t for t in texts)
+    assert any("test-home" in t for t in texts[7:])  # in the pack
     for text in texts:
         _no_exact_position(text)
     tasks = client.get("/survey/tasks").get_json()
@@ -225,7 +233,8 @@ def test_an_organisers_only_place_is_nowhere_public(protected, geo_app):
     assert client.post("/manage/places", json={**extra, "properties": {
         **extra["properties"], "protection": "organisers"}}, headers=headers).status_code == 201
     assert client.get("/collections/places/items/test-refuge").status_code == 404
-    assert "test-refuge" not in client.get("/sync").get_data(as_text=True)
+    sync = client.get("/sync?since=s0&limit=1000")
+    assert sync.status_code == 200 and "test-refuge" not in sync.get_data(as_text=True)
     assert client.get("/manage/places/test-refuge", headers=headers).status_code == 200
     # A place with a published story cannot be made organisers-only (the story would
     # point at a place nobody may see).
