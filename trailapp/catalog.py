@@ -44,6 +44,7 @@ class ItemsQuery:
     place: str | None = None
     cql: tuple | None = None  # a checked CQL2 filter (trailapp/filters.py)
     bbox_area: str | None = None  # a bbox given in a projected CRS, as a CRS84 polygon
+    content_notes_exclude: tuple[str, ...] | None = None
 
     def feature_filter(self) -> FeatureFilter:
         """The non-spatial part of the query (and filter=), as the store takes it."""
@@ -55,6 +56,7 @@ class ItemsQuery:
             collection=self.collection.id, municipality=self.municipality, kind=self.kind,
             text=self.text, updated_after=self.updated_since, time_from=self.time_from,
             time_to=self.time_to, place_id=self.place, cql=cql,
+            content_notes_exclude=self.content_notes_exclude,
             # only a filter reads texts of one language (so counts stay shared otherwise)
             cql_lang=self.lang if cql is not None else "en")
 

@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     "HIDE_AFTER_REPORTS": 3,
     # A submitted point is snapped to the nearest place within this distance.
     "SNAP_DISTANCE_M": 250,
+    # The side (metres) of the grid cells whose centre is the public position of a place
+    # protected as an `area` (issue 14); a place keeps the size it was protected with.
+    "PROTECTION_CELL_M": 500,
     # Below this age a guardian must consent (Sweden's age of digital consent is 13;
     # Lobatse uses 16 until counsel says otherwise).
     "GUARDIAN_CONSENT_UNDER_BOLLNAS": 13,

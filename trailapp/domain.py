@@ -150,7 +150,27 @@ CRS_URIS = tuple(CRSES)
 #: approved, or not known (null geometry).
 ACCURACIES = ("exact", "approximate", "surveyed", "unknown")
 #: What location_status says: the accuracy, or to-be-surveyed without a location.
-LOCATION_STATUSES = tuple(a for a in ACCURACIES if a != "unknown") + ("to-be-surveyed",)
+LOCATION_STATUSES = tuple(a for a in ACCURACIES if a != "unknown") + (
+    "to-be-surveyed", "not-shown")
+
+# -- sensitive places (issue 14) ----------------------------------------------------------
+
+#: How much of a place's position is public, from most to least: its point; the centre
+#: of the grid cell it lies in ("approximate area"); none ("location not shown at the
+#: owner's request", text only); nothing at all (organisers only). Lowering a place's
+#: protection (to an earlier level here) needs a written reason.
+PROTECTION_LEVELS = ("exact", "area", "hidden", "organisers")
+#: The side (metres) of the grid cells of `area` places when no setting gives one
+#: (TRAILAPP_PROTECTION_CELL_M). A place keeps the cell size it was protected with.
+PROTECTION_CELL_M = 500
+#: Place attributes that locate a place on their own: never public for a protected one.
+LOCATING_ATTRS = ("address", "osm_relation", "waypoints")
+#: What a reader may want warning of, on places, stories and activities.
+CONTENT_NOTES = ("death", "violence", "racism", "war", "grief", "burial-or-religious-site")
+#: How a place may be visited; a private home is seen from the street.
+ACCESS = ("public", "private-view-from-street", "ask-permission", "no-access")
+ACCESSIBILITY = ("step-free", "steps", "rough-ground")
+VISITING_TEXT_MAX = 500
 
 # -- what a filter may name (OGC API - Features Part 3 queryables) -----------------------
 
@@ -192,6 +212,8 @@ QUERYABLES: dict[str, tuple[Queryable, ...]] = {
                   "published (null when there is none)."),
         Queryable("uncertainty_m", "number", "How far (metres) an approximate place may lie "
                   "from its point (null otherwise)."),
+        Queryable("protection", "string", "How much of its position is public.",
+                  PROTECTION_LEVELS[:3]),
     ),
     "trails": _COMMON_QUERYABLES + (
         Queryable("length_m", "number", "Geodesic length of the surveyed line in metres."),

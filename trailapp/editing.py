@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import audit, i18n, loader, policy, records
+from . import audit, i18n, loader, policy, protection, records
 from .auth import Organiser
 from .domain import GEODATA_COLLECTIONS
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, Unprocessable
 from .media import MediaStore
 from .moderation import republish_at
 from .publishing import publish
-from .store import Reader, Store
+from .store import Reader, Store, Writer
 
 COLLECTIONS = ("places", "trails")
 
@@ -29,7 +29,8 @@ def overview(store: Store, by: Organiser | None, lang: str) -> list[dict[str, An
     (with the usual fallback)."""
     who = policy.signed_in(by)
     with store.reader() as reader:
-        rows = [r for collection in GEODATA_COLLECTIONS for r in reader.records(collection)]
+        rows = [r for collection in GEODATA_COLLECTIONS
+                for r in reader.organiser_records(collection)]
     out = []
     for row in rows:
         record = json.loads(row["record"])
@@ -41,6 +42,7 @@ def overview(store: Store, by: Organiser | None, lang: str) -> list[dict[str, An
             "municipality": record["municipality"],
             "name": i18n.pick(record["texts"].get("name"), lang)[0] or record["id"],
             "located": record["geometry"] is not None, "accuracy": record["accuracy"],
+            "protection": protection.level(record),
             "notes": i18n.pick(internal.get("notes_internal"), lang)[0],
             "caveats": i18n.pick(internal.get("caveats"), lang)[0]})
     return sorted(out, key=lambda r: (r["municipality"], r["collection"], r["name"]))
@@ -51,7 +53,7 @@ def get(reader: Reader, by: Organiser, collection: str, feature_id: str) -> dict
     (internal: working notes and caveats), for an organiser of its municipality; 404
     for anyone else (as for a feature that does not exist)."""
     policy.signed_in(by)
-    row = reader.feature_row(collection, feature_id)
+    row = reader.organiser_row(collection, feature_id)  # the exact record, if protected
     if row is None:
         raise NotFound(f"There is no {collection[:-1]} {feature_id!r}.")
     policy.authorise_object(by, row["municipality"], f"{collection[:-1]} {feature_id!r}")
@@ -62,13 +64,22 @@ def get(reader: Reader, by: Organiser, collection: str, feature_id: str) -> dict
 
 
 def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], *,
-         create: bool) -> dict[str, Any]:
-    """Create (409 if the id exists) or replace (404 if it does not) one feature."""
+         create: bool, cell_m: float | None = None) -> dict[str, Any]:
+    """Create (409 if the id exists) or replace (404 if it does not) one feature.
+
+    A place's protection (properties.protection) is audited; lowering it needs
+    properties.protection_reason (422 naming `reason`). A place newly shown as an area
+    gets cells of cell_m metres (the setting) and keeps them after.
+    """
     policy.signed_in(by)
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    reason = props.pop("protection_reason", None) if isinstance(props, dict) else None
+    if reason is not None and not isinstance(reason, str):
+        raise Unprocessable("reason", "must be text")
     record = records.feature_record(feature, collection)
     policy.authorise_object(by, record["municipality"], f"{collection[:-1]} {record['id']!r}")
     with store.writer() as writer:
-        existing = writer.feature_row(collection, record["id"])
+        existing = writer.organiser_row(collection, record["id"])
         if create and existing is not None:
             raise Conflict(f"There is already a {collection[:-1]} {record['id']!r}; edit it "
                            "with PUT instead.")
@@ -77,14 +88,35 @@ def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], 
                 raise NotFound(f"There is no {collection[:-1]} {record['id']!r}.")
             policy.authorise_object(by, existing["municipality"],
                                     f"{collection[:-1]} {record['id']!r}")
+        old = _stored(existing)
+        _protect(writer, old, record, reason, cell_m)
         publish(writer, record)
         if collection == "places" and existing is not None:
             republish_at(writer, record["id"])  # its stories move with it
         # The record as published: a trail with its length and walking time.
-        stored = _stored(writer.feature_row(collection, record["id"])) or record
+        stored = _stored(writer.organiser_row(collection, record["id"])) or record
         audit.record(writer, by, "create" if create else "update", collection[:-1], record["id"],
-              record["municipality"], _stored(existing), stored)
+              record["municipality"], old, stored)
+        if old is not None and protection.level(old) != protection.level(record):
+            audit.record(writer, by, "protection", collection[:-1], record["id"],
+                         record["municipality"], {"protection": protection.level(old)},
+                         {"protection": protection.level(record), "reason": reason})
     return stored
+
+
+def _protect(writer: Writer, old: dict[str, Any] | None, record: dict[str, Any],
+             reason: str | None, cell_m: float | None) -> None:
+    """The rules of a place's protection: a reason to lower it, a fixed cell size, and
+    nothing published at a place that becomes visible to organisers only."""
+    protection.check_change(old, record, reason)
+    if protection.level(record) == "area":
+        keep = old is not None and protection.level(old) == "area"
+        record["protection_cell_m"] = protection.cell_size(old) if old is not None and keep \
+            else cell_m or protection.cell_size(record)
+    if (old is not None and not protection.is_public(record)
+            and writer.approved_of_place(record["id"])):
+        raise Conflict("Stories or activities are published at this place; hide them "
+                       "before making the place visible to organisers only.")
 
 
 def delete(store: Store, by: Organiser, collection: str, feature_id: str,
@@ -92,7 +124,7 @@ def delete(store: Store, by: Organiser, collection: str, feature_id: str,
     """Delete a place or trail; a place with contributions is kept (409). A place's
     photos go with it (rows, and files when the media store is given)."""
     with store.writer() as writer:
-        existing = writer.feature_row(collection, feature_id)
+        existing = writer.organiser_row(collection, feature_id)
         if existing is None:
             raise NotFound(f"There is no {collection[:-1]} {feature_id!r}.")
         policy.authorise_object(by, existing["municipality"], f"{collection[:-1]} {feature_id!r}")
@@ -103,6 +135,7 @@ def delete(store: Store, by: Organiser, collection: str, feature_id: str,
                                "erase them first, or edit the place instead.")
         images = writer.delete_place_images_of(feature_id) if collection == "places" else []
         writer.delete_feature(collection, feature_id)
+        writer.drop_protected(feature_id) if collection == "places" else None
         audit.record(writer, by, "delete", collection[:-1], feature_id, existing["municipality"],
               _stored(existing), None)
     if media is not None:

@@ -46,11 +46,22 @@ def render(record: dict[str, Any], lang: str) -> str:
     props["location_status"] = "to-be-surveyed" if record["geometry"] is None else accuracy
     props["location_label"] = i18n.label(
         "unknown" if record["geometry"] is None else accuracy, lang)
+    if record["collection"] == "places":  # how much of its position is public (issue 14)
+        protection = record.get("protection") or "exact"
+        props["protection"] = protection
+        if protection == "hidden":
+            props["location_status"] = "not-shown"
+            props["location_label"] = i18n.label("protection.hidden", lang)
+        elif protection == "area" and record["geometry"] is not None:
+            props["location_label"] = i18n.label("protection.area", lang)
     for key, value in record["attrs"].items():
         used: set[str] = set()
         props[key] = _localise(value, lang, used)
         if used:  # an attribute in several languages: say which one was served
             text_language[key] = lang if used == {lang} else sorted(used - {lang})[0]
+    if "content_notes" in record["attrs"]:
+        props["content_note_labels"] = [i18n.label(f"note.{n}", lang)
+                                        for n in record["attrs"]["content_notes"]]
     props["text_language"] = text_language
     props["updated"] = record["updated"]
     feature = {

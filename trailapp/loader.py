@@ -16,6 +16,7 @@ from typing import Any
 
 from . import audit, moderation
 from . import records as schema
+from .domain import PROTECTION_LEVELS
 from .errors import InvalidGeodata
 from .formats import Options, Problems, finish_partial, read_gpx, read_kml
 from .i18n import LANGS
@@ -154,7 +155,8 @@ def load(store: Store, paths: list[Path], options: Options | None = None,
         for number, (source, record) in enumerate(records, 1):
             if progress:
                 progress("write", number, len(records))
-            existing = writer.feature_row(record["collection"], record["id"])
+            # The exact record of a protected place, which a file may update.
+            existing = writer.organiser_row(record["collection"], record["id"])
             if existing is None and options.trail_id and record["collection"] == "trails":
                 raise InvalidGeodata(  # raising inside the writer rolls the load back
                     f"{source}: feature {record['id']!r}: --trail-id names no stored trail; "
@@ -165,6 +167,8 @@ def load(store: Store, paths: list[Path], options: Options | None = None,
                 schema.check_record(record, source, merge_problems)
                 if merge_problems.items:  # raising here rolls the whole load back
                     raise InvalidGeodata("; ".join(merge_problems.items))
+            if existing is not None:
+                _keep_protection(json.loads(existing["record"]), record)
             if existing is not None and not options.force and _edited_by_organiser(
                     writer, record, existing):
                 report.kept.append(record["id"])  # an organiser's edit wins over the file
@@ -188,6 +192,17 @@ def load(store: Store, paths: list[Path], options: Options | None = None,
 
 
 ORGANISER_EDITS = ("create", "update", "upload-gpx")
+
+
+def _keep_protection(stored: dict[str, Any], record: dict[str, Any]) -> None:
+    """A file never lowers a place's protection: organisers set it (with a reason, on
+    the audit log), and a file that does not name it keeps the stored one."""
+    levels = PROTECTION_LEVELS
+    old = stored.get("protection") or "exact"
+    if levels.index(record.get("protection") or "exact") < levels.index(old):
+        record["protection"] = old
+    if record.get("protection") == old and "protection_cell_m" in stored:
+        record["protection_cell_m"] = stored["protection_cell_m"]
 
 
 def _edited_by_organiser(writer: Any, record: dict[str, Any], existing: dict[str, Any]

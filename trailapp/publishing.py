@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import features, i18n, trails
+from . import features, i18n, protection, trails
 from .geo import parse_geometry
 from .store import Writer
 from .times import now_rfc3339
 
-RENDER_VERSION = 2  # bump when render() changes, then run `flask rerender`
+RENDER_VERSION = 3  # bump when render() changes, then run `flask rerender`
 
 
 def content_hash(record: dict[str, Any]) -> str:
@@ -58,7 +58,8 @@ def to_row(record: dict[str, Any], updated: str,
     published, null when none), and are part of the hash (a new story changes the
     place's representation).
     """
-    record = trails.with_derived(record) if record["collection"] == "trails" else dict(record)
+    record = trails.with_derived(record) if record["collection"] == "trails" else \
+        dict(protection.public_record(record))  # only the public position is stored here
     if related is not None:
         record = {**record, "attrs": {**record["attrs"], **{
             name: {"count": count,
@@ -101,9 +102,26 @@ def to_row(record: dict[str, Any], updated: str,
 
 
 def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) -> bool:
-    """Write one record as a public feature; True when it changed anything."""
+    """Write one record as a public feature; True when it changed anything.
+
+    A protected place's exact record is kept apart for organisers (store.protection) and
+    only its public position is published; a place only organisers may see is taken off
+    the public side.
+    """
     if record["collection"] != "places":
         return writer.upsert_feature(to_row(record, updated or now_rfc3339()))
+    if protection.level(record) == "exact":
+        writer.drop_protected(record["id"])
+    else:
+        exact = {k: v for k, v in record.items() if k not in ("updated", *RELATED_ATTRS)}
+        exact["attrs"] = {k: v for k, v in record["attrs"].items() if k not in RELATED_ATTRS}
+        writer.keep_protected({"id": record["id"], "municipality": record["municipality"],
+                               "protection": protection.level(record),
+                               "record": features.dumps(exact),
+                               "updated": updated or now_rfc3339()})
+    if not protection.is_public(record):
+        writer.delete_feature("places", record["id"])
+        return True
     return writer.upsert_feature(to_row(record, updated or now_rfc3339(),
                                         writer.related_counts(record["id"]),
                                         writer.latest_published(record["id"]),
@@ -112,7 +130,7 @@ def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) 
 
 def republish_place(writer: Writer, place_id: str) -> None:
     """Render a place again with its current story and activity counts."""
-    row = writer.feature_row("places", place_id)
+    row = writer.organiser_row("places", place_id)  # the exact record, if protected
     if row is not None:
         record = json.loads(row["record"])
         for name in RELATED_ATTRS:

@@ -49,6 +49,19 @@ def _is_lengths(v: Any) -> bool:
 
 
 _text = in_languages(_is_text)
+
+
+def _is_visiting(v: Any) -> bool:
+    """Visiting guidance: access (one of domain.ACCESS), opening times and an
+    accessibility note as text (or {sv, en, tn}), accessibility from domain.ACCESSIBILITY."""
+    if not isinstance(v, dict) or set(v) - {"access", "opening_times", "accessibility",
+                                            "accessibility_note"}:
+        return False
+    access, ways = v.get("access"), v.get("accessibility", [])
+    return ((access is None or access in domain.ACCESS)
+            and isinstance(ways, list) and all(w in domain.ACCESSIBILITY for w in ways)
+            and all(v.get(k) is None or _text(v[k])
+                    for k in ("opening_times", "accessibility_note")))
 # Plain attributes a feature may carry, with a check of each value's type.
 ATTR_CHECKS: dict[str, Any] = {
     "source": lambda v: isinstance(v, str) and v.strip() != "",
@@ -71,8 +84,13 @@ ATTR_CHECKS: dict[str, Any] = {
     # Set when organisers approve a field survey.
     "surveyed_by": lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
     "survey": lambda v: isinstance(v, dict),
+    # Sensitive heritage (issue 14): what a reader may want warning of, and how to visit.
+    "content_notes": lambda v: isinstance(v, list) and len(set(v)) == len(v) and all(
+        n in domain.CONTENT_NOTES for n in v),
+    "private_home": lambda v: isinstance(v, bool),
+    "visiting": lambda v: _is_visiting(v),
 }
-STRUCTURE_KEYS = {"collection", "municipality", "kind", "accuracy"}
+STRUCTURE_KEYS = {"collection", "municipality", "kind", "accuracy", "protection"}
 # Attributes naming where the data comes from: a web address (http or https only) or a
 # citation in words (see text.source).
 SOURCE_KEYS = ("source", "additional_sources", "official_length_source", "stage_source")
@@ -130,6 +148,11 @@ def record_from_feature(feature: Any, source: str, index: int, problems: Problem
         "internal": internal,
         "attrs": attrs,
     }
+    if props.get("protection") is not None or attrs.get("private_home") is True:
+        # A private home is shown as an area, seen from the street, unless said otherwise.
+        record["protection"] = props.get("protection") or "area"
+    if attrs.get("private_home") is True and isinstance(attrs.get("visiting", {}), dict):
+        attrs["visiting"] = {"access": "private-view-from-street", **attrs.get("visiting", {})}
     check_record(record, source, problems)
     return record if len(problems.items) == before else None
 
@@ -169,6 +192,12 @@ def check_record(record: dict[str, Any], source: str, problems: Problems) -> Non
         problems.add(source, fid, "kind must be a short lower-case word (a-z, 0-9, '-')")
     if record["accuracy"] not in ACCURACIES:
         problems.add(source, fid, f"accuracy must be one of {', '.join(ACCURACIES)}")
+    protection = record.get("protection")
+    if protection is not None and protection not in domain.PROTECTION_LEVELS:
+        problems.add(source, fid, "protection must be one of "
+                     f"{', '.join(domain.PROTECTION_LEVELS)}")
+    elif protection not in (None, "exact") and record["collection"] != "places":
+        problems.add(source, fid, "only places can be protected")
     geometry = record["geometry"]
     if geometry is None:
         if record["accuracy"] != "unknown":

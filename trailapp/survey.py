@@ -151,7 +151,14 @@ def uncertainty_m(record: dict[str, Any]) -> float | None:
 
 
 def needs_survey(record: dict[str, Any]) -> bool:
+    """A place or trail whose location is approximate or unknown."""
     return record["accuracy"] in domain.SURVEY_ACCURACIES
+
+
+def is_task(record: dict[str, Any]) -> bool:
+    """Needs a survey and may be shown to young surveyors: a protected place is never a
+    task (its exact point must not be sought out or revealed by a fix's distance)."""
+    return needs_survey(record) and (record.get("protection") or "exact") == "exact"
 
 
 # -- a fix ----------------------------------------------------------------------------
@@ -177,7 +184,7 @@ def _checked_fix(reader: Reader, f: FixFields, settings: Settings) -> tuple[dict
     if row is None:
         raise Unprocessable("place", f"there is no place {f.place!r}")
     record = json.loads(row["record"])
-    if not needs_survey(record):
+    if not is_task(record):
         raise Unprocessable("place", "this place is already located; it needs no fix")
     municipality = domain.MUNICIPALITIES[record["municipality"]]
     try:
@@ -441,7 +448,7 @@ def credit_again(writer: Writer, kind: str, target: str, pseudonym: str) -> None
     """Take an erased fix's or track's pseudonym off a place's or trail's surveyed_by,
     unless another stored fix or track of the same surveyor asked for credit too."""
     collection = "places" if kind == "fix" else "trails"
-    row = writer.feature_row(collection, target)
+    row = writer.organiser_row(collection, target)  # exact, if protected
     if row is None or pseudonym in writer.credited_pseudonyms(kind, target):
         return
     record = json.loads(row["record"])
@@ -506,7 +513,7 @@ def tasks(reader: Reader, settings: Settings, lang: str, municipality: str | Non
     for collection in domain.GEODATA_COLLECTIONS:
         for row in reader.records(collection):
             record = json.loads(row["record"])
-            if record["municipality"] not in scope or not needs_survey(record):
+            if record["municipality"] not in scope or not is_task(record):
                 continue
             feature = _task(record, lang, agreed.get(record["id"]), tracks.get(record["id"]),
                             settings)

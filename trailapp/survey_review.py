@@ -37,7 +37,7 @@ MONTHS = {"sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", 
 
 def _record(reader: Reader, collection: str, feature_id: str, who: Organiser | None
             ) -> dict[str, Any]:
-    row = reader.feature_row(collection, feature_id)
+    row = reader.organiser_row(collection, feature_id)  # exact, if protected
     what = f"{collection[:-1]} {feature_id!r}"
     if row is None:
         policy.signed_in(who)
@@ -62,7 +62,7 @@ def overview(store: Store, settings: survey.Settings, who: Organiser | None,
         agreed = survey.consensus_by_place(reader, scope, settings.rules)
         tracks = reader.track_counts(scope)
         rows = [json.loads(r["record"]) for c in domain.GEODATA_COLLECTIONS
-                for r in reader.records(c)]
+                for r in reader.organiser_records(c)]
     places, trails = [], []
     for record in rows:
         if record["municipality"] not in scope:
@@ -223,7 +223,7 @@ def decide_place(store: Store, settings: survey.Settings, who: Organiser | None,
         credited = writer.credited_pseudonyms("fix", place_id)
         before = _publish_located(writer, record, geometry, survey_attr, credited)
         republish_at(writer, place_id)  # its stories move with it
-        after = json.loads(writer.feature_row("places", place_id)["record"])
+        after = json.loads(writer.organiser_row("places", place_id)["record"])
         audit.record(writer, who, f"survey-{action}", "place", place_id,
                      record["municipality"], before, after)
     return {"place": place_ref(place_id), "decision": action, "geometry": geometry,

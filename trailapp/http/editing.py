@@ -55,7 +55,8 @@ def record(path: models.ManageItemPath) -> Response:
 def create(path: models.ManagePath) -> Response:
     """A GeoJSON Feature in the geodata schema (see geodata/README.md); checked like a
     loaded file; public at once."""
-    record = editing.save(state().store, organiser(), path.collection, _feature(), create=True)
+    record = editing.save(state().store, organiser(), path.collection, _feature(), create=True,
+                          cell_m=settings()["PROTECTION_CELL_M"])
     return json_answer(record, 201)
 
 
@@ -66,7 +67,8 @@ def update(path: models.ManageItemPath) -> Response:
     feature = _feature()
     if feature.get("id") != path.featureId:
         raise InvalidParameter("id", "must be the id in the path")
-    record = editing.save(state().store, organiser(), path.collection, feature, create=False)
+    record = editing.save(state().store, organiser(), path.collection, feature, create=False,
+                          cell_m=settings()["PROTECTION_CELL_M"])
     return json_answer(record)
 
 

@@ -179,7 +179,9 @@ def _items_query(collection: Collection, q: models.ItemsParams, lang: str) -> It
         text=q.q if q.q and q.q.strip() else None, updated_since=q.updated_since,
         near=q.near, radius_m=q.radius or config["NEAR_DEFAULT_RADIUS_M"],
         trail=q.trail, within_m=q.within or config["TRAIL_DEFAULT_WITHIN_M"], place=q.place,
-        cql=cql, bbox_area=bbox_area)
+        cql=cql, bbox_area=bbox_area,
+        content_notes_exclude=tuple(q.content_notes_exclude.split(","))
+        if q.content_notes_exclude else None)
 
 
 def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str) -> list:

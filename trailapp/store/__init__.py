@@ -28,6 +28,7 @@ from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
 from .place_images import PlaceImageReads, PlaceImageWrites
+from .protection import ProtectionReads, ProtectionWrites
 from .report import ReportReads
 from .schema import migrations
 from .survey import SurveyReads, SurveyWrites
@@ -38,7 +39,7 @@ __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
-             WorkshopReads, SurveyReads, ReportReads):
+             WorkshopReads, SurveyReads, ReportReads, ProtectionReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -46,7 +47,7 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
-             PlaceImageWrites, WorkshopWrites, SurveyWrites):
+             PlaceImageWrites, WorkshopWrites, SurveyWrites, ProtectionWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

@@ -37,6 +37,8 @@ class FeatureFilter:
     #: texts it reads.
     cql: tuple | None = None
     cql_lang: str = "en"
+    #: Leave out features whose properties.content_notes name any of these.
+    content_notes_exclude: tuple[str, ...] | None = None
 
     def text_tokens(self) -> list[str]:
         """The words of the text search, lower-cased; punctuation dropped."""
@@ -52,7 +54,10 @@ def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
          .when(f.time_to, "f.time_start <= ?")
          .when(f.place_id, "f.place_id = ?")
          .when_in(f.place_ids, "f.place_id IN (SELECT value FROM json_each(?))")
-         .when_in(f.ids, "f.id IN (SELECT value FROM json_each(?))"))
+         .when_in(f.ids, "f.id IN (SELECT value FROM json_each(?))")
+         .when_in(f.content_notes_exclude,
+                  "NOT EXISTS (SELECT 1 FROM json_each(f.record, '$.attrs.content_notes') AS n "
+                  "WHERE n.value IN (SELECT value FROM json_each(?)))"))
     if f.cql is not None:
         cql_sql, cql_params = cql.condition(f.cql, f.cql_lang)
         w.add(cql_sql, *cql_params)

@@ -508,3 +508,27 @@ def m009_survey(db: Database) -> None:
         "CREATE INDEX survey_tracks_by_token ON survey_tracks (token_hash)",
         "CREATE INDEX survey_tracks_by_decision ON survey_tracks (decided_on)",
     )
+
+
+@migrations()
+def m010_protected_places(db: Database) -> None:
+    """The exact records of protected places (issue 14), read only by organisers.
+
+    The features table holds what is public of a place: for an `area` place the centre
+    of its grid cell, for a `hidden` one no position, for an `organisers` one no row at
+    all. The exact position stays here, so no public query can reach it.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE protected_places (
+            id TEXT PRIMARY KEY,
+            municipality TEXT NOT NULL,
+            protection TEXT NOT NULL CHECK (protection IN ('area', 'hidden', 'organisers')),
+            record TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX protected_places_by_municipality ON protected_places (municipality)",
+    )

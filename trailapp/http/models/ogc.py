@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ...config import DEFAULTS
-from ...domain import CRS84
+from ...domain import CONTENT_NOTES, CRS84
 from ...filters import FILTER_LANGS
 from ...geo import check_lonlat_box
 from .base import (
@@ -122,6 +122,11 @@ class ItemsParams(Strict):
     place: str | None = Field(
         None, pattern=FEATURE_ID, description="Stories and activities: only those about "
         "this place (a place id).")
+    content_notes_exclude: str | None = Field(
+        None, pattern=r"^(" + "|".join(CONTENT_NOTES) + r")(,(" + "|".join(CONTENT_NOTES)
+        + r"))*$", description="Comma-separated content notes: leave out features that "
+        f"carry any of them ({', '.join(CONTENT_NOTES)}).",
+        json_schema_extra={"example": "death,violence"})
     updated_since: Instant | None = Field(
         None, description="Full RFC 3339 date-time with time zone: only features changed "
         "after it.",

@@ -1,0 +1,78 @@
+"""Content notes and visiting guidance on places (issue 14): set by organisers, served
+with labels in each language, filterable with content_notes_exclude, carried by sync."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers.app import place
+from helpers.organisers import add_organiser, token_headers
+
+
+@pytest.fixture
+def noted(geo_app, store):
+    client = geo_app.test_client()
+    headers = token_headers(store, add_organiser(store, "anna"))
+    graves = place("test-graves", 16.4001, 61.3401, content_notes=["death", "grief"],
+                   visiting={"access": "ask-permission",
+                             "opening_times": {"sv": "Dagtid", "en": "Daytime"},
+                             "accessibility": ["steps"]})
+    plain = place("test-mill", 16.4002, 61.3402)
+    for feature in (graves, plain):
+        r = client.post("/manage/places", json=feature, headers=headers)
+        assert r.status_code == 201, r.get_json()
+    return client, headers
+
+
+def test_content_notes_are_served_with_labels_in_the_language_asked(noted):
+    client, _ = noted
+    props = client.get("/collections/places/items/test-graves?lang=sv").get_json()[
+        "properties"]
+    assert props["content_notes"] == ["death", "grief"]
+    assert props["content_note_labels"] == ["Död", "Sorg"]
+    assert props["visiting"] == {"access": "ask-permission", "opening_times": "Dagtid",
+                                 "accessibility": ["steps"]}
+    tn = client.get("/collections/places/items/test-graves?lang=tn").get_json()["properties"]
+    assert tn["content_note_labels"] == ["Loso", "Khutsafalo"]
+
+
+def test_content_notes_exclude_leaves_out_places_with_any_of_them(noted):
+    client, _ = noted
+    near = "near=16.4001,61.3401&radius=500"
+    ids = {f["id"] for f in client.get(f"/collections/places/items?{near}").get_json()[
+        "features"]}
+    assert {"test-graves", "test-mill"} <= ids
+    kept = {f["id"] for f in client.get(
+        f"/collections/places/items?{near}&content_notes_exclude=war,grief").get_json()[
+        "features"]}
+    assert "test-graves" not in kept and "test-mill" in kept
+    assert "test-graves" in {f["id"] for f in client.get(
+        f"/collections/places/items?{near}&content_notes_exclude=war").get_json()["features"]}
+
+
+def test_sync_carries_the_content_notes(noted):
+    client, _ = noted
+    sync = client.get("/sync?since=s0&limit=1000").get_data(as_text=True)
+    assert '"content_notes":["death","grief"]' in sync
+
+
+@pytest.mark.parametrize("value", ["gore", "death,,war", "death;war", ""])
+def test_an_unknown_content_note_in_the_filter_is_a_400_naming_it(noted, value):
+    client, _ = noted
+    r = client.get(f"/collections/places/items?content_notes_exclude={value}")
+    assert r.status_code == 400
+    assert "content_notes_exclude" in json.dumps(r.get_json())
+
+
+@pytest.mark.parametrize("props", [{"content_notes": ["gore"]},
+                                   {"content_notes": ["death", "death"]},
+                                   {"visiting": {"access": "sometimes"}},
+                                   {"visiting": {"accessibility": ["lift"]}},
+                                   {"private_home": "yes"}])
+def test_bad_notes_or_guidance_are_refused_naming_them(noted, props):
+    client, headers = noted
+    r = client.post("/manage/places", json=place("test-bad", 16.4003, 61.3403, **props),
+                    headers=headers)
+    assert r.status_code == 422
+    assert next(iter(props)) in json.dumps(r.get_json())
