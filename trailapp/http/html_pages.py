@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, render_template, request
 
+from ..domain import MUNICIPALITIES
 from ..features import GEOJSON, JSON, absolute_links
 from .context import base_url, settings
 from .dashboard import asset
@@ -109,13 +110,13 @@ def render(template: str, lang: str, etag: str, *, title: str,
     map_data = None if not map_features else {
         "features": {"type": "FeatureCollection", "features": map_features},
         "tiles": tiles,
-        "labels": {"open": t.gettext("Open")}}
+    }
     body = render_template(
         f"ogc/{template}", _=t.gettext, ngettext=t.ngettext, lang=lang,
         ui_lang="sv" if lang == "sv" else "en", title=title, crumbs=crumbs,
         formats=formats, map_data=map_data, asset=asset, page_url=page_url,
         lang_url=lambda code: here(lang=code), labels=LABELS, format_names=FORMAT_NAMES,
-        tiles=tiles, **context)
+        tiles=tiles, municipalities=MUNICIPALITIES, **context)
     response = cached_response(body, HTML, etag, lang)
     origin = tile_origin(config["TILE_URL"])
     response.headers["Content-Security-Policy"] = CSP.format(
