@@ -223,9 +223,10 @@ def test_items_links_self_alternate_and_collection(geo_client):
     assert self_link["type"] == GEOJSON
     assert self_link["href"].startswith("http://localhost/collections/places/items?")
     assert parse_qs(urlsplit(self_link["href"]).query) == {"limit": ["5"], "kind": ["church"]}
-    alternate = link(body, "alternate")
-    assert alternate["type"] == JSON
-    assert parse_qs(urlsplit(alternate["href"]).query)["f"] == ["json"]
+    alternates = {x["type"]: x for x in body["links"] if x["rel"] == "alternate"}
+    assert set(alternates) == {JSON, "text/html"}
+    assert parse_qs(urlsplit(alternates[JSON]["href"]).query)["f"] == ["json"]
+    assert parse_qs(urlsplit(alternates["text/html"]["href"]).query)["f"] == ["html"]
     assert link(body, "collection")["href"] == "http://localhost/collections/places"
 
 
@@ -671,7 +672,7 @@ ERRORS = {
     "unknown path": ("GET", "/no/such/path", {}, 404),
     "POST": ("POST", "/collections/places/items", {}, 405),
     "DELETE": ("DELETE", "/collections/places/items/bol-onbacken", {}, 405),
-    "html only": ("GET", "/collections/places/items", {"Accept": "text/html"}, 406),
+    "image only": ("GET", "/collections/places/items", {"Accept": "image/png"}, 406),
     "unsurveyed trail": ("GET", "/collections/places/items?trail=bol-halsingeleden", {}, 409),
 }
 
@@ -706,14 +707,19 @@ def test_post_on_a_get_route_is_405_with_allow(geo_client):
 
 @pytest.mark.parametrize("url", ["/", "/collections", "/collections/places/items",
                                  "/collections/places/items/bol-onbacken", "/api"])
-def test_accept_html_only_is_406(geo_client, url):
-    assert geo_client.get(url, headers={"Accept": "text/html"}).status_code == 406
+def test_accept_of_a_format_not_offered_is_406(geo_client, url):
+    # text/html is offered by the OGC resources now (f=html, test_html_pages.py)
+    assert geo_client.get(url, headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_accept_html_only_is_406_on_api(geo_client):
+    assert geo_client.get("/api", headers={"Accept": "text/html"}).status_code == 406
 
 
 def test_accept_html_with_wildcard_is_served(geo_client):
     response = geo_client.get("/collections/places/items",
                               headers={"Accept": "text/html,*/*;q=0.8"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.mimetype == "text/html"
 
 
 # -- HEAD, caching, compression, CORS, proxies ------------------------------------------

@@ -93,20 +93,21 @@ LABELS: dict[str, dict[str, str | None]] = {
         "en": "Estimate: 4 km/h over the trail's length, without breaks or climbs.",
         "tn": None,
     },
-    # Sensitive places (issue 14). The Setswana labels await review by Lobatse's organisers.
+    # Sensitive places (issue 14). Setswana to be written with Lobatse's organisers: until
+    # then English is served (an unchecked translation of a warning would be worse).
     "protection.area": {"sv": "Ungefärligt område", "en": "Approximate area",
-                        "tn": "Lefelo le le atamelang"},
+                        "tn": None},
     "protection.hidden": {"sv": "Platsen visas inte på ägarens begäran",
                           "en": "Location not shown at the owner's request",
-                          "tn": "Lefelo ga le bontshiwe ka kopo ya mong wa lone"},
-    "note.death": {"sv": "Död", "en": "Death", "tn": "Loso"},
-    "note.violence": {"sv": "Våld", "en": "Violence", "tn": "Tirisodikgoka"},
-    "note.racism": {"sv": "Rasism", "en": "Racism", "tn": "Tlhaolele"},
-    "note.war": {"sv": "Krig", "en": "War", "tn": "Ntwa"},
-    "note.grief": {"sv": "Sorg", "en": "Grief", "tn": "Khutsafalo"},
+                          "tn": None},
+    "note.death": {"sv": "Död", "en": "Death", "tn": None},
+    "note.violence": {"sv": "Våld", "en": "Violence", "tn": None},
+    "note.racism": {"sv": "Rasism", "en": "Racism", "tn": None},
+    "note.war": {"sv": "Krig", "en": "War", "tn": None},
+    "note.grief": {"sv": "Sorg", "en": "Grief", "tn": None},
     "note.burial-or-religious-site": {"sv": "Begravningsplats eller helig plats",
                                       "en": "A burial or religious site",
-                                      "tn": "Mabitla kgotsa lefelo la bodumedi"},
+                                      "tn": None},
 }
 
 

@@ -26,16 +26,17 @@ from ..features import (
     link,
     with_links,
 )
-from . import models
+from . import models, ogc_pages
 from .context import base_url, language, settings, state
 from .openapi import json_response, ogc_responses
-from .responses import accepts, cached_response, content_version, negotiate, not_modified
+from .responses import HTML, cached_response, content_version, negotiate, not_modified
 
 bp = APIBlueprint("ogc", __name__, abp_tags=[Tag(name="OGC API - Features")])
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -55,16 +56,22 @@ def catalog() -> Catalog:
     return state().catalog
 
 
-def _json(body: dict, lang: str | None, media_type: str = JSON) -> Response:
-    accepts(media_type, JSON)
+def _json(body: dict, lang: str | None, media_type: str = JSON, *, query: models.PageQuery,
+          page=None) -> Response:
+    """The body as JSON, or as the HTML page page(body, lang, etag) makes."""
+    html = negotiate(query.f, [media_type, JSON, HTML]) == HTML
+    lang = language(query.lang) if html else lang
     with state().store.reader() as reader:
-        version = content_version(reader, lang or "", media_type)
-    return not_modified(version.etag) or cached_response(dumps(body), media_type,
-                                                         version.etag, lang)
+        version = content_version(reader, lang or "", HTML if html else media_type)
+    if (hit := not_modified(version.etag)) is not None:
+        return hit
+    if html:
+        return page(body, lang, version.etag)
+    return cached_response(dumps(body), media_type, version.etag, lang)
 
 
-@bp.get("/", summary="Landing page", responses=json_response(models.LandingPage))
-def landing(query: models.MetaQuery) -> Response:
+@bp.get("/", summary="Landing page", responses=json_response(models.LandingPage, html=True))
+def landing(query: models.PageQuery) -> Response:
     """Links to the API definition, conformance and the collections."""
     lang = language(query.lang)
     base = base_url()
@@ -75,19 +82,20 @@ def landing(query: models.MetaQuery) -> Response:
         "attribution": i18n.label("attribution", lang),
         "links": [
             link(f"{base}/", "self", JSON, "This document"),
+            link(f"{base}/?f=html", "alternate", HTML, "This document as HTML"),
             link(f"{base}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
             link(f"{base}/collections", "data", JSON, "The collections"),
         ],
     }
-    return _json(body, lang)
+    return _json(body, lang, query=query, page=ogc_pages.landing)
 
 
 @bp.get("/conformance", summary="Conformance classes",
-        responses=json_response(models.Conformance))
-def conformance(query: models.MetaQuery) -> Response:
+        responses=json_response(models.Conformance, html=True))
+def conformance(query: models.PageQuery) -> Response:
     """The OGC conformance classes this service implements."""
-    return _json({"conformsTo": CONFORMANCE}, None)
+    return _json({"conformsTo": CONFORMANCE}, None, query=query, page=ogc_pages.conformance)
 
 
 def _collection_info(collection_id: str, lang: str, reader, version: int) -> dict:
@@ -101,6 +109,7 @@ def _collection_info(collection_id: str, lang: str, reader, version: int) -> dic
         "attribution": i18n.label("attribution", lang),
         "links": [
             link(f"{base}/collections/{collection_id}", "self", JSON),
+            link(f"{base}/collections/{collection_id}?f=html", "alternate", HTML),
             link(f"{base}/collections/{collection_id}/items", "items", GEOJSON, "Items"),
             link(f"{base}/collections/{collection_id}/queryables", QUERYABLES_REL,
                  SCHEMA_JSON, "The properties filter= may name"),
@@ -118,49 +127,55 @@ def _collection_info(collection_id: str, lang: str, reader, version: int) -> dic
 
 
 @bp.get("/collections", summary="The collections",
-        responses=json_response(models.Collections))
-def collections(query: models.MetaQuery) -> Response:
+        responses=json_response(models.Collections, html=True))
+def collections(query: models.PageQuery) -> Response:
     """Every public collection with its extent and links."""
     lang = language(query.lang)
-    accepts(JSON)
+    media_type = negotiate(query.f, [JSON, HTML])
     with state().store.reader() as reader:
-        version = content_version(reader, lang, JSON)
+        version = content_version(reader, lang, media_type)
         if (hit := not_modified(version.etag)) is not None:
             return hit
         body = {
-            "links": [link(f"{base_url()}/collections", "self", JSON)],
+            "links": [link(f"{base_url()}/collections", "self", JSON),
+                      link(f"{base_url()}/collections?f=html", "alternate", HTML)],
             "collections": [_collection_info(c, lang, reader, version.seq)
                             for c in COLLECTION_IDS],
         }
+    if media_type == HTML:
+        return ogc_pages.collections(body, lang, version.etag)
     return cached_response(dumps(body), JSON, version.etag, lang)
 
 
 @bp.get("/collections/<collectionId>", summary="One collection",
-        responses=json_response(models.CollectionInfo, 404))
-def collection(path: models.CollectionPath, query: models.MetaQuery) -> Response:
+        responses=json_response(models.CollectionInfo, 404, html=True))
+def collection(path: models.CollectionPath, query: models.PageQuery) -> Response:
     """One collection's metadata."""
     lang = language(query.lang)
     catalog().collection(path.collectionId)
-    accepts(JSON)
+    media_type = negotiate(query.f, [JSON, HTML])
     with state().store.reader() as reader:
-        version = content_version(reader, lang, JSON)
+        version = content_version(reader, lang, media_type)
         if (hit := not_modified(version.etag)) is not None:
             return hit
         body = _collection_info(path.collectionId, lang, reader, version.seq)
+    if media_type == HTML:
+        return ogc_pages.collection(body, lang, version.etag)
     return cached_response(dumps(body), JSON, version.etag, lang)
 
 
 @bp.get("/collections/<collectionId>/queryables", summary="What a filter may name",
-        responses=json_response(models.Queryables, 404, media_type=SCHEMA_JSON))
-def queryables(path: models.CollectionPath, query: models.MetaQuery) -> Response:
+        responses=json_response(models.Queryables, 404, media_type=SCHEMA_JSON, html=True))
+def queryables(path: models.CollectionPath, query: models.PageQuery) -> Response:
     """The properties of a collection that filter= may name, as a JSON Schema
     (OGC API - Features Part 3)."""
     lang = language(query.lang)
     catalog().collection(path.collectionId)
+    title = i18n.label(f"{path.collectionId}.title", lang)
     body = filters.queryables_schema(
-        path.collectionId, f"{base_url()}/collections/{path.collectionId}/queryables",
-        i18n.label(f"{path.collectionId}.title", lang))
-    return _json(body, lang, SCHEMA_JSON)
+        path.collectionId, f"{base_url()}/collections/{path.collectionId}/queryables", title)
+    return _json(body, lang, SCHEMA_JSON, query=query, page=lambda body, lang, etag:
+                 ogc_pages.queryables(body, path.collectionId, title, lang, etag))
 
 
 def _items_query(collection: Collection, q: models.ItemsParams, lang: str) -> ItemsQuery:
@@ -198,6 +213,7 @@ def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str
         link(href(current, None if media_type == GEOJSON else "json"), "self", media_type),
         link(href(current, "json" if media_type == GEOJSON else None), "alternate",
              JSON if media_type == GEOJSON else GEOJSON),
+        link(href(current, "html"), "alternate", HTML, "This page as HTML"),
         link(f"{base_url()}/collections/{collection_id}", "collection", JSON),
     ]
     if q.offset + q.limit < matched:
@@ -212,7 +228,7 @@ def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str
 def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
     """Features, filtered and paged; GeoJSON FeatureCollection."""
     lang = language(query.lang)
-    media_type = negotiate(query.f, [GEOJSON, JSON])
+    media_type = negotiate(query.f, [GEOJSON, JSON, HTML])
     service = catalog()
     q = _items_query(service.collection(path.collectionId), query, lang)
     with state().store.reader() as reader:
@@ -221,6 +237,10 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
             return hit
         page = service.items(reader, q, version.seq)
     out_crs = crs.resolve(query.crs, "crs")
+    if media_type == HTML:  # drawn on a map in CRS84; crs= applies to GeoJSON and JSON
+        return ogc_pages.items(path.collectionId, i18n.label(f"{path.collectionId}.title",
+                               lang), page.features, offset=q.offset, limit=q.limit,
+                               matched=page.number_matched, lang=lang, etag=version.etag)
     # No timeStamp: it would have to be the time the response was made, which a cached
     # response (and its strong ETag) cannot keep; Last-Modified tells the content version.
     body = collection_json(
@@ -243,7 +263,7 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     out_crs = crs.resolve(query.crs, "crs")
     if query.f == "gpx" and out_crs.uri != CRS84:
         raise InvalidParameter("crs", "GPX is always in WGS 84 (CRS84); leave crs out")
-    offered = [GEOJSON, JSON] + ([GPX] if path.collectionId == "trails" else [])
+    offered = [GEOJSON, JSON] + ([GPX] if path.collectionId == "trails" else []) + [HTML]
     media_type = negotiate(query.f, offered)
     base = base_url()
     self_href = f"{base}/collections/{path.collectionId}/items/{path.featureId}"
@@ -254,8 +274,11 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
         if media_type == GPX:
             body = service.trail_gpx(reader, path.featureId, lang, self_href)
             return cached_response(body, GPX, version.etag, lang)
-        text = crs.reproject_features(
-            service.item(reader, collection, path.featureId, lang), out_crs)
+        text = service.item(reader, collection, path.featureId, lang)
+    if media_type == HTML:  # drawn on a map in CRS84; crs= applies to GeoJSON and JSON
+        return ogc_pages.item(path.collectionId, i18n.label(f"{path.collectionId}.title",
+                              lang), text, lang, version.etag)
+    text = crs.reproject_features(text, out_crs)
     links = [
         link(self_href, "self", media_type),
         link(f"{self_href}?f={'json' if media_type == GEOJSON else 'geojson'}", "alternate",
@@ -264,6 +287,7 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
     ]
     if path.collectionId == "trails":
         links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
+    links.append(link(f"{self_href}?f=html", "alternate", HTML, "This feature as HTML"))
     return _with_crs(cached_response(with_links(absolute_links(text, base), links),
                                      media_type, version.etag, lang), out_crs)
 

@@ -76,23 +76,28 @@ def _errors(*statuses: int) -> dict[int, dict[str, Any]]:
     return out
 
 
-def json_response(model: type, *statuses: int, media_type: str = JSON
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}  # f=html, or a browser's Accept
+
+
+def json_response(model: type, *statuses: int, media_type: str = JSON, html: bool = False
                   ) -> dict[int, dict[str, Any]]:
-    """Responses of a JSON resource: 200 with the model, 304, and errors."""
+    """Responses of a JSON resource: 200 with the model (or an HTML page), 304, errors."""
     return {
         200: {"description": "OK", "headers": CACHE_HEADERS,
-              "content": {media_type: {"schema": {"$ref": REF + model.__name__}}}},
+              "content": {media_type: {"schema": {"$ref": REF + model.__name__}},
+                          **(HTML_PAGE if html else {})}},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
         **_errors(*statuses),
     }
 
 
 def ogc_responses(model: type, *statuses: int, gpx: bool = False) -> dict[int, dict[str, Any]]:
-    """Responses of a GeoJSON resource (also served as application/json, maybe GPX)."""
+    """Responses of a GeoJSON resource (also as application/json, an HTML page, maybe GPX)."""
     content: dict[str, Any] = {GEOJSON: {"schema": {"$ref": REF + model.__name__}},
                                JSON: {"schema": {"$ref": REF + model.__name__}}}
     if gpx:
         content[GPX] = {"schema": {"type": "string"}}
+    content.update(HTML_PAGE)
     return {
         200: {"description": "OK", "headers": {**CACHE_HEADERS, **CRS_HEADER},
               "content": content},

@@ -29,7 +29,8 @@ def accepts(*media_types: str) -> None:
             + "; the Accept header allows none of them.")
 
 
-FORMATS = {"json": JSON, "geojson": GEOJSON, "gpx": "application/gpx+xml"}
+HTML = "text/html"
+FORMATS = {"json": JSON, "geojson": GEOJSON, "gpx": "application/gpx+xml", "html": HTML}
 
 
 def negotiate(f: str | None, offered: list[str]) -> str:

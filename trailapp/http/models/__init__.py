@@ -60,6 +60,7 @@ from .ogc import (
     ItemsParams,
     LandingPage,
     MetaQuery,
+    PageQuery,
     Queryables,
 )
 from .organisers import RESPONSE_MODELS as _ORGANISERS
@@ -140,6 +141,7 @@ __all__ = [
     "ManagePath",
     "MediaPath",
     "MetaQuery",
+    "PageQuery",
     "ModerationItem",
     "MunicipalityId",
     "OpenedWorkshop",

@@ -38,6 +38,14 @@ class MetaQuery(Strict):
         None, description=f"Language of texts: {LANG_LIST_TEXT}. Overrides Accept-Language.")
 
 
+class PageQuery(MetaQuery):
+    """Parameters of the OGC resources that also have an HTML page."""
+
+    f: Literal["json", "html"] | None = Field(
+        None, description="Output format: json, or html (a page for people, with a "
+        "map). Without f, the Accept header chooses: a browser gets html.")
+
+
 CRS_TEXT = ("URI of the coordinate reference system of the geometries in the response "
             f"(default {CRS84}); the collection's `crs` list names those offered. "
             "Coordinates are in that CRS's axis order: EPSG:4326 latitude first, "
@@ -49,9 +57,10 @@ class ItemQuery(Strict):
 
     crs: CrsUri | None = Field(None, description=CRS_TEXT)
 
-    f: Literal["json", "geojson", "gpx"] | None = Field(
+    f: Literal["json", "geojson", "gpx", "html"] | None = Field(
         None, description="Output format: geojson (default; json is the same body as "
-        "application/json) or gpx (trails only: a GPX 1.1 track).")
+        "application/json), gpx (trails only: a GPX 1.1 track) or html (a page with "
+        "a map; without f, the Accept header chooses: a browser gets html).")
     lang: Lang | None = Field(
         None, description=f"Language of texts: {LANG_LIST_TEXT}. Overrides Accept-Language.")
 
@@ -131,9 +140,10 @@ class ItemsParams(Strict):
         None, description="Full RFC 3339 date-time with time zone: only features changed "
         "after it.",
         json_schema_extra={"example": "2026-11-01T00:00:00Z"})
-    f: Literal["json", "geojson"] | None = Field(
-        None, description="Output format: geojson (default) or json (same body, "
-        "Content-Type application/json).")
+    f: Literal["json", "geojson", "html"] | None = Field(
+        None, description="Output format: geojson (default), json (same body, "
+        "Content-Type application/json) or html (a page with a map; without f, the "
+        "Accept header chooses: a browser gets html).")
 
     @field_validator("bbox")
     @classmethod
