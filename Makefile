@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup db run serve test lint bench bench-load bench-crash bench-disk-full security \
-	sqlmap system-deps-bench system-deps-test clean
+	sqlmap system-deps-bench system-deps-run system-deps-test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,16 +27,21 @@ db: setup
 	$(BIN)/flask --app trailapp load-geodata geodata/
 
 ## run: set up, load the real data and serve on http://$(HOST):$(PORT) (127.0.0.1:5000)
-run: db
+run: db system-deps-run
 	$(BIN)/flask --app trailapp run --host $(HOST) --port $(PORT)
 
 ## serve: the production recipe on loopback (gunicorn; see README)
-serve: db
+serve: db system-deps-run
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 ## test: set up and run the whole test suite (installs Debian's chromium if missing)
 test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
+
+# The steering group's PDF report is made by WeasyPrint on Debian's pango.
+system-deps-run:
+	@ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ($(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0)
 
 # The dashboard's browser tests drive Debian's chromium (never `playwright install`);
 # the audio tests read stored files with exiftool (libimage-exiftool-perl) and strings;
