@@ -77,6 +77,10 @@ OPERATION_IDS = {
     ("/moderation/workshops", "get"): "listWorkshops",
     ("/moderation/workshops", "post"): "openWorkshop",
     ("/moderation/workshops/{workshopId}/close", "post"): "closeWorkshop",
+    ("/moderation/twins", "get"): "listTwins",
+    ("/moderation/twins", "post"): "proposeTwin",
+    ("/moderation/twins/{twinId}/accept", "post"): "acceptTwin",
+    ("/moderation/twins/{twinId}/end", "post"): "endTwin",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }

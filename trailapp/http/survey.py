@@ -1,5 +1,9 @@
 """The field survey: tasks for young surveyors, their fixes and tracks (token-owned),
-and the organisers' review. Thin: parse, call trailapp.survey / survey_review, answer."""
+and the organisers' review. Thin: parse, call trailapp.survey / survey_review, answer.
+
+Longer than 300 lines because the surveyors' routes and the organisers' review of
+them share their parsing helpers.
+"""
 
 from __future__ import annotations
 

@@ -32,13 +32,14 @@ from .report import ReportReads
 from .schema import migrations
 from .survey import SurveyReads, SurveyWrites
 from .sync import SyncReads, SyncWrites
+from .twins import TwinReads, TwinWrites
 from .workshops import WorkshopReads, WorkshopWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
-             WorkshopReads, SurveyReads, ReportReads):
+             WorkshopReads, SurveyReads, ReportReads, TwinReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -46,7 +47,7 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
-             PlaceImageWrites, WorkshopWrites, SurveyWrites):
+             PlaceImageWrites, WorkshopWrites, SurveyWrites, TwinWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 
