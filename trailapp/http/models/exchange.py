@@ -68,4 +68,4 @@ class Twins(BaseModel):
     items: list[Twin]
 
 
-RESPONSE_MODELS = [TwinBody, Twin, Twins]
+RESPONSE_MODELS = [TwinTexts, TwinBody, TwinPlace, Twin, Twins]

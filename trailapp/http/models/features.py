@@ -4,6 +4,9 @@ These models only describe responses (the features are rendered once per languag
 trailapp.features and served as stored text): they give code generators a class per
 collection and let tests check real responses against them. Properties not listed
 here may be added later (extra members are allowed): a client should ignore them.
+
+Longer than 300 lines because every public collection's typed schema is here, side by
+side, and the sync page is the union of them.
 """
 
 from __future__ import annotations
