@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from helpers.contributions import PLACE, bearer, post_json, story
+from helpers.exchange import active_twin, organisers
 from helpers.organisers import add_organiser, token_headers
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
@@ -22,7 +23,7 @@ from trailapp.http.openapi import build_document
 
 BASE = "http://localhost"
 SINGULAR = {"places": "Place", "trails": "Trail", "stories": "Story",
-            "activities": "Activity"}
+            "activities": "Activity", "twins": "Twin"}
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,7 @@ def approved_story_and_activity(geo_app, client) -> tuple[str, str, str]:
         ok = client.post(f"/moderation/contributions/{cid}/approve", json={}, headers=headers)
         assert ok.status_code == 200, ok.get_json()
         ids.append(cid)
+    active_twin(client, organisers(store))  # the twins collection has a feature too
     return ids[0], ids[1], first.get_json()["token"]
 
 

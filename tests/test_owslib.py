@@ -24,7 +24,8 @@ def places(geo_app):
 
 
 def test_owslib_lists_the_feature_collections(api):
-    assert api.feature_collections() == ["places", "trails", "stories", "activities"]
+    assert api.feature_collections() == ["places", "trails", "stories", "activities",
+                                      "twins"]
 
 
 def test_owslib_reads_a_collection_extent_covering_the_places(api, places):

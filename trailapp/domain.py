@@ -11,6 +11,9 @@ store read them, and tests/test_layout.py fails when a second copy of a list app
 The envelope of a municipality is a generous plausibility box around it (not its legal
 boundary): it catches coordinates that are out of place or swapped (lat, lon), such as a
 "Bollnäs" point that would land in the Indian Ocean.
+
+Longer than 300 lines because it is the one registry: splitting it would make two
+places to look for a list.
 """
 
 from __future__ import annotations
@@ -95,6 +98,9 @@ class Collection:
     contribution_kind: str | None = None  # the kind of contribution published into it
     along_trail: bool = True  # may be filtered with trail=&within=
     has_place: bool = False  # hangs off a place: may be filtered with place=
+    #: The exchange between the towns (issue 13): carried in every municipality's sync
+    #: and pack, whichever town it was written in (both towns take part in each item).
+    shared: bool = False
 
 
 COLLECTIONS: dict[str, Collection] = {
@@ -104,6 +110,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("trails", "geodata", along_trail=False),
         Collection("stories", "contributions", "story", has_place=True),
         Collection("activities", "contributions", "activity", has_place=True),
+        Collection("twins", "exchange", along_trail=False, shared=True),
     )
 }
 COLLECTION_IDS = tuple(COLLECTIONS)
@@ -113,6 +120,11 @@ GEODATA_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.source == "g
 #: contribution kind -> the collection it is published into
 CONTRIBUTION_KINDS: dict[str, str] = {
     c.contribution_kind: c.id for c in COLLECTIONS.values() if c.contribution_kind}
+#: The collections both towns' syncs and packs carry (see Collection.shared).
+SHARED_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.shared)
+#: What a pair of twin places shares (labels in i18n.LABELS, "theme.<id>").
+TWIN_THEMES = ("journeys-and-railways", "refuge-and-solidarity", "gathering-places",
+               "trails-and-nature", "work")
 
 # -- coordinate reference systems (OGC API - Features Part 2) --------------------------
 
@@ -227,6 +239,10 @@ QUERYABLES: dict[str, tuple[Queryable, ...]] = {
         Queryable("ends_at", "date-time", "When it ends."),
         Queryable("capacity", "integer", "How many may join (null: no limit)."),
     ),
+    "twins": _COMMON_QUERYABLES + (
+        Queryable("theme", "string", "What the two places share.", TWIN_THEMES),
+        Queryable("since", "date-time", "When the second town accepted the pairing."),
+    ),
 }
 
 # -- contributions ---------------------------------------------------------------------
@@ -249,6 +265,14 @@ TEXT_LIMITS: dict[str, int] = {
     "rejection_reason": 1000, "withdraw_reason": 500,
 }
 PSEUDONYM_LENGTH = (2, 30)
+
+# -- the exchange between the towns (issue 13) -------------------------------------------
+
+#: proposed by an organiser of one town, active once the other town accepts, ended by
+#: either (a proposal the other town declines ends too).
+TWIN_STATUSES = ("proposed", "active", "ended")
+TWIN_TEXT_LENGTH = 600
+TWIN_ID = r"^t[0-9a-f]{16}$"
 
 # -- the steering group's report ----------------------------------------------------------
 

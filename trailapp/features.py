@@ -126,6 +126,11 @@ def place_ref(place_id: str) -> dict[str, str]:
     return {"id": place_id, "href": f"/collections/places/items/{place_id}"}
 
 
+def twin_ref(twin_id: str) -> str:
+    """The path of a twin's public feature (twins.py)."""
+    return f"/collections/twins/items/{twin_id}"
+
+
 _LINK_MEMBER = re.compile(r'"(href|thumbnail)":"/')
 
 

@@ -79,6 +79,24 @@ LABELS: dict[str, dict[str, str | None]] = {
               "Filter with datetime on when they take place.",
         "tn": None,
     },
+    # The exchange between the towns (issue 13). Setswana waits for Lobatse's organisers;
+    # until then English is served.
+    "twins.title": {"sv": "Vänplatser", "en": "Twin places", "tn": None},
+    "twins.description": {
+        "sv": "En plats i Bollnäs och en i Lobatse som delar ett tema, parade av "
+              "organisatörer i båda städerna.",
+        "en": "A place in Bollnäs and one in Lobatse that share a theme, paired by "
+              "organisers of both towns.",
+        "tn": None,
+    },
+    "theme.journeys-and-railways": {"sv": "Resor och järnvägar",
+                                    "en": "Journeys and railways", "tn": None},
+    "theme.refuge-and-solidarity": {"sv": "Tillflykt och solidaritet",
+                                    "en": "Refuge and solidarity", "tn": None},
+    "theme.gathering-places": {"sv": "Mötesplatser", "en": "Gathering places", "tn": None},
+    "theme.trails-and-nature": {"sv": "Leder och natur", "en": "Trails and nature",
+                                "tn": None},
+    "theme.work": {"sv": "Arbete", "en": "Work", "tn": None},
     "attribution": {
         "sv": "Fakta om kulturarvet kommer från källorna som anges i varje objekt. "
               "Hälsingeledens etappdata © OpenStreetMaps bidragsgivare, ODbL 1.0. "

@@ -2,7 +2,9 @@
 content version, for the app to install and then keep up to date with /sync.
 
 A pack holds the trails, places, published stories and activities as GeoJSON in the
-chosen languages, their thumbnails (full media on request), a municipality's survey
+chosen languages, the exchange with the twin town (twins, questions, replies and
+translations of both towns, and a summary of each twin place in twins/places.*),
+their thumbnails (full media on request), a municipality's survey
 tasks, attribution and licence texts, and a manifest: the pack's version, the sync
 cursor it matches, and each file's size and SHA-256. Archives are deterministic (fixed
 times, sorted names), so the same content always gives the same bytes and the same ETag.
@@ -10,6 +12,9 @@ times, sorted names), so the same content always gives the same bytes and the sa
 On disk a pack is its zip without the media bytes (packfiles.py): media are read
 from the media folder when the pack is downloaded, so the variants of a pack share
 them. The folder is kept under a size bound, least recently used variants first.
+
+Longer than 300 lines because building a pack is one sequence (contents, archive,
+cache) that reads best in one file.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import i18n, packcache, packfiles, sync
+from . import i18n, packcache, packfiles, sync, twins
 from .catalog import Catalog, ItemsQuery
 from .domain import COLLECTIONS, MUNICIPALITIES, PACK_MEDIA
 from .errors import Conflict, InvalidParameter, NotFound, ServiceUnavailable
+from .features import dumps
 from .media import MediaStore
 from .packcache import Built
 from .store import Reader, Store
@@ -217,6 +223,8 @@ class Packs:
         media_names: set[str] = set()
         for collection in sync.COLLECTIONS:
             f = FeatureFilter(collection, municipality=municipality)
+            if COLLECTIONS[collection].shared and trail is None:
+                f = FeatureFilter(collection)  # both towns' exchange (issue 13)
             if trail is not None and collection == "trails":
                 f = FeatureFilter(collection, ids=(trail["id"],))
             elif trail is not None and collection == "places":
@@ -235,6 +243,15 @@ class Packs:
                                 media_names.add(item["thumbnail"].removeprefix("/media/"))
                             if spec.media == "full":
                                 media_names.add(item["href"].removeprefix("/media/"))
+        if trail is None:
+            for lang in spec.langs:
+                summary = twins.twin_places(reader, municipality, lang)
+                files[f"twins/places.{lang}.geojson"] = (
+                    '{"type":"FeatureCollection","features":[' + ",".join(
+                        dumps(f) for f in summary) + "]}").encode()
+                if spec.media != "none":
+                    media_names.update(f["properties"]["thumbnail"].removeprefix("/media/")
+                                       for f in summary if f["properties"]["thumbnail"])
         for name in sorted(media_names):
             path = self.media.path(name)
             if path.exists():

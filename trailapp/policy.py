@@ -58,3 +58,33 @@ def open_in(organiser: Organiser | None, municipality: str) -> Organiser:
     401 when not signed in, 404 for no such municipality, 403 for one not theirs."""
     scope(organiser, municipality)
     return signed_in(organiser)
+
+
+# -- the exchange between the towns (issue 13) -------------------------------------------
+
+
+def propose_twin(organiser: Organiser | None, municipality: str) -> Organiser:
+    """An organiser proposes a twin for their own town's place: 403 for another town."""
+    return open_in(organiser, municipality)
+
+
+def accept_twin(organiser: Organiser | None, twin: dict) -> Organiser:
+    """Only the other town (the one the proposal waits for) accepts: the proposer's
+    town gets the same 404 as for no such twin."""
+    return authorise_object(organiser, twin["twin_municipality"], f"twin {twin['id']!r} "
+                            "waiting for your town")
+
+
+def end_twin(organiser: Organiser | None, twin: dict) -> str:
+    """Either town may end a twin (or decline a proposal); anyone else gets 404. The
+    town in whose name it is ended (for the audit log)."""
+    who = signed_in(organiser)
+    for town in (twin["municipality"], twin["twin_municipality"]):
+        if who.may_act_on(town):
+            return town
+    raise NotFound(f"There is no twin {twin['id']!r}.")
+
+
+def read_twins(organiser: Organiser | None, municipality: str | None) -> list[str]:
+    """The towns whose twins a listing may show (see scope)."""
+    return scope(organiser, municipality)

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import features, i18n, protection, trails
 from .geo import parse_geometry
-from .store import Writer
+from .store import Reader, Writer
 from .times import now_rfc3339
 
 RENDER_VERSION = 3  # bump when render() changes, then run `flask rerender`
@@ -36,7 +36,32 @@ def _search_text(record: dict[str, Any]) -> str:
 
 
 #: What a place says about what hangs off it, rendered again when that changes.
-RELATED_ATTRS = ("stories", "activities", "latest_story_at", "images")
+RELATED_ATTRS = ("stories", "activities", "latest_story_at", "images", "twins")
+
+
+def place_name(reader: Reader, place_id: str) -> dict[str, str]:
+    """A place's name in each language it has (empty when there is no such place)."""
+    row = reader.feature_row("places", place_id)
+    if row is None:
+        return {}
+    return json.loads(row["record"])["texts"].get("name") or {}
+
+
+def twins_attr(reader: Reader, place_id: str) -> list[dict[str, Any]]:
+    """A place's active twins as `properties.twins` lists them: the twin, the other
+    place, its town, the theme (issue 13)."""
+    out = []
+    for row in reader.twins_of_place(place_id):
+        other, town = ((row["twin_place_id"], row["twin_municipality"])
+                       if row["place_id"] == place_id else
+                       (row["place_id"], row["municipality"]))
+        out.append({"id": row["id"], "href": features.twin_ref(row["id"]),
+                    "theme": row["theme"],
+                    "theme_label": i18n.LABELS[f"theme.{row['theme']}"],
+                    "place": {**features.place_ref(other),
+                              "name": place_name(reader, other)},
+                    "municipality": town})
+    return out
 
 
 def images_attr(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,7 +75,8 @@ def images_attr(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def to_row(record: dict[str, Any], updated: str,
            related: dict[str, int] | None = None,
            latest_story_at: str | None = None,
-           images: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+           images: list[dict[str, Any]] | None = None,
+           twins: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The store row for a record: derived figures, rendered JSON, bounds and hash.
 
     related holds a place's counts of published stories and activities; they are
@@ -65,7 +91,7 @@ def to_row(record: dict[str, Any], updated: str,
             name: {"count": count,
                    "href": f"/collections/{name}/items?place={record['id']}"}
             for name, count in related.items()}, "latest_story_at": latest_story_at,
-            "images": images or []}}
+            "images": images or [], "twins": twins or []}}
     digest = content_hash(record)
     record["updated"] = updated
     geometry = record["geometry"]
@@ -125,7 +151,8 @@ def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) 
     return writer.upsert_feature(to_row(record, updated or now_rfc3339(),
                                         writer.related_counts(record["id"]),
                                         writer.latest_published(record["id"]),
-                                        images_attr(writer.place_images(record["id"]))))
+                                        images_attr(writer.place_images(record["id"])),
+                                        twins_attr(writer, record["id"])))
 
 
 def republish_place(writer: Writer, place_id: str) -> None:
@@ -149,14 +176,15 @@ def rerender_all(writer: Writer,
             progress("render", number, len(rows))
         record = json.loads(row["record"])
         record["updated"] = row["updated"]
-        related, latest, images = None, None, None
+        related, latest, images, twins = None, None, None, None
         if record["collection"] == "places":
             for name in RELATED_ATTRS:
                 record["attrs"].pop(name, None)
             related = writer.related_counts(record["id"])
             latest = writer.latest_published(record["id"])
             images = images_attr(writer.place_images(record["id"]))
-        fresh = to_row(record, row["updated"], related, latest, images)
+            twins = twins_attr(writer, record["id"])
+        fresh = to_row(record, row["updated"], related, latest, images, twins)
         if fresh["content_hash"] != row["content_hash"]:
             fresh["created"] = row["created"]
             writer.upsert_feature(fresh)

@@ -77,11 +77,16 @@ OPERATION_IDS = {
     ("/moderation/workshops", "get"): "listWorkshops",
     ("/moderation/workshops", "post"): "openWorkshop",
     ("/moderation/workshops/{workshopId}/close", "post"): "closeWorkshop",
+    ("/moderation/twins", "get"): "listTwinsOfMyTowns",
+    ("/moderation/twins", "post"): "proposeTwin",
+    ("/moderation/twins/{twinId}/accept", "post"): "acceptTwin",
+    ("/moderation/twins/{twinId}/end", "post"): "endTwin",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }
 NOUNS = {"places": ("Places", "Place"), "trails": ("Trails", "Trail"),
-         "stories": ("Stories", "Story"), "activities": ("Activities", "Activity")}
+         "stories": ("Stories", "Story"), "activities": ("Activities", "Activity"),
+         "twins": ("Twins", "Twin")}
 
 
 def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:

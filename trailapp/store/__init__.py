@@ -33,13 +33,15 @@ from .report import ReportReads
 from .schema import migrations
 from .survey import SurveyReads, SurveyWrites
 from .sync import SyncReads, SyncWrites
+from .twins import TwinReads, TwinWrites
 from .workshops import WorkshopReads, WorkshopWrites
 
 __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
-             WorkshopReads, SurveyReads, ReportReads, ProtectionReads):
+             WorkshopReads, SurveyReads, ReportReads, ProtectionReads,
+             TwinReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -47,7 +49,8 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
-             PlaceImageWrites, WorkshopWrites, SurveyWrites, ProtectionWrites):
+             PlaceImageWrites, WorkshopWrites, SurveyWrites, ProtectionWrites,
+             TwinWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

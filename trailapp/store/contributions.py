@@ -14,7 +14,7 @@ _COLUMNS = (
     "people_in_media", "people_consented", "starts_at", "ends_at", "time_zone",
     "meeting_point", "capacity", "flags", "rejection_reason", "token_hash",
     "idempotency_key_hash", "request_hash", "text_hash", "created", "updated", "decided_at",
-    "decided_by", "sdg_targets", "unpublished_at", "workshop_id",
+    "decided_by", "sdg_targets", "unpublished_at", "workshop_id", "parent_id", "joint",
 )
 _MEDIA_COLUMNS = ("id", "contribution_id", "position", "kind", "media_type", "file",
                   "thumb_file", "bytes", "width", "height", "duration_s")

@@ -532,3 +532,143 @@ def m010_protected_places(db: Database) -> None:
         """,
         "CREATE INDEX protected_places_by_municipality ON protected_places (municipality)",
     )
+
+
+_CONTRIBUTION_KINDS_SQL = "('story', 'activity', 'question', 'reply', 'translation')"
+
+
+@migrations(transactional=False)
+def m011_exchange(db: Database) -> None:
+    """The exchange between the towns (issue 13): twin places, and young people's
+    questions, replies and translations as contributions.
+
+    Twins get a table of their own: an organisers' pairing, never a young person's.
+    Questions, replies and translations are contributions (the same consent, token,
+    media, reports, moderation, erasure and retention), so the contributions table is
+    rebuilt: its CHECK on kind (m002) cannot be altered in place. It learns `parent_id`
+    (the question a reply answers, the text a translation translates) and `joint` (an
+    activity held by both towns' young people together).
+
+    SQLite's 12-step rebuild: a DROP TABLE with foreign keys on would cascade into media
+    and reports, and `PRAGMA foreign_keys` cannot change inside a transaction, so this
+    migration runs outside the migration's transaction, turns the keys off, rebuilds in
+    a transaction of its own, checks the keys, and turns them on again. It is safe to
+    re-run: an already rebuilt table (it has parent_id) is left as it is.
+    """
+    conn = db.conn
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(contributions)")}
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _run(
+                db,
+                """
+                CREATE TABLE IF NOT EXISTS twins (
+                    id TEXT PRIMARY KEY,
+                    status TEXT NOT NULL CHECK (status IN ('proposed', 'active', 'ended')),
+                    place_id TEXT NOT NULL,
+                    municipality TEXT NOT NULL,
+                    twin_place_id TEXT NOT NULL,
+                    twin_municipality TEXT NOT NULL,
+                    theme TEXT NOT NULL,
+                    text TEXT NOT NULL DEFAULT '{}',
+                    proposed_by TEXT NOT NULL,
+                    proposed_at TEXT NOT NULL,
+                    accepted_by TEXT,
+                    accepted_at TEXT,
+                    ended_by TEXT,
+                    ended_at TEXT,
+                    updated TEXT NOT NULL,
+                    CHECK (municipality != twin_municipality)
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS twins_by_place ON twins (place_id, status)",
+                "CREATE INDEX IF NOT EXISTS twins_by_twin_place ON twins "
+                "(twin_place_id, status)",
+            )
+            if "parent_id" not in columns:
+                _rebuild_contributions(db)
+            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the rebuild: {problems[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _rebuild_contributions(db: Database) -> None:
+    """contributions again, with the exchange's kinds and columns (every index too;
+    the table has no triggers or views)."""
+    _run(
+        db,
+        f"""
+        CREATE TABLE contributions_new (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN {_CONTRIBUTION_KINDS_SQL}),
+            place_id TEXT NOT NULL,
+            municipality TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'approved', 'rejected', 'hidden')),
+            hidden_reason TEXT,
+            lang TEXT NOT NULL CHECK (lang IN ('sv', 'en', 'tn')),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            pseudonym TEXT NOT NULL,
+            age_band TEXT NOT NULL CHECK (age_band IN ('under-13', '13-15', '16-17', '18+')),
+            consent_by TEXT NOT NULL CHECK (consent_by IN ('self', 'guardian')),
+            consent_notice_version TEXT NOT NULL,
+            consent_at TEXT NOT NULL,
+            people_in_media INTEGER CHECK (people_in_media IN (0, 1)),
+            people_consented INTEGER CHECK (people_consented IN (0, 1)),
+            starts_at TEXT,
+            ends_at TEXT,
+            time_zone TEXT,
+            meeting_point TEXT,
+            capacity INTEGER CHECK (capacity IS NULL OR capacity > 0),
+            flags TEXT NOT NULL DEFAULT '[]',
+            rejection_reason TEXT,
+            token_hash TEXT NOT NULL,
+            idempotency_key_hash TEXT UNIQUE,
+            request_hash TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            decided_at TEXT,
+            decided_by TEXT,
+            sdg_targets TEXT NOT NULL DEFAULT '[]',
+            unpublished_at TEXT,
+            workshop_id TEXT,
+            parent_id TEXT,
+            joint INTEGER NOT NULL DEFAULT 0 CHECK (joint IN (0, 1)),
+            CHECK ((kind = 'activity') = (starts_at IS NOT NULL)),
+            CHECK ((kind IN ('reply', 'translation')) = (parent_id IS NOT NULL)),
+            CHECK (joint = 0 OR kind = 'activity')
+        )
+        """,
+        """
+        INSERT INTO contributions_new (id, kind, place_id, municipality, status,
+            hidden_reason, lang, title, body, pseudonym, age_band, consent_by,
+            consent_notice_version, consent_at, people_in_media, people_consented,
+            starts_at, ends_at, time_zone, meeting_point, capacity, flags, rejection_reason,
+            token_hash, idempotency_key_hash, request_hash, text_hash, created, updated,
+            decided_at, decided_by, sdg_targets, unpublished_at, workshop_id)
+        SELECT id, kind, place_id, municipality, status, hidden_reason, lang, title, body,
+            pseudonym, age_band, consent_by, consent_notice_version, consent_at,
+            people_in_media, people_consented, starts_at, ends_at, time_zone, meeting_point,
+            capacity, flags, rejection_reason, token_hash, idempotency_key_hash,
+            request_hash, text_hash, created, updated, decided_at, decided_by, sdg_targets,
+            unpublished_at, workshop_id FROM contributions
+        """,
+        "DROP TABLE contributions",
+        "ALTER TABLE contributions_new RENAME TO contributions",
+        "CREATE INDEX contributions_queue ON contributions (status, municipality, created)",
+        "CREATE INDEX contributions_by_text ON contributions (text_hash, created)",
+        "CREATE INDEX contributions_by_place ON contributions (place_id, status)",
+        "CREATE INDEX contributions_by_workshop ON contributions (workshop_id, created)",
+        "CREATE INDEX contributions_by_parent ON contributions (parent_id, status, created)",
+    )

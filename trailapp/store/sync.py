@@ -7,8 +7,12 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from ..domain import SHARED_COLLECTIONS
 from .features import JSON_COLUMN
 from .where import Where
+
+#: A municipality's changes: its own, and those of the collections both towns share.
+_OF_MUNICIPALITY = ("(municipality = ? OR collection IN (SELECT value FROM json_each(?)))")
 
 
 class SyncReads:
@@ -25,8 +29,9 @@ class SyncReads:
                       municipality: str | None, limit: int) -> list[dict[str, Any]]:
         """Change-log rows with since < seq <= until, oldest first, at most limit."""
         w = (Where().add("seq > ?", since).add("seq <= ?", until)
-             .when_in(collections, "collection IN (SELECT value FROM json_each(?))")
-             .when(municipality, "municipality = ?"))
+             .when_in(collections, "collection IN (SELECT value FROM json_each(?))"))
+        if municipality is not None:
+            w.add(_OF_MUNICIPALITY, municipality, json.dumps(SHARED_COLLECTIONS))
         rows = self.conn.execute(
             f"SELECT seq, collection, feature_id, op FROM changes "  # noqa: S608
             f"WHERE {w.sql} ORDER BY seq LIMIT ?", [*w.params, limit])
@@ -47,9 +52,11 @@ class SyncReads:
         return {(c, i): text for c, i, text in json.loads(row[0])}
 
     def municipality_version(self, municipality: str) -> int:
-        """The last change that touched a municipality's content."""
+        """The last change that touched a municipality's content (the shared
+        collections' changes touch every municipality's)."""
         row = self.conn.execute(
-            "SELECT max(seq) FROM changes WHERE municipality = ?", [municipality]).fetchone()
+            f"SELECT max(seq) FROM changes WHERE {_OF_MUNICIPALITY}",  # noqa: S608
+            [municipality, json.dumps(SHARED_COLLECTIONS)]).fetchone()
         return row[0] or 0
 
 

@@ -35,6 +35,8 @@ from .contributions import (
     SubmissionModel,
     SubmitHeaders,
 )
+from .exchange import RESPONSE_MODELS as _EXCHANGE
+from .exchange import Twin, TwinBody, TwinPath, TwinQuery, Twins
 from .features import BY_COLLECTION, PlaceRef, SyncPage
 from .features import RESPONSE_MODELS as _FEATURES
 from .offline import RESPONSE_MODELS as _OFFLINE
@@ -104,7 +106,7 @@ from .survey import (
 )
 
 RESPONSE_MODELS = [*_BASE, *_OGC, *_FEATURES, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS,
-                   *_SURVEY]
+                   *_SURVEY, *_EXCHANGE]
 
 __all__ = [
     "ApproveBody",
@@ -181,6 +183,11 @@ __all__ = [
     "TrackFieldsModel",
     "TrackRejectBody",
     "TrailPath",
+    "Twin",
+    "TwinBody",
+    "TwinPath",
+    "TwinQuery",
+    "Twins",
     "TrailPublishBody",
     "WithdrawBody",
     "Workshop",

@@ -4,6 +4,9 @@ These models only describe responses (the features are rendered once per languag
 trailapp.features and served as stored text): they give code generators a class per
 collection and let tests check real responses against them. Properties not listed
 here may be added later (extra members are allowed): a client should ignore them.
+
+Longer than 300 lines because every public collection's typed schema is here, side by
+side, and the sync page is the union of them.
 """
 
 from __future__ import annotations
@@ -113,9 +116,31 @@ class SurveyProvenance(Open):
     month: str = Field(description="YYYY-MM of the decision.")
 
 
+class TwinPlaceRef(Open):
+    """A place of a twin, with its town and name."""
+
+    id: str
+    href: str
+    municipality: MunicipalityId | None = None
+    name: str | None = Field(None, description="In the language asked for (fallback).")
+
+
+class PlaceTwin(Open):
+    """One active twin of a place (issue 13): the other town's place and the theme."""
+
+    id: str
+    href: str = Field(description="The twin's feature in the twins collection.")
+    theme: str
+    theme_label: str
+    place: TwinPlaceRef = Field(description="The twin place, in the other town.")
+    municipality: MunicipalityId = Field(description="The other town.")
+
+
 class PlaceProperties(Heritage):
     """A cultural-history place."""
 
+    twins: list[PlaceTwin] = Field(
+        default_factory=list, description="Its active twins in the other town.")
     stories: RelatedCount | None = None
     activities: RelatedCount | None = None
     latest_story_at: str | None = Field(
@@ -201,6 +226,16 @@ class ActivityProperties(StoryProperties):
     capacity: int | None = None
 
 
+class TwinProperties(Common):
+    """A pair of twin places (issue 13): `name` names both places, `description` is the
+    organisers' text on what they share; geometry is a MultiPoint of both."""
+
+    theme: str
+    theme_label: str
+    places: list[TwinPlaceRef]
+    since: str = Field(description="RFC 3339 time the second town accepted the pairing.")
+
+
 def _feature(name: str, properties: type[BaseModel], doc: str) -> type[BaseModel]:
     """A GeoJSON Feature model with typed properties."""
     fields = {
@@ -233,6 +268,9 @@ PlaceCollection = _collection("PlaceCollection", PlaceFeature)
 TrailCollection = _collection("TrailCollection", TrailFeature)
 StoryCollection = _collection("StoryCollection", StoryFeature)
 ActivityCollection = _collection("ActivityCollection", ActivityFeature)
+TwinFeature = _feature("TwinFeature", TwinProperties, "A pair of twin places (GeoJSON "
+                       "Feature).")
+TwinCollection = _collection("TwinCollection", TwinFeature)
 
 #: collection id -> (feature model, collection model)
 BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
@@ -240,6 +278,7 @@ BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "trails": (TrailFeature, TrailCollection),
     "stories": (StoryFeature, StoryCollection),
     "activities": (ActivityFeature, ActivityCollection),
+    "twins": (TwinFeature, TwinCollection),
 }
 
 
@@ -258,6 +297,7 @@ UpsertPlace = _upsert("places", PlaceFeature)
 UpsertTrail = _upsert("trails", TrailFeature)
 UpsertStory = _upsert("stories", StoryFeature)
 UpsertActivity = _upsert("activities", ActivityFeature)
+UpsertTwin = _upsert("twins", TwinFeature)
 
 
 class Delete(Open):
@@ -269,7 +309,8 @@ class Delete(Open):
     id: str
 
 
-Change = UpsertPlace | UpsertTrail | UpsertStory | UpsertActivity | Delete  # type: ignore[valid-type]
+Change = (UpsertPlace | UpsertTrail | UpsertStory | UpsertActivity  # type: ignore[valid-type]
+          | UpsertTwin | Delete)
 
 
 class SyncPage(BaseModel):
@@ -289,5 +330,6 @@ RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, PlaceImageLink, Stage, Way
                    TrailProperties, StoryProperties, ActivityProperties, PlaceFeature,
                    TrailFeature, StoryFeature, ActivityFeature, PlaceCollection,
                    TrailCollection, StoryCollection, ActivityCollection, UpsertPlace, UpsertTrail,
-                   UpsertStory, UpsertActivity, Delete,
+                   UpsertStory, UpsertActivity, Delete, TwinPlaceRef, PlaceTwin, TwinProperties,
+                   TwinFeature, TwinCollection, UpsertTwin,
                    SyncPage]
