@@ -158,3 +158,19 @@ def test_the_rebuild_of_contributions_keeps_media_and_reports(tmp_path):
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     conn.execute("DELETE FROM contributions WHERE id = 'c1'")  # the keys still cascade
     assert conn.execute("SELECT count(*) FROM media").fetchone()[0] == 0
+
+
+def test_the_steering_report_counts_twin_places_of_either_town(geo_client, store):
+    who = organisers(store)
+    with store.reader() as reader:
+        assert reader.twin_counts(["bollnas"], "2000-01-01", "2100-01-01") == {
+            "active": 0, "accepted": 0}
+    active_twin(geo_client, who)
+    with store.reader() as reader:
+        for town in ("bollnas", "lobatse"):  # a pair counts for both towns
+            assert reader.twin_counts([town], "2000-01-01", "2100-01-01") == {
+                "active": 1, "accepted": 1}
+        assert reader.twin_counts(["bollnas"], "2000-01-01", "2001-01-01")["accepted"] == 0
+    page = geo_client.get("/moderation/report?municipality=bollnas",
+                          headers=who["bollnas"]).get_data(as_text=True)
+    assert "Twin places paired now" in page  # shown, as "fewer than 5" for one pair

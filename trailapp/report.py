@@ -258,10 +258,18 @@ def _survey(p: Period) -> Section:
         note="As it stands today, whatever the period.")
 
 
-#: The report's sections in order. Exchange figures go here as one function once that
-#: feature exists.
+def _exchange(p: Period) -> Section:
+    """How much the two towns exchanged: their twin places (questions and replies will
+    join here when they exist)."""
+    twins = p.reader.twin_counts(p.municipalities, *p.bounds)
+    return Section("exchange", "Exchange between the towns", figures=[
+        ("Twin places paired now", ("twins:active", int(twins["active"]))),
+        ("Twin places paired in the period", ("twins:accepted", int(twins["accepted"])))])
+
+
+#: The report's sections in order.
 SECTIONS: list[Callable[[Period], Section]] = [_participation, _places, _decisions, _agenda,
-                                               _survey, _examples]
+                                               _survey, _exchange, _examples]
 
 
 def _figure_counts(sections: list[Section]) -> dict[str, int]:

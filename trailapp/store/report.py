@@ -114,3 +114,13 @@ class ReportReads:
             "(SELECT value FROM json_each(?)))", [scope, scope]).fetchone()[0]
         return {"located": row[0] or 0, "to_locate": row[1] or 0,
                 "trail_km": (row[2] or 0) / 1000, "waiting": waiting}
+
+    def twin_counts(self, municipalities: list[str], start: str, end: str) -> dict[str, int]:
+        """Twin pairs of these municipalities: active now, and accepted in the period."""
+        scope = json.dumps(municipalities)
+        row = self.conn.execute(
+            "SELECT sum(status = 'active'), sum(accepted_at >= ? AND accepted_at < ?) "
+            "FROM twins WHERE municipality IN (SELECT value FROM json_each(?)) "
+            "OR twin_municipality IN (SELECT value FROM json_each(?))",
+            [start, end, scope, scope]).fetchone()
+        return {"active": row[0] or 0, "accepted": row[1] or 0}
