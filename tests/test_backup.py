@@ -88,7 +88,7 @@ def test_restoring_a_backup_does_not_bring_back_an_erased_contribution(geo_app, 
     with rstore.reader() as r:
         assert r.contribution(body["id"]) is not None  # the backup still held it
     result = restored.test_cli_runner().invoke(args=["reapply-erasures"])
-    assert "Erased again 1 contribution(s)" in result.output
+    assert "Erased again 1 contribution(s)," in result.output
     with rstore.reader() as r:
         assert r.contribution(body["id"]) is None
     assert restored.test_client().get(f"/collections/stories/items/{body['id']}"

@@ -603,3 +603,25 @@ def test_the_steering_report_shows_how_far_the_survey_has_come(geo_client, store
     assert figures["Places still to locate"] == str(8 + 7 - 1)
     assert figures["Trail kilometres recorded by walking"] == "0.0 km"
     assert figures["Fixes and tracks waiting for review"] == "fewer than 5"
+
+
+def test_restoring_a_backup_does_not_bring_back_an_erased_fix(geo_app, geo_client, store,
+                                                              tmp_path):
+    from helpers.app import settings_in
+
+    from trailapp import create_app
+
+    receipt = post_fix(geo_client, fix(UNKNOWN, *TRUTH)).get_json()
+    store.backup(tmp_path / "before.sqlite3")
+    assert geo_client.delete(f"/survey/fixes/{receipt['id']}", headers={
+        "Authorization": f"Bearer {receipt['token']}"}).status_code == 204
+    log = geo_app.extensions["trailapp"].contributions.erasure_log
+    restored = create_app(settings_in(tmp_path / "restored",
+                                      DATABASE=str(tmp_path / "before.sqlite3"),
+                                      ERASURE_LOG=log))
+    rstore = restored.extensions["trailapp"].store
+    assert count(rstore, "survey_fixes") == 1  # the backup still held it
+    result = restored.test_cli_runner().invoke(args=["reapply-erasures"])
+    assert "Erased again 1 " in result.output
+    assert count(rstore, "survey_fixes") == 0
+    rstore.close()

@@ -191,11 +191,13 @@ def restore(backup_file: Path, yes: bool) -> None:
 @click.command("reapply-erasures")
 @with_appcontext
 def reapply_erasures() -> None:
-    """After restoring a backup: erase again every contribution that young people
-    erased since (their ids are kept in the erasure log, outside the database)."""
+    """After restoring a backup: erase again every contribution, survey fix and track
+    that young people erased since (their ids are kept in the erasure log, outside the
+    database)."""
     done = erasure.reapply_erasures(_store(), current_app.extensions["trailapp"]
                                           .contributions)
-    click.echo(f"Erased again {done} contribution(s) that the restored backup still held.")
+    click.echo(f"Erased again {done} contribution(s), survey fix(es) or track(s) that the "
+               "restored backup still held.")
 
 
 @click.command("reencode-sounds")

@@ -9,16 +9,24 @@ only) so that restoring an older backup cannot bring it back.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import audit, moderation, packcache, ratelimit, survey_review, workshops
+from . import (
+    audit,
+    erasure_log,
+    moderation,
+    packcache,
+    ratelimit,
+    survey,
+    survey_review,
+    workshops,
+)
 from .contributions import Settings, owned
 from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S
 from .store import Store, Writer
-from .times import now_rfc3339, rfc3339
+from .times import rfc3339
 
 RETENTION_DAYS = 30
 
@@ -59,28 +67,27 @@ def _after_erasure(store: Store, settings: Settings, rows: list[dict[str, Any]],
     settings.media.discard(media)
     if settings.pack_dir and rows:
         packcache.purge(settings.pack_dir)  # archives built while any of them was public
-    if settings.erasure_log:
-        with open(settings.erasure_log, "a", encoding="utf-8") as log:
-            for r in rows:
-                log.write(f"{r['id']} {now_rfc3339()}\n")
-            log.flush()
-            os.fsync(log.fileno())
+    erasure_log.append(settings.erasure_log, [r["id"] for r in rows])
     store.checkpoint()  # so the erased text does not linger in the WAL file
 
 
 def reapply_erasures(store: Store, settings: Settings) -> int:
-    """After restoring a backup: erase again every contribution the erasure log names
-    (ids only, no content). Returns how many were still there."""
-    if not settings.erasure_log or not os.path.exists(settings.erasure_log):
+    """After restoring a backup: erase again every contribution, survey fix and track the
+    erasure log names (ids only, no content). Returns how many were still there."""
+    ids = erasure_log.ids(settings.erasure_log)
+    if not ids:
         return 0
-    with open(settings.erasure_log, encoding="utf-8") as log:
-        ids = {line.split()[0] for line in log if line.strip()}
+    surveyed = 0
     with store.writer() as writer:
         rows = [row for cid in sorted(ids) if (row := writer.contribution(cid)) is not None]
         media = _erase_rows(writer, rows, actor="restore")
-    if rows:  # already in the log: do not write them twice
+        for kind in ("fix", "track"):
+            found = [r for i in sorted(ids) if (r := writer.survey_item(kind, i)) is not None]
+            media += survey.erase_rows(writer, kind, found)
+            surveyed += len(found)
+    if rows or surveyed:  # already in the log: do not write them twice
         _after_erasure(store, replace(settings, erasure_log=None), rows, media)
-    return len(rows)
+    return len(rows) + surveyed
 
 
 def purge_expired(store: Store, settings: Settings, now: datetime | None = None,

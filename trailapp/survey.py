@@ -32,6 +32,7 @@ from . import (
     config,
     consensus,
     domain,
+    erasure_log,
     geo,
     i18n,
     packcache,
@@ -426,6 +427,8 @@ def erase(store: Store, settings: Settings, kind: str, item_id: str, token: str 
         row = owned(writer, kind, item_id, token)
         files = erase_rows(writer, kind, [row])
     settings.contributions.media.discard(files)
+    # So that restoring an older backup cannot bring it back (flask reapply-erasures).
+    erasure_log.append(settings.contributions.erasure_log, [row["id"]])
     if settings.contributions.pack_dir and row["credit"]:
         packcache.purge(settings.contributions.pack_dir)
     store.checkpoint()
