@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.helpers.app import settings_in
+from trailapp import create_app
+
 
 def test_healthz_says_ok_with_the_content_version(geo_client, store):
     r = geo_client.get("/healthz")
@@ -37,3 +42,22 @@ def test_metrics_answer_only_the_machine_itself(client):
     r = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert r.status_code == 404
     assert r.get_json()["code"] == "NotFound"
+
+
+def test_a_database_url_stops_the_start_and_creates_nothing(tmp_path, monkeypatch):
+    # A postgresql:// URL given to a build with only the embedded store must not be
+    # taken as a file name (a new, empty database in a folder called "postgresql:").
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://trail:secret@127.0.0.1/trailapp"
+    settings = settings_in(tmp_path, DATABASE=url)
+    with pytest.raises(ValueError, match=r"TRAILAPP_DATABASE=postgresql://…: this build"):
+        create_app(settings)
+    assert not (tmp_path / "postgresql:").exists()
+    assert not (tmp_path / "test.sqlite3").exists()
+
+
+def test_a_database_path_with_a_colon_is_still_a_file(tmp_path):
+    path = tmp_path / "a:b.sqlite3"
+    app = create_app(settings_in(tmp_path, DATABASE=str(path)))
+    app.extensions["trailapp"].store.close()
+    assert path.is_file()

@@ -6,6 +6,7 @@ Every setting here is listed in docs/operations.md; a test fails when one is not
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -127,6 +128,7 @@ def load(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[
     instance = Path(instance_path)
     if config["DATABASE"] is None:
         config["DATABASE"] = str(instance / "trailapp.sqlite3")
+    _check_database(str(config["DATABASE"]))
     if config["MEDIA_DIR"] is None:
         config["MEDIA_DIR"] = str(instance / "media")
     if config["PACK_DIR"] is None:
@@ -136,6 +138,18 @@ def load(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance)
     return config
+
+
+def _check_database(database: str) -> None:
+    """TRAILAPP_DATABASE is the path of the embedded SQLite file. A URL (postgresql://…)
+    is refused at start, naming itself: taken as a file name it would silently make a
+    new, empty database in a folder called `postgresql:`."""
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", database)
+    if scheme:
+        raise ValueError(
+            f"TRAILAPP_DATABASE={scheme.group(1)}://…: this build stores its data in an "
+            "embedded SQLite file only; give the file's path (the default is "
+            "instance/trailapp.sqlite3). See docs/operations.md.")
 
 
 def _coerce(key: str, raw: str, default: Any) -> Any:
