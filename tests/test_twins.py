@@ -8,6 +8,7 @@ import json
 import sqlite3
 import zipfile
 
+from helpers.app import GEODATA
 from helpers.exchange import (
     BOLLNAS_PLACE,
     LOBATSE_PLACE,
@@ -174,3 +175,48 @@ def test_the_steering_report_counts_twin_places_of_either_town(geo_client, store
     page = geo_client.get("/moderation/report?municipality=bollnas",
                           headers=who["bollnas"]).get_data(as_text=True)
     assert "Twin places paired now" in page  # shown, as "fewer than 5" for one pair
+
+
+def _summary(client, town: str) -> dict:
+    info = pack_info(client, town, lang="en")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(info["href"]).data))
+    return json.loads(archive.read("twins/places.en.geojson"))["features"][0]["properties"]
+
+
+def test_a_change_to_one_town_s_place_reaches_the_other_town_s_sync_and_pack(geo_client,
+                                                                             store):
+    # The Bollnäs pack summarises the Lobatse twin place: when only that place changes
+    # (nothing in Bollnäs does), Bollnäs's sync and pack must still move on.
+    who = organisers(store)
+    twin = active_twin(geo_client, who)
+    _, cursor = sync_all(geo_client, municipality="bollnas", limit=1000)
+    before = pack_info(geo_client, "bollnas", lang="en")["version"]
+    place = next(f for f in json.loads((GEODATA / "lobatse.geojson").read_text())["features"]
+                 if f["id"] == LOBATSE_PLACE)
+    place["properties"]["description_en"] = "Seen from the twin town: a new description."
+    r = geo_client.put(f"/manage/places/{LOBATSE_PLACE}", json=place,
+                       headers=who["lobatse"])
+    assert r.status_code == 200, r.get_json()
+    entries, _ = sync_all(geo_client, since=cursor, municipality="bollnas", limit=1000)
+    assert ("twins", twin["id"]) in {(c["collection"], c["id"]) for c in entries}
+    assert pack_info(geo_client, "bollnas", lang="en")["version"] > before
+    assert _summary(geo_client, "bollnas")["description"] == (
+        "Seen from the twin town: a new description.")
+    feature = geo_client.get(f"/collections/twins/items/{twin['id']}").get_json()
+    lobatse = geo_client.get(f"/collections/places/items/{LOBATSE_PLACE}").get_json()
+    assert feature["properties"]["places"][1]["updated"] == lobatse["properties"]["updated"]
+
+
+def test_a_twinned_place_cannot_be_deleted_until_the_twin_is_ended(geo_client, store):
+    who = organisers(store)
+    twin = active_twin(geo_client, who)
+    r = geo_client.delete(f"/manage/places/{LOBATSE_PLACE}", headers=who["lobatse"])
+    assert r.status_code == 409
+    assert twin["id"] in r.get_json()["description"]
+    assert geo_client.get(f"/collections/places/items/{LOBATSE_PLACE}").status_code == 200
+    assert [t["id"] for t in twins_on(geo_client, BOLLNAS_PLACE)] == [twin["id"]]
+    ended = geo_client.post(f"/moderation/twins/{twin['id']}/end", headers=who["lobatse"])
+    assert ended.status_code == 200
+    r = geo_client.delete(f"/manage/places/{LOBATSE_PLACE}", headers=who["lobatse"])
+    assert r.status_code == 204
+    assert twins_on(geo_client, BOLLNAS_PLACE) == []

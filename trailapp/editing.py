@@ -133,6 +133,12 @@ def delete(store: Store, by: Organiser, collection: str, feature_id: str,
             if count:
                 raise Conflict(f"{count} contribution(s) belong to this place; reject or "
                                "erase them first, or edit the place instead.")
+            twinned = [t["id"] for status in ("proposed", "active")
+                       for t in writer.twins_of_place(feature_id, status)]
+            if twinned:
+                raise Conflict(f"This place is twinned with the other town "
+                               f"({', '.join(twinned)}); end the twin first (both towns "
+                               "see it end), then delete the place.")
         images = writer.delete_place_images_of(feature_id) if collection == "places" else []
         writer.delete_feature(collection, feature_id)
         writer.drop_protected(feature_id) if collection == "places" else None

@@ -147,12 +147,26 @@ def publish(writer: Writer, record: dict[str, Any], updated: str | None = None) 
                                "updated": updated or now_rfc3339()})
     if not protection.is_public(record):
         writer.delete_feature("places", record["id"])
+        _refresh_twins(writer, record["id"])
         return True
-    return writer.upsert_feature(to_row(record, updated or now_rfc3339(),
-                                        writer.related_counts(record["id"]),
-                                        writer.latest_published(record["id"]),
-                                        images_attr(writer.place_images(record["id"])),
-                                        twins_attr(writer, record["id"])))
+    changed = writer.upsert_feature(to_row(record, updated or now_rfc3339(),
+                                           writer.related_counts(record["id"]),
+                                           writer.latest_published(record["id"]),
+                                           images_attr(writer.place_images(record["id"])),
+                                           twins_attr(writer, record["id"])))
+    if changed:
+        _refresh_twins(writer, record["id"])
+    return changed
+
+
+def _refresh_twins(writer: Writer, place_id: str) -> None:
+    """Render a changed place's active twins again. A twin's feature names both places
+    and when each last changed, so the twin town's sync and pack (whose summary of this
+    place would otherwise go stale) move on too."""
+    from .twins import feature_record  # twins publishes through this module
+
+    for row in writer.twins_of_place(place_id):
+        writer.upsert_feature(to_row(feature_record(writer, row), now_rfc3339()))
 
 
 def republish_place(writer: Writer, place_id: str) -> None:

@@ -169,7 +169,7 @@ def feature_record(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
             point = shape(json.loads(place["geometry"])).representative_point()
             points.append([point.x, point.y])
         places.append({**place_ref(place_id), "municipality": place["municipality"],
-                       "name": _name(reader, place_id)})
+                       "name": _name(reader, place_id), "updated": place["updated"]})
     names = [p["name"] for p in places]
     title = {lang: " – ".join(i18n.pick(n, lang)[0] or "" for n in names) for lang in LANGS}
     accuracy = "unknown" if not points else (

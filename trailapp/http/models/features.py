@@ -123,6 +123,10 @@ class TwinPlaceRef(Open):
     href: str
     municipality: MunicipalityId | None = None
     name: str | None = Field(None, description="In the language asked for (fallback).")
+    updated: str | None = Field(
+        None, description="In a twin's `places`: when that place last changed. A twin "
+        "feature changes with its places, so each town's sync and pack keep the other "
+        "town's place up to date.")
 
 
 class PlaceTwin(Open):
