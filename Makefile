@@ -67,6 +67,7 @@ bench: setup system-deps-bench
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/sync_packs.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/exchange.py
 
 ## bench-load: 50 readers and 10 writers for 60 s against gunicorn; every 201 checked
 bench-load: setup
