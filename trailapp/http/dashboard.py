@@ -363,7 +363,7 @@ def init_app(app: Flask) -> None:
     # the token and SameSite=Lax are the defence.
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     csrf.init_app(app)
-    from . import dashboard_survey  # noqa: F401 - its pages join this blueprint
+    from . import dashboard_exchange, dashboard_survey  # noqa: F401 - pages of this blueprint
 
     app.register_blueprint(bp)
 

@@ -1,0 +1,83 @@
+"""Every dashboard page in a real browser (Debian's chromium, Playwright) checked by
+axe-core for WCAG 2.1 A/AA violations of serious or critical impact, in Swedish and in
+English (issue 15: public bodies in Sweden must meet WCAG 2.1 AA). Each page is shown
+with content on it: a pending story, a place with survey fixes, a trail with walked
+tracks, and an active twin."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.app import GEODATA, ServedApp, settings_in
+from helpers.browser import ARGS, axe_violations, chromium_path, open_tab
+from helpers.dashboard import PASSWORD, submit
+from helpers.exchange import BOLLNAS_PLACE, LOBATSE_PLACE
+from helpers.survey import send_fixes, send_track
+from helpers.tracks import START
+from playwright.sync_api import sync_playwright
+
+from trailapp import auth, create_app, loader, twins
+from trailapp.auth import Organiser
+
+PAGES = ["/dashboard", "/dashboard/contributions/{cid}", "/dashboard/audit",
+         "/dashboard/statistics", "/dashboard/report", "/dashboard/places",
+         "/dashboard/survey", "/dashboard/survey/places/bol-kolberget",
+         "/dashboard/survey/trails/bol-halsingeleden", "/dashboard/twins"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    app = create_app(settings_in(tmp_path_factory.mktemp("axe")))
+    store = app.extensions["trailapp"].store
+    loader.load(store, [GEODATA])
+    auth.create_organiser(store, "anna", PASSWORD, "moderator", ["bollnas"])
+    auth.create_organiser(store, "kabo", PASSWORD, "moderator", ["lobatse"])
+    anna = Organiser(1, "anna", "moderator", ("bollnas",))
+    kabo = Organiser(2, "kabo", "moderator", ("lobatse",))
+    client = app.test_client()
+    cid = submit(client, title="Gården vid älven")["id"]
+    send_fixes(client, "bol-kolberget", (16.3751, 61.3633), surveyors=3)
+    send_track(client, "bol-halsingeleden", START)
+    twin = twins.propose(store, anna, "bollnas", BOLLNAS_PLACE, LOBATSE_PLACE,
+                         "gathering-places", {"en": "Two places where people gathered."})
+    twins.accept(store, kabo, twin["id"])
+    with ServedApp(app) as served:
+        yield served.url, cid
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_dashboard_page_passes_axe(browser, site, lang):
+    url, cid = site
+    # bypass_csp lets the test inject axe-core; the CSP itself is checked elsewhere.
+    tab = open_tab(browser, url, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = tab.page
+    found = {}
+    try:
+        page.goto(f"/dashboard/login?lang={lang}")
+        assert page.locator("html").get_attribute("lang") == lang
+        found["/dashboard/login"] = axe_violations(page)
+        page.fill("input[name=username]", "anna")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard*")
+        for path in PAGES:
+            page.goto(f"{path.format(cid=cid)}?lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang, path
+            for selector in ("#map", ".twin-map"):
+                for i in range(page.locator(selector).count()):
+                    page.locator(selector).nth(i).wait_for(state="attached")
+            page.wait_for_load_state("networkidle")
+            found[path] = axe_violations(page)
+        bad = {p: v for p, v in found.items() if v}
+        assert not bad, "\n".join(f"{p}: {v}" for p, v in bad.items())
+        assert tab.console_errors == [], tab.console_errors
+    finally:
+        page.context.close()
