@@ -81,3 +81,43 @@ def test_every_dashboard_page_passes_axe(browser, site, lang):
         assert tab.console_errors == [], tab.console_errors
     finally:
         page.context.close()
+
+
+def focus_by_tab(page, predicate: str, limit: int = 80) -> None:
+    """Press Tab until the focused element satisfies the JS predicate (el => bool)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"({predicate})(document.activeElement)"):
+            return
+    pytest.fail(f"nothing matching {predicate} could be reached with Tab")
+
+
+def test_sign_in_and_approve_by_keyboard_alone(browser, site):
+    url, _ = site
+    tab = open_tab(browser, url, viewport={"width": 1280, "height": 900})
+    page = tab.page
+    try:
+        page.goto("/dashboard/login")
+        focus_by_tab(page, "el => el.name === 'username'")
+        page.keyboard.type("anna")
+        focus_by_tab(page, "el => el.name === 'password'")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/dashboard")
+        card = page.locator("ol.queue li.card").first
+        title = card.locator("h2").text_content()
+        focus_by_tab(page, "el => el.tagName === 'BUTTON' && "
+                           "el.textContent.includes('Approve and publish')")
+        assert page.evaluate("document.activeElement.closest('li.card') !== null")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/dashboard?done=approve")
+        assert "Approved and published." in page.locator(".message.ok").text_content()
+        public = page.request.get(f"{url}/collections/stories/items").json()
+        assert title in [f["properties"]["name"] for f in public["features"]]
+        # The twins page's forms are reachable too: the first action button by Tab.
+        page.goto("/dashboard/twins")
+        focus_by_tab(page, "el => el.tagName === 'BUTTON' && "
+                           "el.textContent.includes('End the twin')")
+        assert tab.console_errors == [], tab.console_errors
+    finally:
+        page.context.close()
