@@ -1,6 +1,8 @@
 """SQL for published features: the read queries and the writes.
 
 Only constant SQL fragments are joined here; every value is a bound parameter.
+Longer than 300 lines because the reads and writes of one table belong together: the
+bbox, page and candidate queries share the WHERE builder and the box SQL.
 """
 
 from __future__ import annotations
