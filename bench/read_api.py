@@ -3,7 +3,16 @@ each beside a bare Flask JSON endpoint under the same gunicorn settings, measure
 with wrk on loopback, with the response cache on and off. Prints a table of figures
 and ratios (median of alternating route/bare pairs); never passes or fails.
 
+The "random" workloads (bench/random_reads.lua) make every request different, a
+map-sized bbox (0.05° x 0.03°) anywhere in the data or one place id drawn from the
+ids written beside the database, so they measure the uncached read path even with the
+response cache on.
+
     .venv/bin/python bench/read_api.py [--sizes 1000,10000,100000] [--seconds 2] [--pairs 3]
+        [--routes random] [--modes uncached] [--app-dir DIR] [--db-dir DIR]
+
+--routes keeps the routes whose name contains one of the comma-separated words;
+--app-dir serves trailapp from another checkout (figures before a change).
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ from trailapp.publishing import to_row  # noqa: E402
 from trailapp.times import now_rfc3339  # noqa: E402
 
 BOX = (16.0, 61.1, 16.8, 61.6)  # synthetic places spread over this part of Bollnäs
+MAP_BOX = (0.05, 0.03)  # a phone map's view, in degrees (random bbox workloads)
+SCRIPT = ROOT / "bench" / "random_reads.lua"
 TRAIL = [[16.05, 61.35], [16.4, 61.36], [16.75, 61.34]]  # a synthetic 38 km line
 
 
@@ -51,6 +62,11 @@ def synthetic_record(i: int, rng: random.Random) -> dict:
     }
 
 
+def ids_file(db: Path) -> Path:
+    """The file of place ids written beside a benchmark database."""
+    return db.with_suffix(".ids")
+
+
 def build_database(path: Path, n: int) -> None:
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench"})
     store = app.extensions["trailapp"].store
@@ -66,6 +82,7 @@ def build_database(path: Path, n: int) -> None:
             "texts": {"name": {"sv": "Mätled", "en": "Bench trail", "tn": None}},
             "attrs": {"source": "synthetic benchmark data"}}, updated))
     store.close()
+    ids_file(path).write_text("".join(f"bench-{i:06d}\n" for i in range(n)))
 
 
 def free_port() -> int:
@@ -74,10 +91,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(module: str, env: dict, port: int) -> subprocess.Popen:
+def start_gunicorn(module: str, env: dict, port: int, app_dir: Path = ROOT
+                   ) -> subprocess.Popen:
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "--config",
            str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-           "--chdir", str(ROOT), module]
+           "--chdir", str(app_dir), module]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     for _ in range(200):
@@ -96,10 +114,14 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
-def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+def wrk(url: str, seconds: int, headers: dict | None = None,
+        script: list[str] | None = None) -> dict:
     cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url]
     for k, v in (headers or {}).items():
         cmd[1:1] = ["-H", f"{k}: {v}"]
+    if script:  # every request different: see bench/random_reads.lua
+        cmd[1:1] = ["-s", str(SCRIPT)]
+        cmd += ["--", *script]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
@@ -113,8 +135,9 @@ def to_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def routes(n: int, base: str) -> list[tuple[str, str, dict]]:
-    """Routes sized so bbox, near and trail each return about 50 places."""
+def routes(n: int, base: str, ids: Path) -> list[tuple[str, str, dict, list[str] | None]]:
+    """Routes sized so bbox, near and trail each return about 50 places; then the
+    random workloads (a different bbox or id on every request)."""
     area = (BOX[2] - BOX[0]) * (BOX[3] - BOX[1])
     side = math.sqrt(area * 50 / n)
     cx, cy = 16.4, 61.35
@@ -127,25 +150,31 @@ def routes(n: int, base: str) -> list[tuple[str, str, dict]]:
     items = f"{base}/collections/places/items"
     with urllib.request.urlopen(f"{items}?limit=50") as r:  # noqa: S310
         etag = r.headers["ETag"]
+    random_bbox = ["bbox", *map(str, BOX), *map(str, MAP_BOX)]
     return [
-        ("items?limit=50", f"{items}?limit=50", {}),
-        ("items?bbox (~50)", f"{items}?bbox={bbox}&limit=100", {}),
-        ("items/{id}", f"{items}/bench-{n // 2:06d}", {}),
-        ("items?limit=1000", f"{items}?limit=1000", {}),
-        ("near (~50)", f"{items}?near={cx},{cy}&radius={radius:.0f}&limit=100", {}),
-        ("trail&within (~50)", f"{items}?trail=bench-trail&within={within:.0f}&limit=100", {}),
-        ("304 (If-None-Match)", f"{items}?limit=50", {"If-None-Match": etag}),
+        ("items?limit=50", f"{items}?limit=50", {}, None),
+        ("items?bbox (~50)", f"{items}?bbox={bbox}&limit=100", {}, None),
+        ("items/{id}", f"{items}/bench-{n // 2:06d}", {}, None),
+        ("items?limit=1000", f"{items}?limit=1000", {}, None),
+        ("near (~50)", f"{items}?near={cx},{cy}&radius={radius:.0f}&limit=100", {}, None),
+        ("trail&within (~50)", f"{items}?trail=bench-trail&within={within:.0f}&limit=100", {},
+         None),
+        ("304 (If-None-Match)", f"{items}?limit=50", {"If-None-Match": etag}, None),
+        ("random bbox, 50", base, {}, [*random_bbox, "50"]),
+        ("random bbox, 1000", base, {}, [*random_bbox, "1000"]),
+        ("random id", base, {}, ["id", str(ids)]),
     ]
 
 
-def measure(url: str, bare_url: str, seconds: int, pairs: int, headers: dict) -> dict:
+def measure(url: str, bare_url: str, seconds: int, pairs: int, headers: dict,
+            script: list[str] | None = None) -> dict:
     """Alternate runs of the route and the bare endpoint; the ratio is the median of
     the pairs (the machine is shared and noisy; pairing cancels slow spells)."""
-    wrk(url, 1, headers)  # warm-up: caches, page cache, connection pools
+    wrk(url, 1, headers, script)  # warm-up: caches, page cache, connection pools
     runs, ratios = [], []
     for _ in range(pairs):
         bare = wrk(bare_url, seconds)
-        run = wrk(url, seconds, headers)
+        run = wrk(url, seconds, headers, script)
         runs.append(run)
         ratios.append(run["rps"] / bare["rps"])
     mid = statistics.median
@@ -159,31 +188,42 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seconds", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--routes", default="", help="comma-separated words of route names")
+    parser.add_argument("--modes", default="cached,uncached")
+    parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--db-dir", type=Path, help="build the databases here once and "
+                        "keep them (a before/after pair then reads the same data)")
     args = parser.parse_args()
+    words = [w for w in args.routes.split(",") if w]
+    modes = args.modes.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
-    folder = Path(tempfile.mkdtemp(prefix="trailapp-bench-"))
+    folder = args.db_dir or Path(tempfile.mkdtemp(prefix="trailapp-bench-"))
     results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count(),
                      "seconds": args.seconds, "pairs": args.pairs, "sizes": {}}
     try:
         for n in sizes:
             db = folder / f"places-{n}.sqlite3"
             t0 = time.perf_counter()
-            build_database(db, n)
-            print(f"\n{n} places: database built in {time.perf_counter() - t0:.1f} s")
+            if not (args.db_dir and ids_file(db).exists()):
+                build_database(db, n)
+            print(f"\n{n} places: database ready in {time.perf_counter() - t0:.1f} s")
             env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "bench"}
             ports = {name: free_port() for name in ("cached", "uncached", "bare")}
-            procs = [start_gunicorn("wsgi:app", env, ports["cached"]),
+            procs = [start_gunicorn("wsgi:app", env, ports["cached"], args.app_dir),
                      start_gunicorn("wsgi:app", {**env, "TRAILAPP_RESPONSE_CACHE_MB": "0"},
-                                    ports["uncached"]),
+                                    ports["uncached"], args.app_dir),
                      start_gunicorn("bench.bare_app:app", env, ports["bare"])]
             bare_url = f"http://127.0.0.1:{ports['bare']}/bare"
             table: dict = {}
             try:
                 bare = measure(bare_url, bare_url, args.seconds, 1, {})
-                for mode in ("cached", "uncached"):
-                    for name, url, headers in routes(n, f"http://127.0.0.1:{ports[mode]}"):
+                for mode in modes:
+                    for name, url, headers, script in routes(
+                            n, f"http://127.0.0.1:{ports[mode]}", ids_file(db)):
+                        if words and not any(w in name for w in words):
+                            continue
                         table.setdefault(name, {})[mode] = measure(
-                            url, bare_url, args.seconds, args.pairs, headers)
+                            url, bare_url, args.seconds, args.pairs, headers, script)
             finally:
                 for proc in procs:
                     stop(proc)
@@ -200,7 +240,7 @@ def main() -> None:
             small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
             print(f"\np50 and p99 at {sizes[-1]} places relative to {sizes[0]}:")
             for name in small["routes"]:
-                for mode in ("cached", "uncached"):
+                for mode in small["routes"][name]:
                     a, b = small["routes"][name][mode], large["routes"][name][mode]
                     print(f"  {name:22} {mode:>8} p50 x{b['p50'] / a['p50']:.2f}  "
                           f"p99 x{b['p99'] / a['p99']:.2f}")
@@ -208,7 +248,8 @@ def main() -> None:
         out.mkdir(exist_ok=True)
         (out / "read_api.json").write_text(json.dumps(results, indent=1))
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not args.db_dir:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

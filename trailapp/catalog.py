@@ -157,8 +157,12 @@ class Catalog:
     def _in_bbox(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
                  bbox: tuple[float, float, float, float]) -> ItemsPage:
         boxes = geo.split_box(*bbox)
-        chosen = [c for c in reader.candidates(f, boxes) if _meets(c, boxes)]
-        return self._page_of(reader, q, chosen)
+        rowids, shapes = reader.bbox_matches(f, boxes)
+        if shapes:  # lines and areas whose bounds meet a box: the exact test in shapely
+            rowids = [r for r in rowids if r not in shapes or _shape_meets(shapes[r], boxes)]
+        picked = rowids[q.offset:q.offset + q.limit]
+        by_rowid = reader.json_by_rowid(picked, q.lang)
+        return ItemsPage(",".join(by_rowid[r] for r in picked), len(picked), len(rowids))
 
     def _near(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
               near: tuple[float, float]) -> ItemsPage:
@@ -237,7 +241,12 @@ def _meets(c: Candidate, boxes: list[tuple[float, float, float, float]]) -> bool
     """The exact test: does the feature meet any of the boxes?"""
     if c.geom_type == "Point":
         return any(b[0] <= c.minx <= b[2] and b[1] <= c.miny <= b[3] for b in boxes)
-    geom = shape(json.loads(c.geometry or "null"))
+    return _shape_meets(c.geometry, boxes)
+
+
+def _shape_meets(geometry: str | None, boxes: list[tuple[float, float, float, float]]
+                 ) -> bool:
+    geom = shape(json.loads(geometry or "null"))
     return any(geom.intersects(box(*b)) for b in boxes)
 
 

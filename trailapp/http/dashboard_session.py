@@ -34,6 +34,10 @@ class DashboardSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Any) -> Any:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            # No cookie (every public read): an empty session, without building the
+            # signing serializer (its key derivation) on every request.
+            return self.session_class()
         session = super().open_session(app, request)
         sid = dict.get(session, "sid") if session is not None else None
         if sid:

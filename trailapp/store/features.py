@@ -1,6 +1,8 @@
 """SQL for published features: the read queries and the writes.
 
 Only constant SQL fragments are joined here; every value is a bound parameter.
+Longer than 300 lines because the reads and writes of one table belong together: the
+bbox, page and candidate queries share the WHERE builder and the box SQL.
 """
 
 from __future__ import annotations
@@ -86,6 +88,21 @@ class Candidate:
     municipality: str
 
 
+def _box_sql(boxes: Sequence[tuple[float, float, float, float]]
+             ) -> tuple[list[str], list[float], list[str], list[float]]:
+    """Per box, an R*Tree query and the exact float64 bounds test, with their values."""
+    index_sql, exact_sql = [], []
+    index_params: list[float] = []
+    exact_params: list[float] = []
+    for minx, miny, maxx, maxy in boxes:
+        index_sql.append("SELECT id FROM features_rtree "
+                         "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?")
+        exact_sql.append("(f.minx <= ? AND f.maxx >= ? AND f.miny <= ? AND f.maxy >= ?)")
+        index_params += [maxx, minx, maxy, miny]
+        exact_params += [maxx, minx, maxy, miny]
+    return index_sql, index_params, exact_sql, exact_params
+
+
 class FeatureReads:
     """Read queries on published features (mixed into the store's Reader)."""
 
@@ -126,15 +143,7 @@ class FeatureReads:
         where, params = _where(f)
         if not boxes:
             return []
-        index_sql, exact_sql = [], []
-        index_params: list[float] = []
-        exact_params: list[float] = []
-        for minx, miny, maxx, maxy in boxes:
-            index_sql.append("SELECT id FROM features_rtree "
-                             "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?")
-            exact_sql.append("(f.minx <= ? AND f.maxx >= ? AND f.miny <= ? AND f.maxy >= ?)")
-            index_params += [maxx, minx, maxy, miny]
-            exact_params += [maxx, minx, maxy, miny]
+        index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
         # The R*Tree drives the query (CROSS JOIN keeps it the outer loop: otherwise
         # SQLite walks every feature of the collection to keep id order), then the
         # float64 bounds make the test exact. One aggregated row rather than one step
@@ -149,6 +158,32 @@ class FeatureReads:
             f"WHERE {where} AND ({' OR '.join(exact_sql)}) ORDER BY f.id)",
             [*index_params, *params, *exact_params]).fetchone()
         return [Candidate(*values) for values in json.loads(row[0])]
+
+    def bbox_matches(self, f: FeatureFilter,
+                     boxes: Sequence[tuple[float, float, float, float]]
+                     ) -> tuple[list[int], dict[int, str]]:
+        """Rowids of the features whose float64 bounds meet any of the boxes, in id
+        order, and the GeoJSON geometry of those among them that are not points.
+
+        For a point the bounds test is already exact, so a page of a bbox query needs
+        nothing more of a point than its rowid: one light aggregated row, whatever the
+        number of matches (see candidates(), which carries every bound for near= and
+        trail=).
+        """
+        if not boxes:
+            return [], {}
+        where, params = _where(f)
+        index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
+        row = self.conn.execute(
+            "SELECT group_concat(rowid), json_group_object(rowid, geometry) "  # noqa: S608
+            "FILTER (WHERE geom_type != 'Point') FROM (SELECT f.rowid, f.geom_type, "
+            "CASE WHEN f.geom_type = 'Point' THEN NULL ELSE f.geometry END AS geometry "
+            f"FROM ({' UNION '.join(index_sql)}) AS r CROSS JOIN features f ON f.rowid = r.id "
+            f"WHERE {where} AND ({' OR '.join(exact_sql)}) ORDER BY f.id)",
+            [*index_params, *params, *exact_params]).fetchone()
+        rowids = [int(r) for r in row[0].split(",")] if row[0] else []
+        shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
+        return rowids, shapes
 
     def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
         """Rendered features for the given rowids, fetched in one step (see page())."""
