@@ -17,7 +17,7 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import audit, i18n, policy, text
+from . import audit, challenges, i18n, policy, text
 from .auth import Organiser
 from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
@@ -116,6 +116,8 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
 
 
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
+    if row["kind"] not in COLLECTION:  # an answer to a challenge is never public
+        return
     place = writer.feature_row("places", row["place_id"])
     if place is None:
         raise Conflict(f"The place {row['place_id']!r} no longer exists; the contribution "
@@ -128,11 +130,12 @@ def republish_at(writer: Writer, place_id: str) -> None:
     """Publish a place's approved contributions again, at the place as it is now."""
     for row in writer.approved_of_place(place_id):
         _publish(writer, row)
+    challenges.republish_at(writer, place_id)  # challenges follow their place too
 
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
     """Take a contribution's feature off the public side (leaves a tombstone for sync)."""
-    if writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
+    if row["kind"] in COLLECTION and writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
         republish_place(writer, row["place_id"])
 
 
@@ -172,7 +175,7 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
     """Approve and publish, tagged with Agenda 2030 targets (default 4.7 and 11.4)."""
     with store.writer() as writer:
         row = _load(writer, contribution_id, by)
-        targets = DEFAULT_SDG[row["kind"]] if sdg_targets is None else sdg_targets
+        targets = DEFAULT_SDG.get(row["kind"], []) if sdg_targets is None else sdg_targets
         bad = sorted(set(targets) - set(SDG_TARGETS))
         if bad:
             raise InvalidParameter("sdg_targets", f"unknown targets {', '.join(bad)} (use "

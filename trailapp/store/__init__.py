@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import StoreBusy
 from . import cql
+from .challenges import ChallengeReads, ChallengeWrites
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
@@ -41,7 +42,7 @@ __all__ = ["Store", "Reader", "Writer", "StoreBusy"]
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
              WorkshopReads, SurveyReads, ReportReads, ProtectionReads,
-             TwinReads):
+             TwinReads, ChallengeReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -50,7 +51,7 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
              PlaceImageWrites, WorkshopWrites, SurveyWrites, ProtectionWrites,
-             TwinWrites):
+             TwinWrites, ChallengeWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 
