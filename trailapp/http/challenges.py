@@ -7,7 +7,7 @@ from flask import Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import answers, challenges, passport, policy, ratelimit
+from .. import answers, auth, challenges, passport, policy, ratelimit
 from ..errors import InvalidParameter
 from ..features import JSON
 from . import models
@@ -18,15 +18,20 @@ from .organisers import _body
 from .responses import json_answer, no_store
 
 bp = APIBlueprint("challenges", __name__, abp_tags=[Tag(name="Challenges")])
+#: The routes for young people (answers, the passport): no organiser needed.
+public_bp = APIBlueprint("challenge_answers", __name__, abp_tags=[Tag(name="Challenges")])
 SECURITY = [{"organiserToken": []}]
 ERRORS = _errors(401, 403, 404, 409)
 CHALLENGE = {"content": {JSON: {"schema": {"$ref": REF + "Challenge"}}}}
 PASSPORT_SECURITY = [{"passportKey": []}]
 
 
-def _organiser():  # noqa: ANN202 - an auth.Organiser
-    if "organiser" not in g:
-        g.organiser = policy.signed_in(token_organiser())
+@bp.before_request
+def _signed_in() -> None:
+    g.organiser = policy.signed_in(token_organiser())
+
+
+def _organiser() -> auth.Organiser:
     return g.organiser
 
 
@@ -45,7 +50,6 @@ def list_challenges(query: models.ChallengeQuery) -> Response:
                     **_errors(400, 401, 403, 404, 415, 422)})
 def create() -> Response:
     """A challenge at a place or along a trail of your town, in sv/en/tn."""
-    _organiser()
     data = _body(models.ChallengeBody)
     return json_answer(challenges.create(
         state().store, _organiser(), data.municipality, data.kind, data.place, data.trail,
@@ -80,7 +84,7 @@ ANSWER_RESPONSES = {
 }
 
 
-@bp.post("/challenges/<challengeId>/answers", summary="Answer a challenge",
+@public_bp.post("/challenges/<challengeId>/answers", summary="Answer a challenge",
          responses=ANSWER_RESPONSES)
 def answer(path: models.ChallengePath, header: models.AnswerHeaders) -> Response:
     """An answer, like a contribution (consent, token, photos and sound cleaned);
@@ -110,7 +114,7 @@ def answer(path: models.ChallengePath, header: models.AnswerHeaders) -> Response
     return response
 
 
-@bp.get("/passport", summary="Your heritage passport", security=PASSPORT_SECURITY,
+@public_bp.get("/passport", summary="Your heritage passport", security=PASSPORT_SECURITY,
         responses={200: {"description": "Stamps per place and badges, from approved items",
                          "content": {JSON: {"schema": {"$ref": REF + "Passport"}}}},
                    **_errors(401, 422)})
@@ -120,7 +124,7 @@ def get_passport() -> Response:
                                               bearer_token())))
 
 
-@bp.delete("/passport", summary="Erase your heritage passport", security=PASSPORT_SECURITY,
+@public_bp.delete("/passport", summary="Erase your heritage passport", security=PASSPORT_SECURITY,
            responses={204: {"description": "Every link to the key is gone"},
                       **_errors(401, 422)})
 def erase_passport() -> Response:
@@ -130,4 +134,4 @@ def erase_passport() -> Response:
     return no_store(Response(status=204))
 
 
-__all__ = ["RATELIMIT_HEADERS", "bp"]
+__all__ = ["RATELIMIT_HEADERS", "bp", "public_bp"]
