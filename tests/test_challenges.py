@@ -26,6 +26,7 @@ from helpers.challenges import (
 from helpers.contributions import media_dir
 from helpers.exchange import organisers
 from helpers.media_files import jpeg_with_gps, wav
+from helpers.survey import fix
 from PIL import Image
 
 
@@ -206,3 +207,23 @@ def test_another_towns_organiser_gets_404_and_changes_nothing(served, who):
                         timeout=30).status_code == 404
     r = answer_json(url, challenge["id"], answer_fields(people_in_media=False))
     assert r.status_code == 404
+
+
+def test_an_accepted_survey_fix_stamps_the_passport(served, store):
+    url, key = served.url, passport_key()
+    fields = fix("bol-kolberget", 16.3751, 61.3633)
+    r = requests.post(f"{url}/survey/fixes", json=fields,
+                      headers={"X-Passport-Key": "bad key"}, timeout=30)
+    assert r.status_code == 400 and "X-Passport-Key" in r.text
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM survey_fixes").fetchone()[0] == 0
+    r = requests.post(f"{url}/survey/fixes", json=fields, headers={"X-Passport-Key": key},
+                      timeout=30)
+    assert r.status_code == 201, r.text
+    assert passport(url, key).json()["badges"] == []  # pending: nothing yet
+    with store.writer() as writer:
+        writer.decide_fixes("bol-kolberget", [r.json()["id"]], "2026-12-01", None)
+    body = passport(url, key).json()
+    assert [b["id"] for b in body["badges"]] == ["surveyor"]
+    assert [(s["place"]["id"], s["survey_fixes"]) for s in body["stamps"]] == [
+        ("bol-kolberget", 1)]
