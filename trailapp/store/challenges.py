@@ -91,22 +91,33 @@ class ChallengeReads:
             out.setdefault(row["trail_id"], set()).add(row["id"])
         return out
 
-    def passport_count(self) -> int:
-        """How many distinct passports hold a link (organisers see totals only)."""
+    def passport_count(self, municipalities: list[str]) -> int:
+        """How many distinct passports hold a link to an answer or fix of these towns
+        (organisers see totals only)."""
+        scope = _json_list(municipalities)
         return self.conn.execute(
-            "SELECT count(DISTINCT passport_hash) FROM passport_links").fetchone()[0]
+            "SELECT count(DISTINCT p.passport_hash) FROM passport_links p "
+            "LEFT JOIN contributions c ON p.item_kind != 'fix' AND c.id = p.item_id "
+            "LEFT JOIN survey_fixes f ON p.item_kind = 'fix' AND f.id = p.item_id "
+            "WHERE coalesce(c.municipality, f.municipality) IN "
+            "(SELECT value FROM json_each(?))", [scope]).fetchone()[0]
 
-    def challenges_done(self, municipality: str, since: str, until: str
+    def challenges_done(self, municipalities: list[str], start: str, end: str
                         ) -> list[dict[str, Any]]:
-        """Answers approved in a period, counted per place, challenge kind and age band."""
+        """Answers approved in a period, counted per place, challenge kind and age band,
+        with the place's names."""
         rows = self.conn.execute(
-            "SELECT c.place_id, ch.kind, c.age_band, count(*) AS n FROM contributions c "
+            "SELECT c.place_id, ch.kind, c.age_band, count(*) AS n, "
+            "json_extract(f.record, '$.texts.name') AS names FROM contributions c "
             "JOIN challenge_answers a ON a.contribution_id = c.id "
             "JOIN challenges ch ON ch.id = a.challenge_id "
-            "WHERE c.municipality = ? AND c.status = 'approved' AND c.decided_at >= ? "
-            "AND c.decided_at < ? GROUP BY c.place_id, ch.kind, c.age_band "
-            "ORDER BY c.place_id, ch.kind, c.age_band", [municipality, since, until])
-        return [dict(r) for r in rows]
+            "LEFT JOIN features f ON f.collection = 'places' AND f.id = c.place_id "
+            "WHERE c.municipality IN (SELECT value FROM json_each(?)) "
+            "AND c.status = 'approved' AND c.decided_at >= ? AND c.decided_at < ? "
+            "GROUP BY c.place_id, ch.kind, c.age_band ORDER BY c.place_id, ch.kind, "
+            "c.age_band", [_json_list(municipalities), start, end])
+        return [{**dict(r), "names": json.loads(r["names"]) if r["names"] else {}}
+                for r in rows]
 
 
 class ChallengeWrites:
