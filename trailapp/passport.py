@@ -20,6 +20,7 @@ Badges:
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -27,7 +28,6 @@ from .contributions import _keyed
 from .domain import PASSPORT_KEY
 from .errors import Unauthorized, Unprocessable
 from .features import place_ref
-from .publishing import place_name
 from .store import Store, Writer
 
 _KEY = re.compile(PASSPORT_KEY)
@@ -77,7 +77,7 @@ def view(store: Store, secret: str, key: str | None) -> dict[str, Any]:
             if stamp is None:
                 stamp = stamps[item["place_id"]] = {
                     "place": {**place_ref(item["place_id"]),
-                              "name": place_name(reader, item["place_id"])},
+                              "name": json.loads(item["names"] or "{}")},
                     "municipality": item["municipality"],
                     "answers": 0, "survey_fixes": 0, "replies": 0}
             stamp[source] += 1

@@ -15,6 +15,9 @@ from .where import Where
 
 _COLUMNS = ("id", "municipality", "place_id", "trail_id", "kind", "status", "texts",
             "options", "correct_option", "created_by", "created", "updated")
+# A place's names (JSON, or null), read beside each passport item in the same query.
+_NAMES = ("json_extract((SELECT pl.record FROM features pl WHERE pl.collection = 'places' "
+          "AND pl.id = {t}.place_id), '$.texts.name') AS names, ")
 # Columns an organiser's edit may set (constants; never taken from a request).
 _EDIT_COLUMNS = ("status", "texts", "options", "correct_option", "updated")
 
@@ -57,6 +60,7 @@ class ChallengeReads:
         """The approved answers linked to a passport: place, challenge, its kind and trail."""
         rows = self.conn.execute(
             "SELECT c.id, c.place_id, c.municipality, c.decided_at, ch.id AS challenge_id, "
+            f"{_NAMES.format(t='c')}"
             "ch.kind AS challenge_kind, ch.trail_id FROM passport_links p "
             "JOIN contributions c ON c.id = p.item_id "
             "JOIN challenge_answers a ON a.contribution_id = c.id "
@@ -68,7 +72,8 @@ class ChallengeReads:
     def passport_fixes(self, passport_hash: str) -> list[dict[str, Any]]:
         """The accepted survey fixes linked to a passport: their place."""
         rows = self.conn.execute(
-            "SELECT f.id, f.place_id, f.municipality FROM passport_links p "
+            f"SELECT f.id, f.place_id, f.municipality, {_NAMES.format(t='f')}"
+            "1 FROM passport_links p "
             "JOIN survey_fixes f ON f.id = p.item_id "
             "WHERE p.passport_hash = ? AND p.item_kind = 'fix' AND f.status = 'accepted' "
             "ORDER BY f.seq", [passport_hash])
@@ -77,7 +82,8 @@ class ChallengeReads:
     def passport_replies(self, passport_hash: str) -> list[dict[str, Any]]:
         """The approved replies linked to a passport (the exchange's, once it has them)."""
         rows = self.conn.execute(
-            "SELECT c.id, c.place_id, c.municipality FROM passport_links p "
+            f"SELECT c.id, c.place_id, c.municipality, {_NAMES.format(t='c')}"
+            "1 FROM passport_links p "
             "JOIN contributions c ON c.id = p.item_id "
             "WHERE p.passport_hash = ? AND p.item_kind = 'reply' AND c.kind = 'reply' "
             "AND c.status = 'approved' ORDER BY c.decided_at, c.id", [passport_hash])
