@@ -6,7 +6,9 @@ is erased; bad input is a 4xx; another town's organiser gets 404 and changes not
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
+import zipfile
 
 import pytest
 import requests
@@ -227,3 +229,55 @@ def test_an_accepted_survey_fix_stamps_the_passport(served, store):
     assert [b["id"] for b in body["badges"]] == ["surveyor"]
     assert [(s["place"]["id"], s["survey_fixes"]) for s in body["stamps"]] == [
         ("bol-kolberget", 1)]
+
+
+def test_the_towns_pack_carries_its_challenges_without_the_right_option(served, who):
+    url = served.url
+    challenge = create(url, who["bollnas"], QUIZ).json()
+    listing = requests.get(f"{url}/packs?lang=en", timeout=30).json()["packs"]
+    info = next(p for p in listing if p["id"] == "bollnas")
+    archive = zipfile.ZipFile(io.BytesIO(requests.get(info["href"], timeout=60).content))
+    text = archive.read("challenges.en.geojson").decode()
+    features = json.loads(text)["features"]
+    assert [f["id"] for f in features] == [challenge["id"]]
+    assert features[0]["properties"]["options"] == ["1650", "1750", "1850"]
+    assert "correct" not in text
+
+
+def test_m012_rebuilds_contributions_for_answers_and_keeps_every_row(tmp_path):
+    from sqlite_utils import Database
+
+    from trailapp.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn)
+    migrations.apply(db, stop_before="m012_challenges")
+    conn.execute(
+        "INSERT INTO contributions (id, kind, place_id, municipality, status, lang, title, "
+        "body, pseudonym, age_band, consent_by, consent_notice_version, consent_at, "
+        "token_hash, request_hash, text_hash, created, updated, parent_id) VALUES "
+        "('c1', 'reply', 'bol-gastgivars', 'bollnas', 'approved', 'sv', 'T', 'B', 'Lo', "
+        "'13-15', 'self', 'v', 'now', 'h', 'r', 't', 'now', 'now', 'q1')")
+    conn.execute("INSERT INTO media (id, contribution_id, position, kind, media_type, file, "
+                 "bytes) VALUES ('m1', 'c1', 0, 'image', 'image/jpeg', 'a.jpg', 10)")
+    conn.execute("INSERT INTO reports VALUES ('c1', 'someone', 'other', NULL, 'now')")
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = "
+                                          "'index' AND tbl_name = 'contributions'")}
+    with pytest.raises(sqlite3.IntegrityError):  # no answers before m012
+        conn.execute("UPDATE contributions SET kind = 'answer', parent_id = NULL")
+    migrations.apply(db)
+    migrations.apply(db)  # safe to run again
+    assert conn.execute("SELECT id, kind, parent_id, content_notes FROM contributions"
+                        ).fetchall() == [("c1", "reply", "q1", "[]")]
+    assert conn.execute("SELECT id FROM media").fetchall() == [("m1",)]
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert indexes <= {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contributions'")}
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.execute("UPDATE contributions SET kind = 'answer', parent_id = NULL")
+    conn.execute("INSERT INTO passport_links VALUES ('h', 'answer', 'c1')")
+    conn.execute("DELETE FROM contributions WHERE id = 'c1'")  # keys and triggers still work
+    assert conn.execute("SELECT count(*) FROM media").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM passport_links").fetchone()[0] == 0
