@@ -115,7 +115,7 @@ def world(geo_app, store, tmp_path) -> World:
                                               f"{prefix}-test-unsure"))
         assert proposed.status_code == 201, proposed.get_json()
         world.twins[municipality] = proposed.get_json()["id"]
-    for municipality, prefix in PREFIX.items():  # a challenge at each test site
+    for municipality in PREFIX:  # a challenge at each test site
         made = client.post("/moderation/challenges", headers=headers["admin"],
                            json=challenge_body(municipality))
         assert made.status_code == 201, made.get_json()

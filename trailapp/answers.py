@@ -35,7 +35,6 @@ from .submission_rules import Submission
 from .times import now_rfc3339
 
 
-
 @dataclass
 class AnswerFields:
     """The fields of an answer, already of the right types (see http.models)."""

@@ -14,9 +14,9 @@ import hmac
 import io
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from . import domain, moderation, ratelimit, submission_limits, submission_rules, text

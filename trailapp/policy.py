@@ -103,5 +103,6 @@ def challenge(organiser: Organiser | None, row: dict | None, challenge_id: str) 
     none at all."""
     authorise_object(organiser, row["municipality"] if row else None,
                      f"challenge {challenge_id!r}")
-    assert row is not None  # noqa: S101 - authorise_object raised otherwise
+    if row is None:  # authorise_object raised already; this says so to type checkers
+        raise NotFound(f"There is no challenge {challenge_id!r}.")
     return row

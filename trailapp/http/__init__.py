@@ -17,10 +17,10 @@ from ..errors import (
     http_code,
 )
 from . import dashboard, html_pages
-from .contributions import bp as contributions_bp
-from .editing import bp as editing_bp
 from .challenges import bp as challenges_bp
 from .challenges import public_bp as challenge_answers_bp
+from .contributions import bp as contributions_bp
+from .editing import bp as editing_bp
 from .exchange import bp as exchange_bp
 from .ogc import bp as ogc_bp
 from .openapi import api_bp

@@ -59,7 +59,7 @@ class ChallengeReads:
     def passport_answers(self, passport_hash: str) -> list[dict[str, Any]]:
         """The approved answers linked to a passport: place, challenge, its kind and trail."""
         rows = self.conn.execute(
-            "SELECT c.id, c.place_id, c.municipality, c.decided_at, ch.id AS challenge_id, "
+            "SELECT c.id, c.place_id, c.municipality, c.decided_at, ch.id AS challenge_id, "  # noqa: S608 - constants
             f"{_NAMES.format(t='c')}"
             "ch.kind AS challenge_kind, ch.trail_id FROM passport_links p "
             "JOIN contributions c ON c.id = p.item_id "
@@ -72,7 +72,7 @@ class ChallengeReads:
     def passport_fixes(self, passport_hash: str) -> list[dict[str, Any]]:
         """The accepted survey fixes linked to a passport: their place."""
         rows = self.conn.execute(
-            f"SELECT f.id, f.place_id, f.municipality, {_NAMES.format(t='f')}"
+            f"SELECT f.id, f.place_id, f.municipality, {_NAMES.format(t='f')}"  # noqa: S608
             "1 FROM passport_links p "
             "JOIN survey_fixes f ON f.id = p.item_id "
             "WHERE p.passport_hash = ? AND p.item_kind = 'fix' AND f.status = 'accepted' "
@@ -82,7 +82,7 @@ class ChallengeReads:
     def passport_replies(self, passport_hash: str) -> list[dict[str, Any]]:
         """The approved replies linked to a passport (the exchange's, once it has them)."""
         rows = self.conn.execute(
-            f"SELECT c.id, c.place_id, c.municipality, {_NAMES.format(t='c')}"
+            f"SELECT c.id, c.place_id, c.municipality, {_NAMES.format(t='c')}"  # noqa: S608
             "1 FROM passport_links p "
             "JOIN contributions c ON c.id = p.item_id "
             "WHERE p.passport_hash = ? AND p.item_kind = 'reply' AND c.kind = 'reply' "
