@@ -34,7 +34,8 @@ GPS_WALK = {"bollnas": WALK,  # (lat, lon, elevation)
             "lobatse": [(-25.221, 25.661, 1180.0), (-25.216, 25.666, 1184.5),
                         (-25.211, 25.671, 1190.0)]}
 TABLES = ("contributions", "media", "reports", "features", "changes", "audit",
-          "place_images", "workshops", "survey_fixes", "survey_tracks", "twins")
+          "place_images", "workshops", "survey_fixes", "survey_tracks", "twins",
+          "challenges")
 
 
 def organiser_routes() -> list[tuple[str, str]]:
@@ -114,7 +115,18 @@ def world(geo_app, store, tmp_path) -> World:
                                               f"{prefix}-test-unsure"))
         assert proposed.status_code == 201, proposed.get_json()
         world.twins[municipality] = proposed.get_json()["id"]
+    for municipality in PREFIX:  # a challenge at each test site
+        made = client.post("/moderation/challenges", headers=headers["admin"],
+                           json=challenge_body(municipality))
+        assert made.status_code == 201, made.get_json()
+        ids[municipality]["challenge"] = made.get_json()["id"]
     return world
+
+
+def challenge_body(municipality: str) -> dict:
+    return {"municipality": municipality, "kind": "free-answer",
+            "place": f"{PREFIX[municipality]}-test-site", "title": {"en": "Look up"},
+            "prompt": {"en": "What is above the door?"}}
 
 
 def twin_body(municipality: str, place_id: str, twin_place_id: str) -> dict:
@@ -324,6 +336,23 @@ ACTIONS.update({
     "end-twin": Action("POST", "/moderation/twins/<twinId>/end", twin_step("end"), 200,
                        refused=None),
 })
+def challenge_step(step: str) -> Request:
+    def make(world: World, municipality: str) -> tuple[str, dict]:
+        return f"/moderation/challenges/{world.ids[municipality]['challenge']}{step}", {}
+    return make
+
+
+ACTIONS.update({
+    "challenges": Action("GET", "/moderation/challenges", scoped("/moderation/challenges"),
+                         200, 403, writes=False),
+    "create-challenge": Action("POST", "/moderation/challenges",
+                               lambda w, m: ("/moderation/challenges",
+                                             {"json": challenge_body(m)}), 201, 403),
+    "read-challenge": Action("GET", "/moderation/challenges/<challengeId>",
+                             challenge_step(""), 200, writes=False),
+    "withdraw-challenge": Action("POST", "/moderation/challenges/<challengeId>/withdraw",
+                                 challenge_step("/withdraw"), 200),
+})
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
             "/moderation/workshops", "/moderation/survey", "/moderation/report",
@@ -401,7 +430,7 @@ SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
            "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
            "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567",
            "workshopId": "w0123456789abcdef", "itemId": "0123456789abcdef01234567",
-           "twinId": "t0123456789abcdef"}
+           "twinId": "t0123456789abcdef", "challengeId": "c0123456789abcdef"}
 
 
 def sample_path(rule: str) -> str:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from helpers.app import place
+from helpers.contributions import PLACE, post_json, story
 from helpers.organisers import add_organiser, token_headers
 
 
@@ -77,3 +78,40 @@ def test_bad_notes_or_guidance_are_refused_naming_them(noted, props):
                     headers=headers)
     assert r.status_code == 422
     assert next(iter(props)) in json.dumps(r.get_json())
+
+
+# -- content notes on stories and activities (issue 14) ----------------------------------
+
+
+def _story_with_suggestions(client, headers, addr: str, approve_body: dict | None):
+    r = post_json(client, story(content_notes=["war", "death"]), addr=addr)
+    assert r.status_code == 201, r.get_json()
+    cid = r.get_json()["id"]
+    assert client.get(f"/collections/stories/items/{cid}").status_code == 404
+    ok = client.post(f"/moderation/contributions/{cid}/approve", json=approve_body,
+                     headers=headers)
+    assert ok.status_code == 200, ok.get_json()
+    return cid
+
+
+def test_suggested_notes_are_published_on_approval_and_filter_stories(noted):
+    client, headers = noted
+    cid = _story_with_suggestions(client, headers, "10.0.9.1", None)
+    props = client.get(f"/collections/stories/items/{cid}?lang=sv").get_json()["properties"]
+    assert props["content_notes"] == ["death", "war"]  # in the fixed list's order
+    assert props["content_note_labels"] == ["Död", "Krig"]
+    kept = client.get(f"/collections/stories/items?place={PLACE}&content_notes_exclude=war"
+                      ).get_json()["features"]
+    assert cid not in {f["id"] for f in kept}
+    sync = client.get("/sync?since=s0&limit=1000").get_json()["changes"]
+    mine = [c for c in sync if c["id"] == cid and c["op"] == "upsert"]
+    assert mine[-1]["feature"]["properties"]["content_notes"] == ["death", "war"]
+
+
+def test_an_organiser_decides_the_notes_a_story_is_published_with(noted):
+    client, headers = noted
+    cid = _story_with_suggestions(client, headers, "10.0.9.2", {"content_notes": ["grief"]})
+    props = client.get(f"/collections/stories/items/{cid}").get_json()["properties"]
+    assert props["content_notes"] == ["grief"]
+    r = post_json(client, story(content_notes=["not-a-note"]), addr="10.0.9.3")
+    assert r.status_code == 400 and "content_notes" in r.get_data(as_text=True)

@@ -9,6 +9,7 @@ import json
 import zipfile
 
 import pytest
+from helpers.challenges import QUIZ
 from helpers.contributions import PLACE, bearer, post_json, story
 from helpers.exchange import active_twin, organisers
 from helpers.organisers import add_organiser, token_headers
@@ -23,7 +24,7 @@ from trailapp.http.openapi import build_document
 
 BASE = "http://localhost"
 SINGULAR = {"places": "Place", "trails": "Trail", "stories": "Story",
-            "activities": "Activity", "twins": "Twin"}
+            "activities": "Activity", "twins": "Twin", "challenges": "Challenge"}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,8 @@ def approved_story_and_activity(geo_app, client) -> tuple[str, str, str]:
         assert ok.status_code == 200, ok.get_json()
         ids.append(cid)
     active_twin(client, organisers(store))  # the twins collection has a feature too
+    r = client.post("/moderation/challenges", json=QUIZ, headers=headers)  # and challenges
+    assert r.status_code == 201, r.get_json()
     return ids[0], ids[1], first.get_json()["token"]
 
 

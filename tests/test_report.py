@@ -11,7 +11,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 from helpers.organisers import add_organiser, token_headers
-from helpers.report import pdf_first_page_png, pdf_text, row, seed
+from helpers.report import pdf_first_page_png, pdf_text, row, seed, seed_answers
 
 from trailapp.domain import REPORT_CHARTS
 
@@ -90,7 +90,9 @@ def test_the_report_has_the_figures_computed_by_hand(world):
                        "Fixes and tracks waiting for review": "fewer than 5",
                        # No twin places in this world.
                        "Twin places paired now": "fewer than 5",
-                       "Twin places paired in the period": "fewer than 5"}
+                       "Twin places paired in the period": "fewer than 5",
+                       # No challenges in this world.
+                       "Heritage passports in use": "fewer than 5"}
 
 
 def test_both_municipalities_add_up_for_an_organiser_of_both(world, geo_app):
@@ -172,7 +174,8 @@ def test_every_word_of_the_report_has_a_swedish_translation(world):
     with open(path, "rb") as po:
         translated = {m.id for m in read_po(po) if m.id and m.string}
     words = {report.FEWER, report.WITHHELD, *report.AGE_LABELS.values(),
-             *report.KIND_LABELS.values(), *report.LANG_LABELS.values()}
+             *report.KIND_LABELS.values(), *report.LANG_LABELS.values(),
+             *report.CHALLENGE_KIND_LABELS.values()}
     page = get(world, f"municipality=bollnas&{PERIOD}&lang=sv").get_data(as_text=True)
     for english in ("Contributions per month", "Time to a decision", "not shown", "Total"):
         assert f">{english}<" not in page
@@ -197,3 +200,39 @@ def test_a_total_never_gives_a_hidden_count_away(values, hidden):
     counts = protect(values, [("t", [k for k in values if k != "t"])])
     assert {k for k, c in counts.items() if c.value is None} == hidden
     assert all(c.value == values[k] for k, c in counts.items() if k not in hidden)
+
+
+def test_challenges_done_by_place_kind_and_age_band_and_answers_not_counted_twice(world,
+                                                                                geo_app):
+    store = geo_app.extensions["trailapp"].store
+    approved = {"status": "approved"}
+    seed_answers(store, "photo", [row(f"2026-01-0{d + 1}T09:00:00Z", **approved,
+                                      decided_at=f"2026-01-0{d + 1}T10:00:00Z")
+                                  for d in range(6)])
+    seed_answers(store, "free-answer", [row("2026-02-01T09:00:00Z", place_id=KYRKA,
+                                            age_band="16-17", **approved,
+                                            decided_at="2026-02-01T10:00:00Z")])
+    seed_answers(store, "free-answer", [row("2026-02-02T09:00:00Z")])  # pending: not done
+    # The participation tables are the same as without the answers (they count once,
+    # in their own section).
+    assert chart_csv(world, "per_month")[-1] == ["Total", "21"]
+    assert chart_csv(world, "by_place")[1:] == [
+        ["Gästgivars farm, Vallsta", "13"], ["Bollnäs Church", "8"], ["Total", "21"]]
+    assert chart_csv(world, "by_age_band")[-1][-1] == "21"
+    by_place = chart_csv(world, "challenges_by_place")
+    assert by_place[0] == ["Place", "Free answer", "Photo", "Interview", "Find the detail",
+                           "Multiple choice", "Total"]
+    # 7 done: 6 photos at the farm and 1 free answer at the church. With the total of 7
+    # printed, the farm's 6 would give the church's 1 away (7 - 6): it is not shown.
+    few, hidden = "fewer than 5", "not shown"
+    assert by_place[1:] == [["Bollnäs Church", few, few, few, few, few, few],
+                            ["Gästgivars farm, Vallsta", few, hidden, few, few, few, hidden],
+                            ["Total", few, hidden, few, few, few, "7"]]
+    assert not small_cells([c for r in by_place for c in r[1:]])
+    ages = chart_csv(world, "challenges_by_age_band")
+    assert ages[0][:3] == ["Kind", "under 13", "13 to 15"]
+    assert ages[2] == ["Photo", few, hidden, few, few, hidden]
+    assert ages[-1][-1] == "7"
+    page = get(world, f"municipality=bollnas&{PERIOD}").get_data(as_text=True)
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd class=\"count\">([^<]+)</dd>", page))
+    assert figures["Heritage passports in use"] == "8"

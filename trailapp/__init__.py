@@ -95,7 +95,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
                 "description": "The token returned when a contribution was submitted."},
             "organiserToken": {
                 "type": "http", "scheme": "bearer",
-                "description": "An organiser's API token (flask create-token)."}},
+                "description": "An organiser's API token (flask create-token)."},
+            "passportKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "The heritage passport key the app made (issue 14)."}},
         validation_error_status=400,
         validation_error_model=http.models.Error,
         validation_error_callback=validation_error,

@@ -14,6 +14,7 @@ import hmac
 import io
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
@@ -101,10 +102,15 @@ def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
 
 def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Upload], *,
            client: str, idempotency_key: str | None = None,
-           install_id: str | None = None, workshop_code: str | None = None
+           install_id: str | None = None, workshop_code: str | None = None,
+           on_insert: Callable[[Writer, dict[str, Any]], None] | None = None
            ) -> tuple[dict[str, Any], ratelimit.Quota | None]:
     """Accept a contribution as pending (a keyed retry from the same client with the
-    same content returns the first), and what is left of its tightest limit."""
+    same content returns the first), and what is left of its tightest limit.
+
+    on_insert runs in the same transaction right after the row and its media are
+    stored (an answer's side row and passport link, answers.py); raising there undoes
+    the whole submission, files included."""
     limits, workshop = submission_limits.of_request(store, settings, client, install_id,
                                                     workshop_code)
     if len(uploads) > settings.limits.files:
@@ -159,6 +165,8 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
                                  idempotency_key)
             if replay is None:
                 _insert(writer, settings, limits, row, processed, names)
+                if on_insert is not None:
+                    on_insert(writer, row)
         if replay is not None:
             settings.media.discard(names)
             return _replayed(replay), submission_limits.quota(store, limits)

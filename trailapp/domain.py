@@ -111,6 +111,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("stories", "contributions", "story", has_place=True),
         Collection("activities", "contributions", "activity", has_place=True),
         Collection("twins", "exchange", along_trail=False, shared=True),
+        Collection("challenges", "challenges", has_place=True),
     )
 }
 COLLECTION_IDS = tuple(COLLECTIONS)
@@ -274,6 +275,29 @@ TWIN_STATUSES = ("proposed", "active", "ended")
 TWIN_TEXT_LENGTH = 600
 TWIN_ID = r"^t[0-9a-f]{16}$"
 
+# -- challenges and the heritage passport (issue 14) ---------------------------------------
+
+#: What a challenge asks for: a written answer, a photo, a recorded interview ("ask an
+#: elder about…"), a detail to find and name, or one of a few options (checked at once;
+#: the correct option never leaves the server).
+CHALLENGE_KINDS = ("free-answer", "photo", "audio-interview", "find-the-detail",
+                   "multiple-choice")
+#: The kinds whose answer carries a file, and the media kind it must be.
+CHALLENGE_MEDIA = {"photo": "image", "audio-interview": "audio"}
+CHALLENGE_STATUSES = ("active", "withdrawn")
+CHALLENGE_TEXT_LIMITS = {"title": 120, "prompt": 1000, "option": 200}
+CHALLENGE_OPTIONS = (2, 6)  # fewest and most options of a multiple-choice challenge
+CHALLENGE_ID = r"^c[0-9a-f]{16}$"
+#: An answer is a contribution of this kind (never published; see challenges.py).
+ANSWER_KIND = "answer"
+ANSWER_TEXT_MAX = 2000
+#: What a passport key links (the keyed hash only): an answer, a survey fix, and (once
+#: the exchange has them) a reply to the twin town.
+PASSPORT_ITEMS = ("answer", "fix", "reply")
+PASSPORT_KEY = r"^[A-Za-z0-9_-]{22,128}$"
+#: The badges a passport can show (see passport.py for what earns each).
+BADGES = ("trail", "elder-interview", "surveyor", "twin-reply")
+
 # -- the steering group's report ----------------------------------------------------------
 
 #: Any count of young people below this is published as "fewer than 5" (report.py).
@@ -282,7 +306,8 @@ SMALL_NUMBER = 5
 REPORT_LANGS = ("sv", "en")
 REPORT_FORMATS = ("html", "pdf", "csv")
 #: The charts of the report, each also a CSV (?format=csv&chart=).
-REPORT_CHARTS = ("per_month", "by_kind", "by_age_band", "by_language", "by_place")
+REPORT_CHARTS = ("per_month", "by_kind", "by_age_band", "by_language", "by_place",
+                 "challenges_by_place", "challenges_by_age_band")
 REPORT_EXAMPLES_MAX = 6
 #: The longest period one report covers (days): a bound on its work.
 REPORT_MAX_DAYS = 3 * 366

@@ -17,9 +17,9 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import audit, i18n, policy, text
+from . import audit, challenges, i18n, policy, text
 from .auth import Organiser
-from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
+from .domain import CONTENT_NOTES, CONTRIBUTION_KINDS, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
 from .publishing import publish, republish_place
@@ -92,6 +92,7 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
         "lang": row["lang"],
         "published": row["decided_at"],
         "sdg_targets": json.loads(row.get("sdg_targets") or "[]"),
+        "content_notes": json.loads(row.get("content_notes") or "[]"),
         "media": [{
             "type": m["media_type"], "kind": m["kind"], "href": f"/media/{m['file']}",
             "thumbnail": f"/media/{m['thumb_file']}" if m["thumb_file"] else None,
@@ -116,6 +117,8 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
 
 
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
+    if row["kind"] not in COLLECTION:  # an answer to a challenge is never public
+        return
     place = writer.feature_row("places", row["place_id"])
     if place is None:
         raise Conflict(f"The place {row['place_id']!r} no longer exists; the contribution "
@@ -128,11 +131,12 @@ def republish_at(writer: Writer, place_id: str) -> None:
     """Publish a place's approved contributions again, at the place as it is now."""
     for row in writer.approved_of_place(place_id):
         _publish(writer, row)
+    challenges.republish_at(writer, place_id)  # challenges follow their place too
 
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
     """Take a contribution's feature off the public side (leaves a tombstone for sync)."""
-    if writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
+    if row["kind"] in COLLECTION and writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
         republish_place(writer, row["place_id"])
 
 
@@ -168,11 +172,13 @@ def _decide(writer: Writer, row: dict[str, Any], action: str, by: Organiser | No
 
 
 def approve(store: Store, contribution_id: str, by: Organiser | None = None,
-            sdg_targets: list[str] | None = None, actor: str = "cli") -> dict[str, Any]:
-    """Approve and publish, tagged with Agenda 2030 targets (default 4.7 and 11.4)."""
+            sdg_targets: list[str] | None = None, actor: str = "cli",
+            content_notes: list[str] | None = None) -> dict[str, Any]:
+    """Approve and publish, tagged with Agenda 2030 targets (default 4.7 and 11.4) and
+    content notes (default the contributor's suggestions: approving accepts them)."""
     with store.writer() as writer:
         row = _load(writer, contribution_id, by)
-        targets = DEFAULT_SDG[row["kind"]] if sdg_targets is None else sdg_targets
+        targets = DEFAULT_SDG.get(row["kind"], []) if sdg_targets is None else sdg_targets
         bad = sorted(set(targets) - set(SDG_TARGETS))
         if bad:
             raise InvalidParameter("sdg_targets", f"unknown targets {', '.join(bad)} (use "
@@ -180,7 +186,19 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
         return _decide(writer, row, "approve", by, actor,
                        status=_next_state(row, "approve"), decided_at=now_rfc3339(),
                        decided_by=by.username if by else actor, hidden_reason=None,
-                       sdg_targets=json.dumps(sorted(set(targets))))
+                       sdg_targets=json.dumps(sorted(set(targets))),
+                       content_notes=_notes(row, content_notes))
+
+
+def _notes(row: dict[str, Any], chosen: list[str] | None) -> str:
+    """The content notes an approval publishes, in the fixed list's order."""
+    notes = json.loads(row.get("content_notes_suggested") or "[]") if chosen is None \
+        else chosen
+    bad = sorted(set(notes) - set(CONTENT_NOTES))
+    if bad:
+        raise InvalidParameter("content_notes", f"unknown notes {', '.join(bad)} (use "
+                               f"{', '.join(CONTENT_NOTES)})")
+    return json.dumps([n for n in CONTENT_NOTES if n in notes])
 
 
 def rejection_text(reason: str | None, template: str | None, lang: str) -> str:

@@ -88,3 +88,21 @@ def end_twin(organiser: Organiser | None, twin: dict) -> str:
 def read_twins(organiser: Organiser | None, municipality: str | None) -> list[str]:
     """The towns whose twins a listing may show (see scope)."""
     return scope(organiser, municipality)
+
+
+# -- challenges (issue 14) ----------------------------------------------------------------
+
+
+def set_challenge(organiser: Organiser | None, municipality: str) -> Organiser:
+    """An organiser sets challenges in their own town only: 403 for another town."""
+    return open_in(organiser, municipality)
+
+
+def challenge(organiser: Organiser | None, row: dict | None, challenge_id: str) -> dict:
+    """A challenge an organiser may see and change: another town's is the same 404 as
+    none at all."""
+    authorise_object(organiser, row["municipality"] if row else None,
+                     f"challenge {challenge_id!r}")
+    if row is None:  # authorise_object raised already; this says so to type checkers
+        raise NotFound(f"There is no challenge {challenge_id!r}.")
+    return row

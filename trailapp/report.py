@@ -28,6 +28,7 @@ from . import i18n, policy
 from .auth import Organiser
 from .domain import (
     AGE_BANDS,
+    CHALLENGE_KINDS,
     CONTRIBUTION_KINDS,
     LANGS,
     REPORT_EXAMPLES_MAX,
@@ -267,9 +268,47 @@ def _exchange(p: Period) -> Section:
         ("Twin places paired in the period", ("twins:accepted", int(twins["accepted"])))])
 
 
+def _challenges(p: Period) -> Section:
+    """Challenges done (answers approved in the period) by place and kind, and by kind
+    and age band; and how many heritage passports hold a stamp (a total only)."""
+    rows = p.reader.challenges_done(p.municipalities, *p.bounds)
+    places = sorted({r["place_id"] for r in rows})
+    names = {r["place_id"]: i18n.pick(r["names"], p.lang)[0] or r["place_id"] for r in rows}
+    count: dict[tuple[str, str], int] = {}
+    by_age: dict[tuple[str, str], int] = {}
+    for r in rows:
+        count[r["place_id"], r["kind"]] = count.get((r["place_id"], r["kind"]), 0) + r["n"]
+        by_age[r["kind"], r["age_band"]] = by_age.get((r["kind"], r["age_band"]), 0) + r["n"]
+    kinds, bands = list(CHALLENGE_KINDS), list(AGE_BANDS)
+    kind_labels = [CHALLENGE_KIND_LABELS[k] for k in kinds]
+    by_place = Table("challenges_by_place", "Challenges done by place and kind", "Place",
+                     places, [names[pl] for pl in places], kinds, kind_labels,
+                     [[count.get((pl, k), 0) for k in kinds] for pl in places],
+                     [[f"challenge:{pl}:{k}" for k in kinds] for pl in places],
+                     row_total_ids=[f"challenge:place:{pl}" for pl in places],
+                     column_total_ids=[f"challenge:kind:{k}" for k in kinds],
+                     total_id="challenge:total")
+    ages = Table("challenges_by_age_band", "Challenges done by kind and age band", "Kind",
+                 kinds, kind_labels, bands, [AGE_LABELS.get(b, b) for b in bands],
+                 [[by_age.get((k, b), 0) for b in bands] for k in kinds],
+                 [[f"challenge-age:{k}:{b}" for b in bands] for k in kinds],
+                 row_total_ids=[f"challenge:kind:{k}" for k in kinds],
+                 column_total_ids=[f"challenge-age:band:{b}" for b in bands],
+                 total_id="challenge:total")
+    return Section("challenges", "Challenges", [by_place, ages], figures=[
+        ("Heritage passports in use",
+         ("passports", p.reader.passport_count(p.municipalities)))],
+        note="An answer counts when an organiser approved it (multiple choice: when it "
+             "was right).")
+
+
+CHALLENGE_KIND_LABELS = {"free-answer": "Free answer", "photo": "Photo",
+                         "audio-interview": "Interview", "find-the-detail": "Find the detail",
+                         "multiple-choice": "Multiple choice"}
+
 #: The report's sections in order.
 SECTIONS: list[Callable[[Period], Section]] = [_participation, _places, _decisions, _agenda,
-                                               _survey, _exchange, _examples]
+                                               _survey, _exchange, _challenges, _examples]
 
 
 def _figure_counts(sections: list[Section]) -> dict[str, int]:

@@ -85,11 +85,13 @@ def contribution(store: Store, who: Organiser | None, contribution_id: str,
 def decide(store: Store, who: Organiser | None, action: str, contribution_id: str, *,
            actor: str, sdg_targets: list[str] | None = None, reason: str | None = None,
            template: str | None = None, title: str | None = None,
-           body: str | None = None) -> dict[str, Any]:
+           body: str | None = None, content_notes: list[str] | None = None
+           ) -> dict[str, Any]:
     """One decision by name; the contribution as a moderator sees it afterwards."""
     policy.signed_in(who)
     if action == "approve":
-        moderation.approve(store, contribution_id, who, sdg_targets, actor=actor)
+        moderation.approve(store, contribution_id, who, sdg_targets, actor=actor,
+                           content_notes=content_notes)
     elif action == "reject":
         moderation.reject(store, contribution_id, reason, who, template, actor=actor)
     elif action == "withdraw":

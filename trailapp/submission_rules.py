@@ -44,6 +44,7 @@ class Submission:
     ends_at: str | None = None
     meeting_point: str | None = None
     capacity: int | None = None
+    content_notes: list[str] | None = None  # suggested; applied on approval (moderation)
 
 
 
@@ -75,6 +76,8 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         "people_consented": (None if sub.people_consented is None
                              else int(sub.people_consented)),
         "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
+        "content_notes_suggested": json.dumps(
+            [n for n in domain.CONTENT_NOTES if n in (sub.content_notes or [])]),
     }
     if sub.kind == "activity":
         row.update(_activity_times(sub, municipality), meeting_point=meeting_point,

@@ -51,3 +51,22 @@ def pdf_first_page_png(pdf: Path, out_stem: Path) -> Path:
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1",
                     "-singlefile", str(pdf), str(out_stem)], check=True, capture_output=True)
     return out_stem.with_suffix(".png")
+
+
+def seed_answers(store, kind: str, rows: list[dict]) -> str:
+    """A challenge of this kind at the rows' place and the rows as its answers (issue
+    14); the challenge's id."""
+    n = next(_ids)
+    challenge = {"id": f"c{n:016x}", "municipality": rows[0]["municipality"],
+                 "place_id": rows[0]["place_id"], "trail_id": None, "kind": kind,
+                 "status": "active", "texts": json.dumps({"title": {"en": "T"},
+                                                          "prompt": {"en": "P"}}),
+                 "options": "[]", "correct_option": None, "created_by": "anna",
+                 "created": rows[0]["created"], "updated": rows[0]["created"]}
+    with store.writer() as writer:
+        writer.insert_challenge(challenge)
+        for r in rows:
+            writer.insert_contribution({**r, "kind": "answer"})
+            writer.insert_challenge_answer(r["id"], challenge["id"], None, None)
+            writer.link_passport(f"passport-{r['id']}", "answer", r["id"])
+    return challenge["id"]

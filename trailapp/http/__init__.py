@@ -17,6 +17,8 @@ from ..errors import (
     http_code,
 )
 from . import dashboard, html_pages
+from .challenges import bp as challenges_bp
+from .challenges import public_bp as challenge_answers_bp
 from .contributions import bp as contributions_bp
 from .editing import bp as editing_bp
 from .exchange import bp as exchange_bp
@@ -57,6 +59,8 @@ def register(app: Flask) -> None:
     app.register_api(survey_bp)
     app.register_api(survey_review_bp)
     app.register_api(exchange_bp)
+    app.register_api(challenges_bp)
+    app.register_api(challenge_answers_bp)
     dashboard.init_app(app)  # HTML pages for organisers: session cookie, CSRF, static
     html_pages.check_settings(app)  # a malformed TRAILAPP_TILE_URL stops the start
     app.register_api(ops_bp)

@@ -81,12 +81,19 @@ OPERATION_IDS = {
     ("/moderation/twins", "post"): "proposeTwin",
     ("/moderation/twins/{twinId}/accept", "post"): "acceptTwin",
     ("/moderation/twins/{twinId}/end", "post"): "endTwin",
+    ("/moderation/challenges", "get"): "listChallengesOfMyTowns",
+    ("/moderation/challenges", "post"): "createChallenge",
+    ("/moderation/challenges/{challengeId}", "get"): "getChallengeForOrganisers",
+    ("/moderation/challenges/{challengeId}/withdraw", "post"): "withdrawChallenge",
+    ("/challenges/{challengeId}/answers", "post"): "answerChallenge",
+    ("/passport", "get"): "getPassport",
+    ("/passport", "delete"): "erasePassport",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }
 NOUNS = {"places": ("Places", "Place"), "trails": ("Trails", "Trail"),
          "stories": ("Stories", "Story"), "activities": ("Activities", "Activity"),
-         "twins": ("Twins", "Twin")}
+         "twins": ("Twins", "Twin"), "challenges": ("Challenges", "Challenge")}
 
 
 def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -100,7 +107,8 @@ IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
                  "description": "ETags you hold: 304 Not Modified when one is current."}
 # GETs without an ETag: personal or organisers' answers that no cache may keep
 # (no-store), and the machine's own health and metrics.
-NO_ETAG = ("/contributions/{contributionId}", "/moderation/", "/healthz", "/metrics")
+NO_ETAG = ("/contributions/{contributionId}", "/moderation/", "/healthz", "/metrics",
+           "/passport")
 PACK_HEADERS = [
     {"name": "Range", "in": "header", "required": False,
      "schema": {"type": "string"},

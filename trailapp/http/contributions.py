@@ -102,6 +102,8 @@ def submit(header: models.SubmitHeaders) -> Response:
     """A story or activity tied to a place; pending until an organiser approves it."""
     request.max_content_length = settings()["MEDIA_MAX_REQUEST_BYTES"]
     fields, uploads = _read_submission()
+    if request.mimetype == "multipart/form-data" and "content_notes" in fields:
+        fields["content_notes"] = [n for n in fields["content_notes"].split(",") if n]
     try:
         # JSON has types: true is not "true" and 20.0 is not 20 there. Form fields are
         # all strings, so they are converted ("true", "20").

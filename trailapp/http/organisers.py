@@ -78,7 +78,8 @@ def approve(path: models.ContributionPath) -> Response:
     """Publish now, tagged with Agenda 2030 targets."""
     data = _body(models.ApproveBody, optional=True)
     return _decided("approve", path.contributionId,
-                    sdg_targets=data.sdg_targets if data else None)
+                    sdg_targets=data.sdg_targets if data else None,
+                    content_notes=data.content_notes if data else None)
 
 
 @bp.post("/moderation/contributions/<contributionId>/reject", summary="Reject with a reason",

@@ -11,7 +11,7 @@ from flask import Response, abort, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import ratelimit, survey
+from .. import passport, ratelimit, survey
 from ..errors import InvalidParameter, MediaError, UnsupportedMediaType
 from ..features import GEOJSON, JSON
 from . import models
@@ -133,6 +133,8 @@ def submit_fix(header: models.SurveyHeaders) -> Response:
     fields, files = _form({"photo"})
     model = _validated(models.FixModel, fields)
     app = state()
+    if header.passport_key:  # refused before anything is stored
+        passport.key_hash(app.contributions.secret, header.passport_key)
     photo = files.get("photo")
     receipt, quota = survey.submit_fix(
         app.store, app.survey, survey.FixFields(
@@ -142,6 +144,8 @@ def submit_fix(header: models.SurveyHeaders) -> Response:
         _surveyor(model), photo.stream if photo else None, client=client_key(),
         token=contributor_token(), idempotency_key=header.idempotency_key,
         install_id=header.install_id)
+    passport.link_in(app.store, app.contributions.secret, header.passport_key, "fix",
+                     receipt["id"])
     return _receipt(receipt, quota, "fix")
 
 

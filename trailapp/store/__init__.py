@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import StoreBusy
 from . import cql
+from .challenges import ChallengeReads, ChallengeWrites
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
 from .organisers import OrganiserReads, OrganiserWrites
@@ -45,7 +46,7 @@ READ_MMAP_BYTES = 2**30
 
 class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceImageReads,
              WorkshopReads, SurveyReads, ReportReads, ProtectionReads,
-             TwinReads):
+             TwinReads, ChallengeReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -54,7 +55,7 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
              PlaceImageWrites, WorkshopWrites, SurveyWrites, ProtectionWrites,
-             TwinWrites):
+             TwinWrites, ChallengeWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
 

@@ -15,12 +15,13 @@ _COLUMNS = (
     "meeting_point", "capacity", "flags", "rejection_reason", "token_hash",
     "idempotency_key_hash", "request_hash", "text_hash", "created", "updated", "decided_at",
     "decided_by", "sdg_targets", "unpublished_at", "workshop_id", "parent_id", "joint",
+    "content_notes_suggested",
 )
 _MEDIA_COLUMNS = ("id", "contribution_id", "position", "kind", "media_type", "file",
                   "thumb_file", "bytes", "width", "height", "duration_s")
 # Columns a status change may set (constants; never taken from a request).
 _STATUS_COLUMNS = ("status", "hidden_reason", "rejection_reason", "decided_at", "updated",
-                   "decided_by", "sdg_targets", "unpublished_at")
+                   "decided_by", "sdg_targets", "unpublished_at", "content_notes")
 
 
 class ContributionReads:

@@ -11,6 +11,8 @@ change is one more function below the others, and the file is their history.
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("trailapp")
@@ -672,3 +674,139 @@ def _rebuild_contributions(db: Database) -> None:
         "CREATE INDEX contributions_by_workshop ON contributions (workshop_id, created)",
         "CREATE INDEX contributions_by_parent ON contributions (parent_id, status, created)",
     )
+
+
+@migrations(transactional=False)
+def m012_challenges(db: Database) -> None:
+    """Challenges at a place or along a trail, answers to them, the heritage passport's
+    links, and content notes on contributions (issue 14).
+
+    An answer is a contribution of kind 'answer' (the same consent, token, media
+    cleaning, moderation, erasure and retention), so the contributions table is rebuilt
+    once more for its CHECK on kind: _rebuild_with_kinds copies whatever columns the
+    table has (this one or a later one), so it can be reused. What only an answer has
+    (its challenge, the option chosen, right or wrong) is in challenge_answers, keyed by
+    the contribution and deleted with it. A passport link holds only a keyed hash of the
+    passport key; triggers delete it with the answer or survey fix it links, so erasure
+    and retention take it too. Runs outside the migration's transaction for the same
+    reason as m011, and is safe to re-run.
+    """
+    conn = db.conn
+    kinds = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'contributions'"
+                         ).fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if "'answer'" not in kinds:
+                _rebuild_with_kinds(db, ("story", "activity", "question", "reply",
+                                         "translation", "answer"))
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(contributions)")}
+            if "content_notes" not in columns:
+                _run(db,
+                     # Set by organisers; published on stories and activities.
+                     "ALTER TABLE contributions ADD COLUMN content_notes TEXT NOT NULL "
+                     "DEFAULT '[]'",
+                     # Suggested by the contributor; applied only by an organiser.
+                     "ALTER TABLE contributions ADD COLUMN content_notes_suggested TEXT "
+                     "NOT NULL DEFAULT '[]'")
+            _run(
+                db,
+                """
+                CREATE TABLE IF NOT EXISTS challenges (
+                    id TEXT PRIMARY KEY,
+                    municipality TEXT NOT NULL,
+                    place_id TEXT,
+                    trail_id TEXT,
+                    kind TEXT NOT NULL CHECK (kind IN ('free-answer', 'photo',
+                        'audio-interview', 'find-the-detail', 'multiple-choice')),
+                    status TEXT NOT NULL CHECK (status IN ('active', 'withdrawn')),
+                    texts TEXT NOT NULL,
+                    options TEXT NOT NULL DEFAULT '[]',
+                    correct_option INTEGER,
+                    created_by TEXT NOT NULL,
+                    created TEXT NOT NULL,
+                    updated TEXT NOT NULL,
+                    CHECK ((place_id IS NULL) != (trail_id IS NULL)),
+                    CHECK ((kind = 'multiple-choice') = (correct_option IS NOT NULL))
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS challenges_by_place ON challenges "
+                "(place_id, status)",
+                "CREATE INDEX IF NOT EXISTS challenges_by_trail ON challenges "
+                "(trail_id, status)",
+                """
+                CREATE TABLE IF NOT EXISTS challenge_answers (
+                    contribution_id TEXT PRIMARY KEY
+                        REFERENCES contributions (id) ON DELETE CASCADE,
+                    challenge_id TEXT NOT NULL,
+                    chosen INTEGER,
+                    correct INTEGER CHECK (correct IN (0, 1))
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS challenge_answers_by_challenge ON "
+                "challenge_answers (challenge_id)",
+                """
+                CREATE TABLE IF NOT EXISTS passport_links (
+                    passport_hash TEXT NOT NULL,
+                    item_kind TEXT NOT NULL CHECK (item_kind IN ('answer', 'fix', 'reply')),
+                    item_id TEXT NOT NULL,
+                    PRIMARY KEY (item_kind, item_id)
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS passport_links_by_hash ON passport_links "
+                "(passport_hash)",
+                """
+                CREATE TRIGGER IF NOT EXISTS passport_answer_gone AFTER DELETE ON
+                contributions BEGIN
+                    DELETE FROM passport_links WHERE item_kind IN ('answer', 'reply')
+                        AND item_id = old.id;
+                END
+                """,
+                """
+                CREATE TRIGGER IF NOT EXISTS passport_fix_gone AFTER DELETE ON
+                survey_fixes BEGIN
+                    DELETE FROM passport_links WHERE item_kind = 'fix'
+                        AND item_id = old.id;
+                END
+                """,
+            )
+            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the rebuild: {problems[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _rebuild_with_kinds(db: Database, kinds: tuple[str, ...]) -> None:
+    """contributions again with these kinds in its CHECK: the table's own CREATE
+    statement with the kind list replaced, every column copied, every index recreated
+    (reusable for the next kind; the table has no triggers of its own, only on it)."""
+    conn = db.conn
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                       "name = 'contributions'").fetchone()[0]
+    kinds_sql = "(" + ", ".join(f"'{k}'" for k in kinds) + ")"
+    new_sql, count = re.subn(r"kind IN \([^)]*\)\)", f"kind IN {kinds_sql})", sql, count=1)
+    if count != 1:
+        raise RuntimeError("the contributions table's CHECK on kind was not found")
+    new_sql = new_sql.replace("CREATE TABLE contributions", "CREATE TABLE contributions_new",
+                              1)
+    new_sql = new_sql.replace('CREATE TABLE "contributions"',
+                              "CREATE TABLE contributions_new", 1)
+    indexes = [r[0] for r in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contributions' "
+        "AND sql IS NOT NULL")]
+    triggers = [r[0] for r in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contributions'")]
+    columns = ", ".join(r[1] for r in conn.execute("PRAGMA table_info(contributions)"))
+    _run(db, new_sql,
+         f"INSERT INTO contributions_new ({columns}) "  # noqa: S608 - the table's own names
+         f"SELECT {columns} FROM contributions",
+         "DROP TABLE contributions",
+         "ALTER TABLE contributions_new RENAME TO contributions",
+         *indexes, *triggers)

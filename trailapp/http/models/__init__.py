@@ -22,6 +22,14 @@ from .base import (
     Strict,
 )
 from .base import RESPONSE_MODELS as _BASE
+from .challenges import RESPONSE_MODELS as _CHALLENGES
+from .challenges import (
+    AnswerHeaders,
+    AnswerModel,
+    ChallengeBody,
+    ChallengePath,
+    ChallengeQuery,
+)
 from .contributions import RESPONSE_MODELS as _CONTRIBUTIONS
 from .contributions import (
     ContributionPath,
@@ -106,9 +114,14 @@ from .survey import (
 )
 
 RESPONSE_MODELS = [*_BASE, *_OGC, *_FEATURES, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS,
-                   *_SURVEY, *_EXCHANGE]
+                   *_SURVEY, *_EXCHANGE, *_CHALLENGES]
 
 __all__ = [
+    "AnswerHeaders",
+    "AnswerModel",
+    "ChallengeBody",
+    "ChallengePath",
+    "ChallengeQuery",
     "ApproveBody",
     "AuditQuery",
     "BY_COLLECTION",

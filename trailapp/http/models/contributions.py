@@ -59,6 +59,10 @@ class SubmissionModel(Strict):
                                       description="Activities: where to meet (plain text).")
     capacity: int | None = Field(None, ge=1, le=10_000,
                                  description="Activities: how many can take part.")
+    content_notes: list[Literal[domain.CONTENT_NOTES]] | None = Field(  # type: ignore[valid-type]
+        None, max_length=len(domain.CONTENT_NOTES),
+        description="Content notes the contributor SUGGESTS (a form sends them comma-"
+        "separated): kept as suggestions, published only when an organiser approves.")
     client_id: str | None = Field(
         None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
         "a retry with the same one returns the first result (like Idempotency-Key).")

@@ -240,6 +240,29 @@ class TwinProperties(Common):
     since: str = Field(description="RFC 3339 time the second town accepted the pairing.")
 
 
+class ChallengeTrailRef(Open):
+    """The trail a challenge is set along."""
+
+    id: str
+    href: str
+
+
+class ChallengeProperties(Common):
+    """A challenge (issue 14): `name` is its title, `prompt` what to do; answer it with
+    POST /challenges/{id}/answers. A multiple-choice challenge lists its `options` (the
+    right one is never sent: the answer says whether it was right)."""
+
+    challenge_kind: str = Field(description="free-answer, photo, audio-interview, "
+                                "find-the-detail or multiple-choice.")
+    prompt: str | None = None
+    options: list[str] | None = Field(None, description="Multiple choice: the options, "
+                                      "answered by index (0 first).")
+    place: PlaceRef | None = Field(None, description="The place it is at (or null: along "
+                                   "a trail).")
+    trail: ChallengeTrailRef | None = None
+    answers_href: str
+
+
 def _feature(name: str, properties: type[BaseModel], doc: str) -> type[BaseModel]:
     """A GeoJSON Feature model with typed properties."""
     fields = {
@@ -275,6 +298,9 @@ ActivityCollection = _collection("ActivityCollection", ActivityFeature)
 TwinFeature = _feature("TwinFeature", TwinProperties, "A pair of twin places (GeoJSON "
                        "Feature).")
 TwinCollection = _collection("TwinCollection", TwinFeature)
+ChallengeFeature = _feature("ChallengeFeature", ChallengeProperties,
+                            "A challenge (GeoJSON Feature).")
+ChallengeCollection = _collection("ChallengeCollection", ChallengeFeature)
 
 #: collection id -> (feature model, collection model)
 BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
@@ -283,6 +309,7 @@ BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "stories": (StoryFeature, StoryCollection),
     "activities": (ActivityFeature, ActivityCollection),
     "twins": (TwinFeature, TwinCollection),
+    "challenges": (ChallengeFeature, ChallengeCollection),
 }
 
 
@@ -302,6 +329,7 @@ UpsertTrail = _upsert("trails", TrailFeature)
 UpsertStory = _upsert("stories", StoryFeature)
 UpsertActivity = _upsert("activities", ActivityFeature)
 UpsertTwin = _upsert("twins", TwinFeature)
+UpsertChallenge = _upsert("challenges", ChallengeFeature)
 
 
 class Delete(Open):
@@ -314,7 +342,7 @@ class Delete(Open):
 
 
 Change = (UpsertPlace | UpsertTrail | UpsertStory | UpsertActivity  # type: ignore[valid-type]
-          | UpsertTwin | Delete)
+          | UpsertTwin | UpsertChallenge | Delete)
 
 
 class SyncPage(BaseModel):
@@ -335,5 +363,6 @@ RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, PlaceImageLink, Stage, Way
                    TrailFeature, StoryFeature, ActivityFeature, PlaceCollection,
                    TrailCollection, StoryCollection, ActivityCollection, UpsertPlace, UpsertTrail,
                    UpsertStory, UpsertActivity, Delete, TwinPlaceRef, PlaceTwin, TwinProperties,
-                   TwinFeature, TwinCollection, UpsertTwin,
+                   TwinFeature, TwinCollection, UpsertTwin, ChallengeTrailRef,
+                   ChallengeProperties, ChallengeFeature, ChallengeCollection, UpsertChallenge,
                    SyncPage]

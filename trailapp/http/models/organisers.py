@@ -74,6 +74,10 @@ class AuditQuery(Strict):
 class ApproveBody(Strict):
     sdg_targets: list[SdgTarget] | None = Field(
         None, description="Agenda 2030 targets; default both 4.7 and 11.4.")
+    content_notes: list[Literal[domain.CONTENT_NOTES]] | None = Field(  # type: ignore[valid-type]
+        None, max_length=len(domain.CONTENT_NOTES),
+        description="The content notes to publish it with; default the contributor's "
+        "suggestions ([] publishes none).")
 
 
 class RejectBody(Strict):

@@ -83,6 +83,10 @@ class SurveyHeaders(CachedSchema):
         None, alias="X-Install-Id", pattern=r"^[A-Za-z0-9_-]{16,128}$",
         description="The app install's random id: fixes from one install count as one "
         "surveyor.")
+    passport_key: str | None = Field(
+        None, alias="X-Passport-Key", pattern=domain.PASSPORT_KEY,
+        description="Fixes only: the app's heritage passport key; an accepted fix stamps "
+        "the passport (GET /passport). Only a keyed hash of it is kept.")
 
 
 class SurveyReceipt(Open):
