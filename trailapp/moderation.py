@@ -17,7 +17,7 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import audit, i18n, policy, text
+from . import audit, i18n, policy, text, translation_rules
 from .auth import Organiser
 from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
@@ -116,12 +116,27 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
 
 
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
+    if row["kind"] == "translation":  # shown on its original's feature, not on its own
+        _republish_original(writer, row)
+        return
     place = writer.feature_row("places", row["place_id"])
     if place is None:
         raise Conflict(f"The place {row['place_id']!r} no longer exists; the contribution "
                        "cannot be published.")
-    publish(writer, feature_record(row, place, writer.media_of(row["id"])))
+    record = feature_record(row, place, writer.media_of(row["id"]))
+    translation_rules.decorate(record, writer.translations_of(row["id"], status="approved"))
+    publish(writer, record)
     republish_place(writer, row["place_id"])
+
+
+def _republish_original(writer: Writer, translation: dict[str, Any]) -> None:
+    """Render a translation's original again (with the approved translations it has now);
+    a place's texts change only when an organiser applies a translation."""
+    if translation_rules.target(translation) == "place":
+        return
+    original = writer.contribution(translation["parent_id"])
+    if original is not None and original["status"] == "approved":
+        _publish(writer, original)
 
 
 def republish_at(writer: Writer, place_id: str) -> None:
@@ -131,7 +146,11 @@ def republish_at(writer: Writer, place_id: str) -> None:
 
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
-    """Take a contribution's feature off the public side (leaves a tombstone for sync)."""
+    """Take a contribution's feature off the public side (leaves a tombstone for sync);
+    a translation leaves its original's feature (rendered again without it)."""
+    if row["kind"] == "translation":
+        _republish_original(writer, row)
+        return
     if writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
         republish_place(writer, row["place_id"])
 
@@ -141,7 +160,7 @@ def _load(writer: Writer, contribution_id: str, by: Organiser | None) -> dict[st
     if row is None:
         raise NotFound(f"There is no contribution {contribution_id!r}.")
     if by is not None:
-        policy.authorise_object(by, row["municipality"], f"contribution {contribution_id!r}")
+        policy.moderate_contribution(by, row, f"contribution {contribution_id!r}")
     return row
 
 
@@ -172,7 +191,10 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
     """Approve and publish, tagged with Agenda 2030 targets (default 4.7 and 11.4)."""
     with store.writer() as writer:
         row = _load(writer, contribution_id, by)
-        targets = DEFAULT_SDG[row["kind"]] if sdg_targets is None else sdg_targets
+        targets = DEFAULT_SDG.get(row["kind"], list(SDG_TARGETS)) if sdg_targets is None \
+            else sdg_targets
+        if row["kind"] == "translation" and row["status"] == "pending":
+            translation_rules.check_approvable(writer, row)
         bad = sorted(set(targets) - set(SDG_TARGETS))
         if bad:
             raise InvalidParameter("sdg_targets", f"unknown targets {', '.join(bad)} (use "

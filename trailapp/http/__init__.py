@@ -29,6 +29,7 @@ from .responses import error_response
 from .survey import bp as survey_bp
 from .survey_review import review_bp as survey_review_bp
 from .sync import bp as sync_bp
+from .translations import bp as translations_bp
 
 log = logging.getLogger("trailapp")
 
@@ -57,6 +58,7 @@ def register(app: Flask) -> None:
     app.register_api(survey_bp)
     app.register_api(survey_review_bp)
     app.register_api(exchange_bp)
+    app.register_api(translations_bp)
     dashboard.init_app(app)  # HTML pages for organisers: session cookie, CSRF, static
     html_pages.check_settings(app)  # a malformed TRAILAPP_TILE_URL stops the start
     app.register_api(ops_bp)

@@ -81,6 +81,10 @@ OPERATION_IDS = {
     ("/moderation/twins", "post"): "proposeTwin",
     ("/moderation/twins/{twinId}/accept", "post"): "acceptTwin",
     ("/moderation/twins/{twinId}/end", "post"): "endTwin",
+    ("/contributions/{contributionId}/translations", "post"): "translateContribution",
+    ("/places/{placeId}/translations", "post"): "translatePlace",
+    ("/translation/tasks", "get"): "listTranslationTasks",
+    ("/moderation/translations/{translationId}/apply", "post"): "applyPlaceTranslation",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }
@@ -173,7 +177,8 @@ def _add_headers(path: str, method: str, operation: dict[str, Any]) -> None:
         if path == "/contributions" and status == "200":
             headers["Idempotent-Replayed"] = _header(
                 "true: this is the first answer to the same submission, sent again.")
-        if path == "/contributions" and status in ("200", "201"):
+        if (path == "/contributions" or path.endswith("/translations")) and \
+                status in ("200", "201"):
             headers["Location"] = _header("The contribution's absolute URL.")
         if not headers:
             del response["headers"]

@@ -104,11 +104,21 @@ from .survey import (
     TrackRejectBody,
     TrailPublishBody,
 )
+from .translations import RESPONSE_MODELS as _TRANSLATIONS
+from .translations import (
+    AppliedTranslation,
+    TranslationModel,
+    TranslationPath,
+    TranslationReceipt,
+    TranslationTasks,
+    TranslationTasksQuery,
+)
 
 RESPONSE_MODELS = [*_BASE, *_OGC, *_FEATURES, *_CONTRIBUTIONS, *_OFFLINE, *_ORGANISERS,
-                   *_SURVEY, *_EXCHANGE]
+                   *_SURVEY, *_EXCHANGE, *_TRANSLATIONS]
 
 __all__ = [
+    "AppliedTranslation",
     "ApproveBody",
     "AuditQuery",
     "BY_COLLECTION",
@@ -189,6 +199,11 @@ __all__ = [
     "TwinQuery",
     "Twins",
     "TrailPublishBody",
+    "TranslationModel",
+    "TranslationPath",
+    "TranslationReceipt",
+    "TranslationTasks",
+    "TranslationTasksQuery",
     "WithdrawBody",
     "Workshop",
     "WorkshopBody",

@@ -1,0 +1,203 @@
+"""Youth translation (issue 13): a young person translates a published story (or a
+place's texts); the translator's town moderates it; once approved the original is
+served in that language with the "translated by young people" marker, the original
+intact and linked; erasure by token takes it away everywhere."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from helpers.contributions import LOBATSE_PLACE, PLACE, bearer, story
+from helpers.exchange import organisers, sync_all
+from helpers.packs import pack_info
+from helpers.translations import Http, english_story, translation
+
+
+def story_in(http: Http, story_id: str, lang: str) -> dict:
+    return http.get(f"/collections/stories/items/{story_id}?lang={lang}")["properties"]
+
+
+def rows(store, sql: str = "SELECT id, kind, status, parent_id, municipality, lang, title "
+         "FROM contributions ORDER BY id") -> list[tuple]:
+    with store.reader() as r:
+        return [tuple(row) for row in r.conn.execute(sql)]
+
+
+def test_a_swedish_translation_of_an_english_story_is_served_in_swedish(served, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    status, receipt, head = http.call("POST", f"/contributions/{original['id']}/translations",
+                                      translation())
+    assert status == 201, receipt
+    assert (receipt["kind"], receipt["status"]) == ("translation", "pending")
+    assert receipt["translates"] == {"target": "contribution", "id": original["id"]}
+    assert receipt["place"]["id"] == LOBATSE_PLACE
+    assert head["Location"].endswith(f"/contributions/{receipt['id']}")
+    # Nothing public before the translator's town approves it.
+    assert story_in(http, original["id"], "sv")["name"] == "The court where people met"
+    # The translator's town moderates it: Lobatse cannot, Bollnäs can.
+    status, _, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/approve",
+                             {}, who["lobatse"])
+    assert status == 404
+    queue = http.get("/moderation/queue?status=pending", who["bollnas"])
+    assert [i["id"] for i in queue["items"]] == [receipt["id"]]
+    status, body, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/approve",
+                                {}, who["bollnas"])
+    assert status == 200, body
+
+    sv = story_in(http, original["id"], "sv")
+    assert sv["name"] == "Domstolen där folk möttes"
+    assert sv["description"] == "Min morfar berättade att folk gick hit långt bortifrån."
+    assert sv["translated_by"] == "Snabb Räv 12"
+    marker = sv["translation"]
+    assert (marker["by_young_people"], marker["label"], marker["original_lang"]) == (
+        True, "Översatt av unga", "en")
+    assert marker["original"].endswith(f"/collections/stories/items/{original['id']}?lang=en")
+    assert sv["text_language"]["name"] == "sv"
+    assert sv["pseudonym"] == "Quiet River 7"  # the author stays the author
+    # The original stays, in English, without the marker, and lists its translation.
+    en = story_in(http, original["id"], "en")
+    assert en["name"] == "The court where people met"
+    assert "translated_by" not in en and "translation" not in en
+    assert [(t["lang"], t["original"]) for t in en["translations"]] == [
+        ("en", True), ("sv", False)]
+    # Setswana falls back to the English original, not to the translation.
+    assert "translated_by" not in story_in(http, original["id"], "tn")
+
+
+def test_sync_and_packs_carry_the_translation(served, geo_app, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    _, cursor = sync_all(geo_app.test_client())
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    changes, _ = sync_all(geo_app.test_client(), cursor, lang="sv")
+    story = [c for c in changes if c["id"] == original["id"]]
+    assert len(story) == 1 and story[0]["feature"]["properties"]["translated_by"] == \
+        "Snabb Räv 12"
+    info = pack_info(geo_app.test_client(), "lobatse", lang="sv")
+    pack = geo_app.test_client().get(info["href"])
+    with zipfile.ZipFile(io.BytesIO(pack.get_data())) as z:
+        text = "".join(z.read(n).decode() for n in z.namelist() if n.endswith("json"))
+    assert "Min morfar berättade" in text and "Snabb Räv 12" in text
+
+
+def test_erasing_the_translation_by_token_takes_it_away_everywhere(served, geo_app, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    _, cursor = sync_all(geo_app.test_client())
+    status, _, _ = http.call("DELETE", f"/contributions/{receipt['id']}",
+                             headers=bearer(receipt["token"]))
+    assert status == 204
+    sv = story_in(http, original["id"], "sv")
+    assert sv["name"] == "The court where people met"
+    assert "translated_by" not in sv and "translations" not in sv
+    changes, _ = sync_all(geo_app.test_client(), cursor, lang="sv")
+    assert [c["id"] for c in changes if c["id"] == original["id"]] == [original["id"]]
+    assert "Min morfar" not in json.dumps(changes, ensure_ascii=False)
+    assert [r[0] for r in rows(store)] == [original["id"]]
+    with store.reader() as r:
+        audit = " ".join(row[0] for row in r.conn.execute("SELECT before || after FROM audit"))
+    assert "Min morfar" not in audit
+    info = pack_info(geo_app.test_client(), "lobatse", lang="sv")
+    with zipfile.ZipFile(io.BytesIO(geo_app.test_client().get(info["href"]).get_data())) as z:
+        assert not any("Min morfar" in z.read(n).decode(errors="replace")
+                       for n in z.namelist())
+
+
+def test_erasing_the_original_erases_its_translations(served, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    status, _, _ = http.call("DELETE", f"/contributions/{original['id']}",
+                             headers=bearer(original["token"]))
+    assert status == 204
+    assert rows(store) == []
+
+
+def test_only_a_published_story_can_be_translated(served, store):
+    http = Http(served)
+    status, pending, _ = http.call("POST", "/contributions", story(
+        title="Väntar", body="Inte publicerad än."))
+    assert status == 201
+    before = rows(store)
+    for cid in (pending["id"], "0" * 24):
+        status, body, _ = http.call("POST", f"/contributions/{cid}/translations",
+                                    translation(lang="en"))
+        assert (status, body["code"]) == (404, "NotFound")
+    assert rows(store) == before
+
+
+def test_a_translation_into_the_original_language_or_a_translated_one_is_refused(
+        served, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    status, body, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                                translation(lang="en"))
+    assert status == 422 and body["errors"][0]["field"] == "lang"
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    _, second, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                             translation(title="En annan översättning"))
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    before = rows(store)
+    status, body, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                                translation(title="En tredje"))
+    assert status == 422 and body["errors"][0]["field"] == "lang"
+    # A second translation into Swedish waiting in the queue cannot be approved now.
+    status, body, _ = http.call("POST", f"/moderation/contributions/{second['id']}/approve",
+                                {}, who["bollnas"])
+    assert status == 409
+    assert rows(store) == before
+
+
+def test_bad_translation_requests_are_4xx_naming_the_field(served, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    path = f"/contributions/{original['id']}/translations"
+    cases = [
+        (translation(municipality="stockholm"), 400, "municipality"),
+        (translation(lang="de"), 400, "lang"),
+        (translation(title=""), 400, "title"),
+        (translation(consent_notice_version="0"), 422, "consent_notice_version"),
+        (translation(age_band="under-13"), 422, "consent_by"),
+        (translation(place=PLACE), 400, "place"),
+        ({k: v for k, v in translation().items() if k != "municipality"}, 400,
+         "municipality"),
+    ]
+    before = rows(store)
+    for fields, code, field in cases:
+        status, body, _ = http.call("POST", path, fields)
+        assert status == code, (fields, body)
+        assert field in json.dumps(body["errors"]), (field, body)
+    status, body, _ = http.call("POST", "/contributions/not-an-id/translations",
+                                translation())
+    assert status in (400, 404)
+    assert rows(store) == before
+
+
+def test_cross_town_decisions_on_a_translation_are_404_with_nothing_changed(served, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    before = rows(store)
+    for action in ("approve", "reject", "withdraw", "redact"):
+        status, body, _ = http.call(
+            "POST", f"/moderation/contributions/{receipt['id']}/{action}",
+            {"reason": "x"} if action in ("reject", "withdraw") else
+            {"body": "x"} if action == "redact" else {}, who["lobatse"])
+        assert (status, body["code"]) == (404, "NotFound"), (action, body)
+    assert rows(store) == before
