@@ -23,7 +23,7 @@ from helpers.media_files import jpeg_with_gps
 from helpers.organisers import add_organiser, submit, token_headers
 from helpers.survey import send_fixes, send_track
 
-from trailapp import auth, create_app, loader, moderation, workshops
+from trailapp import auth, create_app, loader, moderation, privacy, workshops
 
 PREFIX = {"bollnas": "bol", "lobatse": "lob"}
 OTHER = {"bollnas": "lobatse", "lobatse": "bollnas"}
@@ -65,6 +65,9 @@ class World:
     # A twin proposal waiting for each town: it belongs to both towns, so it is kept
     # apart from ids (which a listing of the other town must not show).
     twins: dict[str, str] = field(default_factory=dict)
+    # An approved youth translation of each town's unsure place, by a young person of the
+    # other town (issue 13): the place's town applies it, the translator's town decided.
+    translations: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -114,7 +117,19 @@ def world(geo_app, store, tmp_path) -> World:
                                               f"{prefix}-test-unsure"))
         assert proposed.status_code == 201, proposed.get_json()
         world.twins[municipality] = proposed.get_json()["id"]
+    for municipality, prefix in PREFIX.items():
+        sent = client.post(f"/places/{prefix}-test-unsure/translations",
+                           json=place_translation(OTHER[municipality]))
+        assert sent.status_code == 201, sent.get_json()
+        moderation.approve(store, sent.get_json()["id"])
+        world.translations[municipality] = sent.get_json()["id"]
     return world
+
+
+def place_translation(translator_town: str) -> dict:
+    return {"lang": "tn", "title": "Lefelo la teko", "body": "Lefelo le le dirisiwang go leka.",
+            "municipality": translator_town, "pseudonym": "Tau 9", "age_band": "16-17",
+            "consent_by": "guardian", "consent_notice_version": privacy.VERSION}
 
 
 def twin_body(municipality: str, place_id: str, twin_place_id: str) -> dict:
@@ -324,6 +339,14 @@ ACTIONS.update({
     "end-twin": Action("POST", "/moderation/twins/<twinId>/end", twin_step("end"), 200,
                        refused=None),
 })
+def apply_translation(world: World, municipality: str) -> tuple[str, dict]:
+    return f"/moderation/translations/{world.translations[municipality]}/apply", {}
+
+
+ACTIONS.update({
+    "apply-translation": Action("POST", "/moderation/translations/<translationId>/apply",
+                                apply_translation, 200),
+})
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
             "/moderation/workshops", "/moderation/survey", "/moderation/report",
@@ -401,7 +424,7 @@ SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
            "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
            "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567",
            "workshopId": "w0123456789abcdef", "itemId": "0123456789abcdef01234567",
-           "twinId": "t0123456789abcdef"}
+           "twinId": "t0123456789abcdef", "translationId": "0123456789abcdef01234567"}
 
 
 def sample_path(rule: str) -> str:

@@ -4,7 +4,7 @@ translation. Thin: parse, call trailapp.translations, answer."""
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
@@ -18,6 +18,15 @@ from .openapi import REF, _errors, validation_error
 from .responses import json_answer
 
 bp = APIBlueprint("translations", __name__, abp_tags=[Tag(name="Translations")])
+#: The organisers' route, in a blueprint of its own: who is asking is settled before
+#: anything of the request is read (OPTIONS too), as for every /moderation route.
+moderation_bp = APIBlueprint("translations_moderation", __name__,
+                             abp_tags=[Tag(name="Translations")])
+
+
+@moderation_bp.before_request
+def _signed_in() -> None:
+    g.organiser = policy.signed_in(token_organiser())
 RESPONSES = {code: ({**answer, "content": {JSON: {"schema": {
     "$ref": REF + "TranslationReceipt"}}}} if code in (200, 201) else answer)
     for code, answer in SUBMIT_RESPONSES.items()}
@@ -82,7 +91,7 @@ def tasks(query: models.TranslationTasksQuery) -> Response:
     return response
 
 
-@bp.post("/moderation/translations/<translationId>/apply",
+@moderation_bp.post("/moderation/translations/<translationId>/apply",
          summary="Write a youth translation into a place's fields",
          security=[{"organiserToken": []}], responses={
              200: {"description": "The place's name and description now",
@@ -91,5 +100,4 @@ def tasks(query: models.TranslationTasksQuery) -> Response:
 def apply(path: models.TranslationPath) -> Response:
     """An organiser of the place's town applies an approved translation of its texts
     (audited); organisers of another town get 404."""
-    who = policy.signed_in(token_organiser())
-    return json_answer(translations.apply(state().store, who, path.translationId))
+    return json_answer(translations.apply(state().store, g.organiser, path.translationId))
