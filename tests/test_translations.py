@@ -201,3 +201,103 @@ def test_cross_town_decisions_on_a_translation_are_404_with_nothing_changed(serv
             {"body": "x"} if action == "redact" else {}, who["lobatse"])
         assert (status, body["code"]) == (404, "NotFound"), (action, body)
     assert rows(store) == before
+
+
+# -- what still needs translating, and place texts ----------------------------------
+
+
+def setswana(**overrides) -> dict:
+    """A Setswana translation by a 15-year-old in Lobatse (a guardian consented)."""
+    fields = {"lang": "tn", "municipality": "lobatse", "pseudonym": "Tau e Nnye",
+              "age_band": "13-15", "consent_by": "guardian",
+              "title": "Polokelo ya baeng ya Vallsta",
+              "body": "Polase e e kwa bokone ya dipolase tse tlhano."}
+    return translation(**{**fields, **overrides})
+
+
+def test_translation_tasks_list_published_texts_and_places_missing_a_language(served, store):
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    tasks = http.get("/translation/tasks?lang=sv&municipality=lobatse")
+    texts = [t for t in tasks["items"] if t["target"] == "contribution"]
+    assert [(t["id"], t["lang"], t["pseudonym"]) for t in texts] == [
+        (original["id"], "en", "Quiet River 7")]
+    assert texts[0]["translate"] == f"/contributions/{original['id']}/translations"
+    # Every Lobatse place has a Swedish name already: no place task in Swedish.
+    assert [t for t in tasks["items"] if t["target"] == "place"] == []
+    tn = http.get("/translation/tasks?lang=tn&municipality=bollnas&limit=500")
+    places = {t["id"]: t for t in tn["items"] if t["target"] == "place"}
+    public = http.get("/collections/places/items?municipality=bollnas&limit=1000")
+    assert sorted(places) == sorted(f["id"] for f in public["features"])  # none in tn yet
+    assert places[PLACE]["missing"] == ["title", "body"]
+    assert places[PLACE]["translate"] == f"/places/{PLACE}/translations"
+    assert "age_band" not in json.dumps(tasks) and "token" not in json.dumps(tasks)
+    # Once a Swedish translation is approved, the story leaves the Swedish list.
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    after = http.get("/translation/tasks?lang=sv&municipality=lobatse")
+    assert [t for t in after["items"] if t["target"] == "contribution"] == []
+    assert http.get("/translation/tasks?lang=tn&limit=1")["numberReturned"] == 1
+    for bad in ("lang=de", "lang=sv&limit=0", "lang=sv&municipality=oslo", ""):
+        status, body, _ = http.call("GET", f"/translation/tasks?{bad}")
+        assert status == 400, (bad, body)
+
+
+def test_an_approved_place_translation_is_applied_by_the_places_town(served, store):
+    http, who = Http(served), organisers(store)
+    status, receipt, _ = http.call("POST", f"/places/{PLACE}/translations", setswana())
+    assert status == 201, receipt
+    assert receipt["translates"]["target"] == "place"
+    apply = f"/moderation/translations/{receipt['id']}/apply"
+    # Not applicable before the translator's town (Lobatse) approves it.
+    status, body, _ = http.call("POST", apply, None, who["bollnas"])
+    assert status == 409, body
+    status, body, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/approve",
+                                {}, who["bollnas"])
+    assert status == 404  # Bollnäs does not decide on a Lobatse young person's work
+    status, body, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/approve",
+                                {}, who["lobatse"])
+    assert status == 200, body
+    # Approved, but the place's texts change only when Bollnäs applies it.
+    place_tn = http.get(f"/collections/places/items/{PLACE}?lang=tn")["properties"]
+    assert place_tn["name"] == "Gästgivars farm, Vallsta"
+    before = rows(store)
+    status, body, _ = http.call("POST", apply, None, who["lobatse"])
+    assert (status, body["code"]) == (404, "NotFound")
+    assert rows(store) == before
+    status, body, _ = http.call("POST", apply, None, who["bollnas"])
+    assert status == 200, body
+    assert body["name"]["tn"] == "Polokelo ya baeng ya Vallsta"
+    assert body["applied"] == ["description", "name"]
+    place_tn = http.get(f"/collections/places/items/{PLACE}?lang=tn")["properties"]
+    assert place_tn["name"] == "Polokelo ya baeng ya Vallsta"
+    assert place_tn["text_language"]["name"] == "tn"
+    audit = http.get(f"/moderation/audit?object_id={receipt['id']}", who["bollnas"])
+    assert "apply-translation" in json.dumps(audit)
+    # The translator erases it: the place's Setswana texts go too.
+    status, _, _ = http.call("DELETE", f"/contributions/{receipt['id']}",
+                             headers=bearer(receipt["token"]))
+    assert status == 204
+    place_tn = http.get(f"/collections/places/items/{PLACE}?lang=tn")["properties"]
+    assert place_tn["name"] == "Gästgivars farm, Vallsta"
+    status, _, _ = http.call("POST", f"/places/{PLACE}/translations", setswana(lang="sv"))
+    assert status == 422  # the place already has its texts in Swedish
+
+
+def test_retention_erases_a_rejected_translation(served, store, geo_app):
+    from datetime import UTC, datetime, timedelta
+
+    from trailapp import erasure
+
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    status, _, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/reject",
+                             {"reason": "Inte klar."}, who["bollnas"])
+    assert status == 200
+    erasure.purge_expired(store, geo_app.extensions["trailapp"].contributions,
+                          now=datetime.now(UTC) + timedelta(days=31))
+    assert [r[0] for r in rows(store)] == [original["id"]]
