@@ -301,3 +301,59 @@ def test_retention_erases_a_rejected_translation(served, store, geo_app):
     erasure.purge_expired(store, geo_app.extensions["trailapp"].contributions,
                           now=datetime.now(UTC) + timedelta(days=31))
     assert [r[0] for r in rows(store)] == [original["id"]]
+
+
+# -- joint activities ---------------------------------------------------------------
+
+
+def joint_activity(**overrides) -> dict:
+    """A video call between the two youth groups, organised at a Bollnäs place."""
+    return story(**{"kind": "activity", "title": "Videosamtal med Lobatse",
+                    "body": "Vi pratar med unga i Lobatse om våra platser.",
+                    "starts_at": "2027-01-15T15:00:00Z", "ends_at": "2027-01-15T16:00:00Z",
+                    "joint": True, **overrides})
+
+
+def test_a_joint_activity_is_listed_synced_and_packed_in_both_towns(served, geo_app, store):
+    http, who = Http(served), organisers(store)
+    _, cursor = sync_all(geo_app.test_client())
+    status, receipt, _ = http.call("POST", "/contributions", joint_activity())
+    assert status == 201, receipt
+    status, body, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/approve",
+                                {}, who["bollnas"])
+    assert status == 200, body
+    for town in ("bollnas", "lobatse"):
+        listed = http.get(f"/collections/activities/items?municipality={town}")
+        assert [f["id"] for f in listed["features"]] == [receipt["id"]], town
+    props = http.get(f"/collections/activities/items/{receipt['id']}")["properties"]
+    assert props["joint"] is True
+    assert props["starts_at"] == "2027-01-15T16:00:00+01:00"  # as stored, Bollnäs time
+    assert props["local_times"]["bollnas"]["starts_at"] == "2027-01-15T16:00:00+01:00"
+    assert props["local_times"]["lobatse"] == {
+        "starts_at": "2027-01-15T17:00:00+02:00", "ends_at": "2027-01-15T18:00:00+02:00",
+        "time_zone": "Africa/Gaborone"}
+    changes, lobatse_cursor = sync_all(geo_app.test_client(), cursor,
+                                       municipality="lobatse")
+    assert receipt["id"] in [c["id"] for c in changes]
+    info = pack_info(geo_app.test_client(), "lobatse", lang="en")
+    with zipfile.ZipFile(io.BytesIO(geo_app.test_client().get(info["href"]).get_data())) as z:
+        assert receipt["id"] in z.read("activities.en.geojson").decode()
+    # Withdrawn: the Lobatse app hears of it too (a tombstone in its sync).
+    status, _, _ = http.call("POST", f"/moderation/contributions/{receipt['id']}/withdraw",
+                             {}, who["bollnas"])
+    assert status == 200
+    changes, _ = sync_all(geo_app.test_client(), lobatse_cursor, municipality="lobatse")
+    assert [(c["id"], c["op"]) for c in changes if c["id"] == receipt["id"]] == [
+        (receipt["id"], "delete")]
+
+
+def test_an_activity_that_is_not_joint_stays_in_its_town(served, store):
+    http, who = Http(served), organisers(store)
+    _, receipt, _ = http.call("POST", "/contributions", joint_activity(joint=False))
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    assert http.get("/collections/activities/items?municipality=lobatse")["features"] == []
+    props = http.get(f"/collections/activities/items/{receipt['id']}")["properties"]
+    assert "joint" not in props and "local_times" not in props
+    status, body, _ = http.call("POST", "/contributions", story(joint=True))
+    assert status == 422 and body["errors"][0]["field"] == "joint"

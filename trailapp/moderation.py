@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from shapely.geometry import shape
 
 from . import audit, i18n, policy, text, translation_rules
 from .auth import Organiser
-from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
+from .domain import CONTRIBUTION_KINDS, MUNICIPALITIES, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
 from .publishing import publish, republish_place
@@ -112,7 +113,22 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
                       "capacity": row["capacity"]})
         record["time_start"] = rfc3339(datetime.fromisoformat(row["starts_at"]))
         record["time_end"] = rfc3339(datetime.fromisoformat(row["ends_at"]))
+        if row.get("joint"):  # both towns' young people together (issue 13)
+            attrs.update(joint=True, local_times=local_times(row))
     return record
+
+
+def local_times(row: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A joint activity's start and end in each town's own time zone."""
+    out = {}
+    for town in MUNICIPALITIES.values():
+        zone = ZoneInfo(town.timezone)
+        out[town.id] = {"starts_at": datetime.fromisoformat(row["starts_at"]).astimezone(
+                            zone).isoformat(),
+                        "ends_at": datetime.fromisoformat(row["ends_at"]).astimezone(
+                            zone).isoformat(),
+                        "time_zone": town.timezone}
+    return out
 
 
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
@@ -126,6 +142,8 @@ def _publish(writer: Writer, row: dict[str, Any]) -> None:
     record = feature_record(row, place, writer.media_of(row["id"]))
     translation_rules.decorate(record, writer.translations_of(row["id"], status="approved"))
     publish(writer, record)
+    if row.get("joint"):
+        writer.share_changes(record["collection"], row["id"])  # both towns' syncs
     republish_place(writer, row["place_id"])
 
 
@@ -151,7 +169,10 @@ def unpublish(writer: Writer, row: dict[str, Any]) -> None:
     if row["kind"] == "translation":
         _republish_original(writer, row)
         return
-    if writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
+    removed = writer.delete_feature(COLLECTION[row["kind"]], row["id"])
+    if removed and row.get("joint"):
+        writer.share_changes(COLLECTION[row["kind"]], row["id"])  # the tombstone too
+    if removed:
         republish_place(writer, row["place_id"])
 
 

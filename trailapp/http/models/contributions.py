@@ -59,6 +59,9 @@ class SubmissionModel(Strict):
                                       description="Activities: where to meet (plain text).")
     capacity: int | None = Field(None, ge=1, le=10_000,
                                  description="Activities: how many can take part.")
+    joint: bool | None = Field(None, description="Activities: held by both towns' young "
+                               "people together (a video call, an exchange visit); listed "
+                               "in both towns with the time in each town's zone.")
     client_id: str | None = Field(
         None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
         "a retry with the same one returns the first result (like Idempotency-Key).")
