@@ -85,6 +85,9 @@ def world(geo_app, store, tmp_path) -> World:
     for municipality in PREFIX:
         made = {state: submit(client, municipality)["id"]
                 for state in ("pending", "pending-too", "approved", "hidden")}
+        made["activity"] = submit(client, municipality, kind="activity",
+                                  starts_at="2027-01-15T15:00:00Z",
+                                  ends_at="2027-01-15T16:00:00Z")["id"]
         for state in ("approved", "hidden"):
             moderation.approve(store, made[state])
         moderation.withdraw(store, made["hidden"])
@@ -344,6 +347,8 @@ def apply_translation(world: World, municipality: str) -> tuple[str, dict]:
 
 
 ACTIONS.update({
+    "joint": Action("POST", CONTRIBUTION + "/joint",
+                    decision("joint", "activity", {"joint": True}), 200),
     "apply-translation": Action("POST", "/moderation/translations/<translationId>/apply",
                                 apply_translation, 200),
 })

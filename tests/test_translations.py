@@ -357,3 +357,27 @@ def test_an_activity_that_is_not_joint_stays_in_its_town(served, store):
     assert "joint" not in props and "local_times" not in props
     status, body, _ = http.call("POST", "/contributions", story(joint=True))
     assert status == 422 and body["errors"][0]["field"] == "joint"
+
+
+def test_an_organiser_of_its_town_marks_an_activity_joint(served, store):
+    http, who = Http(served), organisers(store)
+    _, receipt, _ = http.call("POST", "/contributions", joint_activity(joint=None))
+    http.call("POST", f"/moderation/contributions/{receipt['id']}/approve", {},
+              who["bollnas"])
+    path = f"/moderation/contributions/{receipt['id']}/joint"
+    before = rows(store, "SELECT id, joint, updated FROM contributions")
+    status, body, _ = http.call("POST", path, {"joint": True}, who["lobatse"])
+    assert (status, body["code"]) == (404, "NotFound")
+    assert rows(store, "SELECT id, joint, updated FROM contributions") == before
+    status, body, _ = http.call("POST", path, {"joint": True}, who["bollnas"])
+    assert status == 200, body
+    listed = http.get("/collections/activities/items?municipality=lobatse")
+    assert [f["id"] for f in listed["features"]] == [receipt["id"]]
+    status, body, _ = http.call("POST", path, {"joint": False}, who["bollnas"])
+    assert status == 409  # published in both towns: withdraw it first
+    status, body, _ = http.call("POST", path, {"joint": "maybe"}, who["bollnas"])
+    assert status == 400
+    _, story_receipt, _ = http.call("POST", "/contributions", story())
+    status, body, _ = http.call("POST", f"/moderation/contributions/{story_receipt['id']}/joint",
+                                {"joint": True}, who["bollnas"])
+    assert status == 422 and body["errors"][0]["field"] == "joint"

@@ -315,3 +315,25 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         audit.record(writer, by, "redact", "contribution", contribution_id, row["municipality"],
               before, _snapshot(after_row), actor)
         return after_row
+
+
+def mark_joint(store: Store, contribution_id: str, by: Organiser | None, joint: bool,
+               actor: str = "cli") -> dict[str, Any]:
+    """Mark an activity as held by both towns' young people (or not); a published one is
+    republished at once, into both towns' listings and syncs. A published joint activity
+    cannot be made single-town again (the other town's apps hold it): withdraw it first."""
+    with store.writer() as writer:
+        row = _load(writer, contribution_id, by)
+        if row["kind"] != "activity":
+            raise Unprocessable("joint", "only an activity can be joint")
+        if row["joint"] and not joint and row["status"] == "approved":
+            raise Conflict("This joint activity is published in both towns; withdraw it "
+                           "before making it an activity of one town.")
+        writer.set_joint(contribution_id, int(joint), now_rfc3339())
+        after = writer.contribution(contribution_id) or row
+        if after["status"] == "approved" and after["joint"] != row["joint"]:
+            _publish(writer, after)
+        audit.record(writer, by, "joint", "contribution", contribution_id,
+                     row["municipality"], {"joint": bool(row["joint"])},
+                     {"joint": bool(after["joint"])}, actor)
+        return after

@@ -46,6 +46,7 @@ OPERATION_IDS = {
     ("/moderation/contributions/{contributionId}/withdraw", "post"): "withdrawContribution",
     ("/moderation/contributions/{contributionId}/restore", "post"): "restoreContribution",
     ("/moderation/contributions/{contributionId}/redact", "post"): "redactContribution",
+    ("/moderation/contributions/{contributionId}/joint", "post"): "markJointActivity",
     ("/moderation/bulk", "post"): "decideInBulk",
     ("/moderation/reasons", "get"): "listRejectionReasons",
     ("/moderation/audit", "get"): "getAuditLog",

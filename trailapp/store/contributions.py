@@ -250,6 +250,11 @@ class ContributionWrites:
             self.conn.execute("UPDATE contributions SET body = ?, updated = ? WHERE id = ?",
                               [body, updated, contribution_id])
 
+    def set_joint(self, contribution_id: str, joint: int, updated: str) -> None:
+        """Mark an activity as joint (1) or not (0)."""
+        self.conn.execute("UPDATE contributions SET joint = ?, updated = ? WHERE id = ?",
+                          [joint, updated, contribution_id])
+
     def delete_contribution(self, contribution_id: str) -> bool:
         """Delete a contribution; its media rows and reports go with it."""
         cur = self.conn.execute("DELETE FROM contributions WHERE id = ?", [contribution_id])
