@@ -7,6 +7,10 @@ withdrawn by an organiser) and restored. Publishing and unpublishing happen in t
 same transaction as the status change and its audit entry, so the public side can
 never be ahead of the decision, and every decision is on record: who, when, what,
 before and after.
+
+Longer than 300 lines because every state change of a contribution (translations and
+joint activities included) goes through the one _decide/_publish pair here; split, the
+rule that publishing follows the decision in one transaction would have two homes.
 """
 
 from __future__ import annotations
