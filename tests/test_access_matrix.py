@@ -23,7 +23,7 @@ from helpers.media_files import jpeg_with_gps
 from helpers.organisers import add_organiser, submit, token_headers
 from helpers.survey import send_fixes, send_track
 
-from trailapp import auth, create_app, loader, moderation, workshops
+from trailapp import auth, create_app, loader, moderation, privacy, workshops
 
 PREFIX = {"bollnas": "bol", "lobatse": "lob"}
 OTHER = {"bollnas": "lobatse", "lobatse": "bollnas"}
@@ -66,6 +66,9 @@ class World:
     # A twin proposal waiting for each town: it belongs to both towns, so it is kept
     # apart from ids (which a listing of the other town must not show).
     twins: dict[str, str] = field(default_factory=dict)
+    # An approved youth translation of each town's unsure place, by a young person of the
+    # other town (issue 13): the place's town applies it, the translator's town decided.
+    translations: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -83,6 +86,9 @@ def world(geo_app, store, tmp_path) -> World:
     for municipality in PREFIX:
         made = {state: submit(client, municipality)["id"]
                 for state in ("pending", "pending-too", "approved", "hidden")}
+        made["activity"] = submit(client, municipality, kind="activity",
+                                  starts_at="2027-01-15T15:00:00Z",
+                                  ends_at="2027-01-15T16:00:00Z")["id"]
         for state in ("approved", "hidden"):
             moderation.approve(store, made[state])
         moderation.withdraw(store, made["hidden"])
@@ -120,6 +126,12 @@ def world(geo_app, store, tmp_path) -> World:
                            json=challenge_body(municipality))
         assert made.status_code == 201, made.get_json()
         ids[municipality]["challenge"] = made.get_json()["id"]
+    for municipality, prefix in PREFIX.items():
+        sent = client.post(f"/places/{prefix}-test-unsure/translations",
+                           json=place_translation(OTHER[municipality]))
+        assert sent.status_code == 201, sent.get_json()
+        moderation.approve(store, sent.get_json()["id"])
+        world.translations[municipality] = sent.get_json()["id"]
     return world
 
 
@@ -127,6 +139,12 @@ def challenge_body(municipality: str) -> dict:
     return {"municipality": municipality, "kind": "free-answer",
             "place": f"{PREFIX[municipality]}-test-site", "title": {"en": "Look up"},
             "prompt": {"en": "What is above the door?"}}
+
+
+def place_translation(translator_town: str) -> dict:
+    return {"lang": "tn", "title": "Lefelo la teko", "body": "Lefelo le le dirisiwang go leka.",
+            "municipality": translator_town, "pseudonym": "Tau 9", "age_band": "16-17",
+            "consent_by": "guardian", "consent_notice_version": privacy.VERSION}
 
 
 def twin_body(municipality: str, place_id: str, twin_place_id: str) -> dict:
@@ -342,6 +360,10 @@ def challenge_step(step: str) -> Request:
     return make
 
 
+def apply_translation(world: World, municipality: str) -> tuple[str, dict]:
+    return f"/moderation/translations/{world.translations[municipality]}/apply", {}
+
+
 ACTIONS.update({
     "challenges": Action("GET", "/moderation/challenges", scoped("/moderation/challenges"),
                          200, 403, writes=False),
@@ -352,6 +374,10 @@ ACTIONS.update({
                              challenge_step(""), 200, writes=False),
     "withdraw-challenge": Action("POST", "/moderation/challenges/<challengeId>/withdraw",
                                  challenge_step("/withdraw"), 200),
+    "joint": Action("POST", CONTRIBUTION + "/joint",
+                    decision("joint", "activity", {"joint": True}), 200),
+    "apply-translation": Action("POST", "/moderation/translations/<translationId>/apply",
+                                apply_translation, 200),
 })
 # Listings without a municipality: each shows only the caller's municipalities.
 LISTINGS = ["/moderation/queue?status=approved", "/moderation/audit", "/moderation/stats",
@@ -430,7 +456,8 @@ SAMPLES = {"contributionId": "0123456789abcdef01234567", "collection": "places",
            "featureId": "bol-gastgivars", "trailId": "bol-halsingeleden",
            "placeId": "bol-gastgivars", "imageId": "0123456789abcdef01234567",
            "workshopId": "w0123456789abcdef", "itemId": "0123456789abcdef01234567",
-           "twinId": "t0123456789abcdef", "challengeId": "c0123456789abcdef"}
+           "twinId": "t0123456789abcdef", "challengeId": "c0123456789abcdef",
+           "translationId": "0123456789abcdef01234567"}
 
 
 def sample_path(rule: str) -> str:

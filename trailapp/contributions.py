@@ -91,6 +91,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_LATER_FIELDS = ("joint", "parent_id", "target", "municipality")
+
+
 def _receipt(row: dict[str, Any], token: str, replayed: bool) -> dict[str, Any]:
     return {"id": row["id"], "kind": row["kind"], "status": row["status"],
             "place": place_ref(row["place_id"]), "created": row["created"], "token": token,
@@ -118,7 +121,10 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
     files = [(u.field, read_capped(u.stream, settings.limits)) for u in uploads]
     # The point is left out: it only chooses the place, and nothing derived from the
     # contributor's position is kept. The sender is in: a replay must come from them.
-    fields = {k: v for k, v in asdict(sub).items() if k != "point"}
+    # Fields added later (joint, a translation's parent) count only when given, so a
+    # retry of an earlier request still matches its first hash.
+    fields = {k: v for k, v in asdict(sub).items()
+              if k != "point" and not (k in _LATER_FIELDS and v is None)}
     request_hash = _keyed(settings.secret, "request",
                           _sender(settings.secret, client, install_id),
                           json.dumps(fields, sort_keys=True),

@@ -274,6 +274,16 @@ PSEUDONYM_LENGTH = (2, 30)
 TWIN_STATUSES = ("proposed", "active", "ended")
 TWIN_TEXT_LENGTH = 600
 TWIN_ID = r"^t[0-9a-f]{16}$"
+#: What a young person may translate once it is published (a contribution of kind
+#: `translation` whose parent_id is the text's id); a place's name and description can be
+#: translated too (parent_id = the place's id), for its organisers to apply.
+TRANSLATABLE_KINDS = ("story", "question", "reply")
+#: What a translation translates: a published contribution, or a place's texts.
+TRANSLATION_TARGETS = ("contribution", "place")
+#: The place fields a translation of a place fills: its title -> name, its body ->
+#: description.
+PLACE_TRANSLATION_FIELDS = {"title": "name", "body": "description"}
+TRANSLATION_TASKS_MAX = 500
 
 # -- challenges and the heritage passport (issue 14) ---------------------------------------
 

@@ -13,7 +13,7 @@ from .domain import GEODATA_COLLECTIONS
 from .errors import Conflict, NotFound, Unprocessable
 from .media import MediaStore
 from .moderation import republish_at
-from .publishing import publish
+from .publishing import RELATED_ATTRS, publish
 from .store import Reader, Store, Writer
 
 COLLECTIONS = ("places", "trails")
@@ -163,4 +163,35 @@ def upload_gpx(store: Store, by: Organiser, trail_id: str, data: bytes,
         record = _stored(writer.feature_row("trails", trail_id)) or record
         audit.record(writer, by, "upload-gpx", "trail", trail_id, existing["municipality"],
               before, record)
+    return record
+
+
+def set_place_texts(writer: Writer, by: Organiser | None, place_id: str, lang: str,
+                    values: dict[str, str | None], action: str, translation_id: str,
+                    actor: str = "system") -> dict[str, Any]:
+    """Write (or, with None, remove) a place's texts in one language (name, description),
+    republish it and its stories, and audit the change: a young person's translation
+    applied by an organiser, or taken out again when the translator erases it. The entry
+    is filed under the translation (a contribution), so erasing it blanks the words."""
+    row = writer.organiser_row("places", place_id)
+    if row is None:
+        raise NotFound(f"There is no place {place_id!r}.")
+    old = json.loads(row["record"])
+    record = json.loads(row["record"])
+    for name in RELATED_ATTRS:  # rendered again by publish()
+        record["attrs"].pop(name, None)
+    for field, value in values.items():
+        texts = dict(record["texts"].get(field) or {})
+        if value is None:
+            texts.pop(lang, None)
+        else:
+            texts[lang] = value
+        record["texts"][field] = texts
+    publish(writer, record)
+    republish_at(writer, place_id)
+    audit.record(writer, by, action, "contribution", translation_id, record["municipality"],
+                 {"place": place_id, "lang": lang,
+                  **{f: (old["texts"].get(f) or {}).get(lang) for f in values}},
+                 {"place": place_id, "lang": lang,
+                  **{f: (record["texts"].get(f) or {}).get(lang) for f in values}}, actor)
     return record

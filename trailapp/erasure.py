@@ -21,10 +21,11 @@ from . import (
     ratelimit,
     survey,
     survey_review,
+    translations,
     workshops,
 )
 from .contributions import Settings, owned
-from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S
+from .domain import SESSION_ABSOLUTE_S, SESSION_IDLE_S, TRANSLATABLE_KINDS
 from .store import Store, Writer
 from .times import rfc3339
 
@@ -36,9 +37,17 @@ def erase(store: Store, settings: Settings, contribution_id: str, token: str | N
     its words in the audit log and every built pack; its id goes into the erasure log
     so that restoring an older backup cannot bring it back."""
     with store.writer() as writer:
-        row = owned(writer, contribution_id, token)
-        media = _erase_rows(writer, [row], actor="contributor")
-    _after_erasure(store, settings, [row], media)
+        rows = _with_translations(writer, [owned(writer, contribution_id, token)])
+        media = _erase_rows(writer, rows, actor="contributor")
+    _after_erasure(store, settings, rows, media)
+
+
+def _with_translations(writer: Writer, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows and their texts' translations: a translation carries its original's
+    words into another language, so it goes with the original (after it)."""
+    ids = {r["id"] for r in rows}
+    return rows + [t for row in rows if row["kind"] in TRANSLATABLE_KINDS
+                   for t in writer.translations_of(row["id"]) if t["id"] not in ids]
 
 
 def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
@@ -52,8 +61,10 @@ def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
     for row in rows:
         media += [n for m in writer.media_of(row["id"])
                   for n in (m["file"], m["thumb_file"]) if n]
-        moderation.unpublish(writer, row)
         writer.delete_contribution(row["id"])
+        # After the delete: an erased translation leaves its original's feature.
+        moderation.unpublish(writer, row)
+        translations.take_back(writer, row)  # and a place's texts it was applied to
         writer.erase_from_audit(row["id"])  # their words go from the log too
         audit.record(writer, None, action, "contribution", row["id"],
                      row["municipality"], "erased", "erased", actor=actor)
@@ -79,7 +90,8 @@ def reapply_erasures(store: Store, settings: Settings) -> int:
         return 0
     surveyed = 0
     with store.writer() as writer:
-        rows = [row for cid in sorted(ids) if (row := writer.contribution(cid)) is not None]
+        rows = _with_translations(writer, [row for cid in sorted(ids)
+                                           if (row := writer.contribution(cid)) is not None])
         media = _erase_rows(writer, rows, actor="restore")
         for kind in ("fix", "track"):
             found = [r for i in sorted(ids) if (r := writer.survey_item(kind, i)) is not None]
@@ -104,7 +116,7 @@ def purge_expired(store: Store, settings: Settings, now: datetime | None = None,
     before = rfc3339(now - timedelta(days=RETENTION_DAYS))
     files: list[str] = []
     with store.writer() as writer:
-        expired = writer.expired_contributions(before)
+        expired = _with_translations(writer, writer.expired_contributions(before))
         files += _erase_rows(writer, expired, actor="retention", action="expire")
         pruned = ratelimit.prune(writer, now.timestamp())
         ended = workshops.purge_ended(writer, now)

@@ -62,6 +62,7 @@ def render(record: dict[str, Any], lang: str) -> str:
     if "content_notes" in record["attrs"]:
         props["content_note_labels"] = [i18n.label(f"note.{n}", lang)
                                         for n in record["attrs"]["content_notes"]]
+    _translation_marker(record, props, text_language, lang)
     props["text_language"] = text_language
     props["updated"] = record["updated"]
     feature = {
@@ -71,6 +72,29 @@ def render(record: dict[str, Any], lang: str) -> str:
         "properties": props,
     }
     return dumps(feature)
+
+
+def _translation_marker(record: dict[str, Any], props: dict[str, Any],
+                        text_language: dict[str, str], lang: str) -> None:
+    """Where a young person's translation is served (issue 13): who translated it, a
+    "translated by young people" marker and a link to the original; every rendering
+    lists the languages the text has."""
+    translations = record.get("translations")
+    if not translations:
+        return
+    original = next(iter(translations.values()))
+    props["translations"] = [{"lang": original["original_lang"], "original": True,
+                              "href": original["original"]}] + [
+        {"lang": t_lang, "original": False,
+         "href": f"{t['original'].split('?', 1)[0]}?lang={t_lang}"}
+        for t_lang, t in sorted(translations.items())]
+    served = translations.get(text_language.get("name") or "")
+    if served is not None:
+        props["translated_by"] = served["by"]
+        props["translation"] = {"by_young_people": True,
+                                "label": i18n.label("translated-by-young-people", lang),
+                                "original_lang": served["original_lang"],
+                                "original": served["original"]}
 
 
 def _localise(value: Any, lang: str, used: set[str]) -> Any:

@@ -126,6 +126,9 @@ LABELS: dict[str, dict[str, str | None]] = {
     "note.burial-or-religious-site": {"sv": "Begravningsplats eller helig plats",
                                       "en": "A burial or religious site",
                                       "tn": None},
+    # Youth translation (issue 13): the marker beside a text a young person translated.
+    "translated-by-young-people": {"sv": "Översatt av unga", "en": "Translated by young "
+                                   "people", "tn": None},
 }
 
 

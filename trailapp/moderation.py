@@ -7,6 +7,10 @@ withdrawn by an organiser) and restored. Publishing and unpublishing happen in t
 same transaction as the status change and its audit entry, so the public side can
 never be ahead of the decision, and every decision is on record: who, when, what,
 before and after.
+
+Longer than 300 lines because every state change of a contribution (translations and
+joint activities included) goes through the one _decide/_publish pair here; split, the
+rule that publishing follows the decision in one transaction would have two homes.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shapely.geometry import shape
 
-from . import audit, challenges, i18n, policy, text
+from . import audit, challenges, i18n, policy, text, translation_rules
 from .auth import Organiser
-from .domain import CONTENT_NOTES, CONTRIBUTION_KINDS, SDG_TARGETS
+from .domain import CONTENT_NOTES, CONTRIBUTION_KINDS, MUNICIPALITIES, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
 from .publishing import publish, republish_place
@@ -113,18 +118,50 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
                       "capacity": row["capacity"]})
         record["time_start"] = rfc3339(datetime.fromisoformat(row["starts_at"]))
         record["time_end"] = rfc3339(datetime.fromisoformat(row["ends_at"]))
+        if row.get("joint"):  # both towns' young people together (issue 13)
+            attrs.update(joint=True, local_times=local_times(row))
     return record
 
 
+def local_times(row: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A joint activity's start and end in each town's own time zone."""
+    out = {}
+    for town in MUNICIPALITIES.values():
+        zone = ZoneInfo(town.timezone)
+        out[town.id] = {"starts_at": datetime.fromisoformat(row["starts_at"]).astimezone(
+                            zone).isoformat(),
+                        "ends_at": datetime.fromisoformat(row["ends_at"]).astimezone(
+                            zone).isoformat(),
+                        "time_zone": town.timezone}
+    return out
+
+
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
+    if row["kind"] == "translation":  # shown on its original's feature, not on its own
+        _republish_original(writer, row)
+        return
     if row["kind"] not in COLLECTION:  # an answer to a challenge is never public
         return
     place = writer.feature_row("places", row["place_id"])
     if place is None:
         raise Conflict(f"The place {row['place_id']!r} no longer exists; the contribution "
                        "cannot be published.")
-    publish(writer, feature_record(row, place, writer.media_of(row["id"])))
+    record = feature_record(row, place, writer.media_of(row["id"]))
+    translation_rules.decorate(record, writer.translations_of(row["id"], status="approved"))
+    publish(writer, record)
+    if row.get("joint"):
+        writer.share_changes(record["collection"], row["id"])  # both towns' syncs
     republish_place(writer, row["place_id"])
+
+
+def _republish_original(writer: Writer, translation: dict[str, Any]) -> None:
+    """Render a translation's original again (with the approved translations it has now);
+    a place's texts change only when an organiser applies a translation."""
+    if translation_rules.target(translation) == "place":
+        return
+    original = writer.contribution(translation["parent_id"])
+    if original is not None and original["status"] == "approved":
+        _publish(writer, original)
 
 
 def republish_at(writer: Writer, place_id: str) -> None:
@@ -135,8 +172,17 @@ def republish_at(writer: Writer, place_id: str) -> None:
 
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
-    """Take a contribution's feature off the public side (leaves a tombstone for sync)."""
-    if row["kind"] in COLLECTION and writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
+    """Take a contribution's feature off the public side (leaves a tombstone for sync);
+    a translation leaves its original's feature (rendered again without it)."""
+    if row["kind"] == "translation":
+        _republish_original(writer, row)
+        return
+    if row["kind"] not in COLLECTION:  # an answer to a challenge was never public
+        return
+    removed = writer.delete_feature(COLLECTION[row["kind"]], row["id"])
+    if removed and row.get("joint"):
+        writer.share_changes(COLLECTION[row["kind"]], row["id"])  # the tombstone too
+    if removed:
         republish_place(writer, row["place_id"])
 
 
@@ -145,7 +191,7 @@ def _load(writer: Writer, contribution_id: str, by: Organiser | None) -> dict[st
     if row is None:
         raise NotFound(f"There is no contribution {contribution_id!r}.")
     if by is not None:
-        policy.authorise_object(by, row["municipality"], f"contribution {contribution_id!r}")
+        policy.moderate_contribution(by, row, f"contribution {contribution_id!r}")
     return row
 
 
@@ -179,6 +225,8 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
     with store.writer() as writer:
         row = _load(writer, contribution_id, by)
         targets = DEFAULT_SDG.get(row["kind"], []) if sdg_targets is None else sdg_targets
+        if row["kind"] == "translation" and row["status"] == "pending":
+            translation_rules.check_approvable(writer, row)
         bad = sorted(set(targets) - set(SDG_TARGETS))
         if bad:
             raise InvalidParameter("sdg_targets", f"unknown targets {', '.join(bad)} (use "
@@ -290,3 +338,25 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         audit.record(writer, by, "redact", "contribution", contribution_id, row["municipality"],
               before, _snapshot(after_row), actor)
         return after_row
+
+
+def mark_joint(store: Store, contribution_id: str, by: Organiser | None, joint: bool,
+               actor: str = "cli") -> dict[str, Any]:
+    """Mark an activity as held by both towns' young people (or not); a published one is
+    republished at once, into both towns' listings and syncs. A published joint activity
+    cannot be made single-town again (the other town's apps hold it): withdraw it first."""
+    with store.writer() as writer:
+        row = _load(writer, contribution_id, by)
+        if row["kind"] != "activity":
+            raise Unprocessable("joint", "only an activity can be joint")
+        if row["joint"] and not joint and row["status"] == "approved":
+            raise Conflict("This joint activity is published in both towns; withdraw it "
+                           "before making it an activity of one town.")
+        writer.set_joint(contribution_id, int(joint), now_rfc3339())
+        after = writer.contribution(contribution_id) or row
+        if after["status"] == "approved" and after["joint"] != row["joint"]:
+            _publish(writer, after)
+        audit.record(writer, by, "joint", "contribution", contribution_id,
+                     row["municipality"], {"joint": bool(row["joint"])},
+                     {"joint": bool(after["joint"])}, actor)
+        return after

@@ -106,3 +106,22 @@ def challenge(organiser: Organiser | None, row: dict | None, challenge_id: str) 
     if row is None:  # authorise_object raised already; this says so to type checkers
         raise NotFound(f"There is no challenge {challenge_id!r}.")
     return row
+
+
+# -- contributions and youth translation (issue 13) ---------------------------------------
+
+
+def moderate_contribution(organiser: Organiser | None, row: dict, what: str) -> Organiser:
+    """Who decides on a contribution: an organiser of its `municipality`, the town of the
+    young person who wrote it. For a translation that is the translator's town, whatever
+    town the translated text or place belongs to (issue 13); anyone else gets 404."""
+    return authorise_object(organiser, row["municipality"], what)
+
+
+def apply_translation(organiser: Organiser | None, place_municipality: str,
+                      translation_id: str) -> Organiser:
+    """Only an organiser of the place's own town writes a youth translation into its
+    fields (the translator's town only decided that the translation may be published);
+    anyone else gets the same 404 as for no such translation."""
+    return authorise_object(organiser, place_municipality,
+                            f"translation of a place {translation_id!r}")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import domain, geo, privacy, text
+from . import domain, geo, privacy, text, translation_rules
 from .domain import AGE_BANDS, TEXT_LIMITS
 from .errors import Unprocessable
 from .store import Reader
@@ -45,7 +45,11 @@ class Submission:
     meeting_point: str | None = None
     capacity: int | None = None
     content_notes: list[str] | None = None  # suggested; applied on approval (moderation)
-
+    joint: bool | None = None  # an activity held by both towns' young people together
+    # A translation (issue 13): what it translates, and the translator's own town.
+    parent_id: str | None = None
+    target: str | None = None
+    municipality: str | None = None
 
 
 def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, int],
@@ -63,8 +67,16 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
     except text.TextError as exc:
         name = str(exc).split(" ", 1)[0]
         raise Unprocessable(name, str(exc)) from None
-    place = _place(reader, sub, snap_m)
-    municipality = place["municipality"]
+    if sub.kind == "translation":
+        # The original's place; the translator's town decides on it (policy.py).
+        place = translation_rules.check_new(reader, sub.target or "contribution",
+                                            sub.parent_id or "", sub.lang)
+        municipality = sub.municipality or ""
+        if municipality not in domain.MUNICIPALITIES:
+            raise Unprocessable("municipality", "say which town the translator lives in")
+    else:
+        place = _place(reader, sub, snap_m)
+        municipality = place["municipality"]
     check_consent(municipality, sub.age_band, sub.consent_by, sub.consent_notice_version,
                   guardian_under)
     row: dict[str, Any] = {
@@ -79,11 +91,13 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         "content_notes_suggested": json.dumps(
             [n for n in domain.CONTENT_NOTES if n in (sub.content_notes or [])]),
     }
+    if sub.kind == "translation":
+        row["parent_id"] = sub.parent_id
     if sub.kind == "activity":
         row.update(_activity_times(sub, municipality), meeting_point=meeting_point,
-                   capacity=sub.capacity)
+                   capacity=sub.capacity, joint=int(bool(sub.joint)))
     else:
-        for name in ("starts_at", "ends_at", "meeting_point", "capacity"):
+        for name in ("starts_at", "ends_at", "meeting_point", "capacity", "joint"):
             if getattr(sub, name) is not None:
                 raise Unprocessable(name, "only activities have this field")
     return row

@@ -31,6 +31,8 @@ from .responses import error_response
 from .survey import bp as survey_bp
 from .survey_review import review_bp as survey_review_bp
 from .sync import bp as sync_bp
+from .translations import bp as translations_bp
+from .translations import moderation_bp as translations_moderation_bp
 
 log = logging.getLogger("trailapp")
 
@@ -61,6 +63,8 @@ def register(app: Flask) -> None:
     app.register_api(exchange_bp)
     app.register_api(challenges_bp)
     app.register_api(challenge_answers_bp)
+    app.register_api(translations_bp)
+    app.register_api(translations_moderation_bp)
     dashboard.init_app(app)  # HTML pages for organisers: session cookie, CSRF, static
     html_pages.check_settings(app)  # a malformed TRAILAPP_TILE_URL stops the start
     app.register_api(ops_bp)

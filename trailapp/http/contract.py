@@ -46,6 +46,7 @@ OPERATION_IDS = {
     ("/moderation/contributions/{contributionId}/withdraw", "post"): "withdrawContribution",
     ("/moderation/contributions/{contributionId}/restore", "post"): "restoreContribution",
     ("/moderation/contributions/{contributionId}/redact", "post"): "redactContribution",
+    ("/moderation/contributions/{contributionId}/joint", "post"): "markJointActivity",
     ("/moderation/bulk", "post"): "decideInBulk",
     ("/moderation/reasons", "get"): "listRejectionReasons",
     ("/moderation/audit", "get"): "getAuditLog",
@@ -88,6 +89,10 @@ OPERATION_IDS = {
     ("/challenges/{challengeId}/answers", "post"): "answerChallenge",
     ("/passport", "get"): "getPassport",
     ("/passport", "delete"): "erasePassport",
+    ("/contributions/{contributionId}/translations", "post"): "translateContribution",
+    ("/places/{placeId}/translations", "post"): "translatePlace",
+    ("/translation/tasks", "get"): "listTranslationTasks",
+    ("/moderation/translations/{translationId}/apply", "post"): "applyPlaceTranslation",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }
@@ -181,7 +186,8 @@ def _add_headers(path: str, method: str, operation: dict[str, Any]) -> None:
         if path == "/contributions" and status == "200":
             headers["Idempotent-Replayed"] = _header(
                 "true: this is the first answer to the same submission, sent again.")
-        if path == "/contributions" and status in ("200", "201"):
+        if (path == "/contributions" or path.endswith("/translations")) and \
+                status in ("200", "201"):
             headers["Location"] = _header("The contribution's absolute URL.")
         if not headers:
             del response["headers"]

@@ -113,6 +113,17 @@ def redact(path: models.ContributionPath) -> Response:
     return _decided("redact", path.contributionId, title=data.title, body=data.body)
 
 
+@bp.post("/moderation/contributions/<contributionId>/joint",
+         summary="Mark an activity as both towns'", security=SECURITY,
+         responses={**DECISION_RESPONSES, **_errors(422)})
+def joint(path: models.ContributionPath) -> Response:
+    """A joint activity is listed, synced and packed in both towns (issue 13)."""
+    data = _body(models.JointBody)
+    moderation.mark_joint(state().store, path.contributionId, organiser(), data.joint,
+                          actor=ACTOR)
+    return json_answer(review.contribution(state().store, organiser(), path.contributionId))
+
+
 @bp.post("/moderation/bulk", summary="One decision for many contributions",
          security=SECURITY, responses={200: {"description": "One result per id"}, **ERRORS})
 def bulk() -> Response:

@@ -103,6 +103,32 @@ class ContributionReads:
             "ORDER BY created, id", [place_id])
         return [dict(r) for r in rows]
 
+    def translations_of(self, parent_id: str, status: str | None = None,
+                        lang: str | None = None) -> list[dict[str, Any]]:
+        """The translations of a text or a place (optionally in one state and language),
+        oldest decision first."""
+        w = (Where().add("kind = 'translation'").when(parent_id, "parent_id = ?")
+             .when(status, "status = ?").when(lang, "lang = ?"))
+        rows = self.conn.execute(
+            f"SELECT * FROM contributions WHERE {w.sql} "  # noqa: S608
+            "ORDER BY coalesce(decided_at, created), id", w.params)
+        return [dict(r) for r in rows]
+
+    def untranslated(self, kinds: tuple[str, ...], lang: str, municipality: str | None,
+                     limit: int) -> list[dict[str, Any]]:
+        """Published texts of these kinds written in another language than lang and
+        without an approved translation into it, oldest first."""
+        w = (Where().when_in(list(kinds), "c.kind IN (SELECT value FROM json_each(?))")
+             .add("c.status = 'approved'").when(lang, "c.lang != ?")
+             .when(lang, "NOT EXISTS (SELECT 1 FROM contributions t WHERE "
+                         "t.kind = 'translation' AND t.parent_id = c.id AND "
+                         "t.status = 'approved' AND t.lang = ?)")
+             .when(municipality, "c.municipality = ?"))
+        rows = self.conn.execute(
+            f"SELECT c.* FROM contributions c WHERE {w.sql} "  # noqa: S608
+            "ORDER BY c.decided_at, c.id LIMIT ?", [*w.params, limit])
+        return [dict(r) for r in rows]
+
     def contribution_count_for_place(self, place_id: str) -> int:
         """How many contributions (any status) belong to a place."""
         return self.conn.execute("SELECT count(*) FROM contributions WHERE place_id = ?",
@@ -224,6 +250,11 @@ class ContributionWrites:
         if body is not None:
             self.conn.execute("UPDATE contributions SET body = ?, updated = ? WHERE id = ?",
                               [body, updated, contribution_id])
+
+    def set_joint(self, contribution_id: str, joint: int, updated: str) -> None:
+        """Mark an activity as joint (1) or not (0)."""
+        self.conn.execute("UPDATE contributions SET joint = ?, updated = ? WHERE id = ?",
+                          [joint, updated, contribution_id])
 
     def delete_contribution(self, contribution_id: str) -> bool:
         """Delete a contribution; its media rows and reports go with it."""

@@ -49,7 +49,9 @@ class FeatureFilter:
 
 def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
     w = (Where().add("f.collection = ?", f.collection)
-         .when(f.municipality, "f.municipality = ?")
+         # A joint activity (issue 13) is listed in both towns.
+         .when(f.municipality, "(f.municipality = ? OR (f.collection = 'activities' AND "
+                               "json_extract(f.record, '$.attrs.joint') IS 1))")
          .when(f.kind, "f.kind = ?")
          .when(f.updated_after, "f.updated > ?")
          .when(f.time_from, "f.time_end >= ?")

@@ -11,8 +11,11 @@ from ..domain import SHARED_COLLECTIONS
 from .features import JSON_COLUMN
 from .where import Where
 
-#: A municipality's changes: its own, and those of the collections both towns share.
-_OF_MUNICIPALITY = ("(municipality = ? OR collection IN (SELECT value FROM json_each(?)))")
+#: A municipality's changes: its own, those of the collections both towns share, and
+#: those of a joint activity (issue 13), whose change rows say '*' (SHARED_CHANGE).
+SHARED_CHANGE = "*"
+_OF_MUNICIPALITY = ("(municipality = ? OR municipality = '*' "
+                    "OR collection IN (SELECT value FROM json_each(?)))")
 
 
 class SyncReads:
@@ -64,6 +67,12 @@ class SyncWrites:
     """Compaction of the change log (mixed into the store's Writer)."""
 
     conn: sqlite3.Connection
+
+    def share_changes(self, collection: str, feature_id: str) -> None:
+        """Mark a feature's changes (tombstone included) as every town's: a joint
+        activity is carried by both towns' syncs and packs."""
+        self.conn.execute("UPDATE changes SET municipality = ? WHERE collection = ? "
+                          "AND feature_id = ?", [SHARED_CHANGE, collection, feature_id])
 
     def jump_change_sequence(self, by: int) -> int:
         """Move the change sequence on by `by` and make the jump the new floor: a

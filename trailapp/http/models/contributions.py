@@ -63,6 +63,9 @@ class SubmissionModel(Strict):
         None, max_length=len(domain.CONTENT_NOTES),
         description="Content notes the contributor SUGGESTS (a form sends them comma-"
         "separated): kept as suggestions, published only when an organiser approves.")
+    joint: bool | None = Field(None, description="Activities: held by both towns' young "
+                               "people together (a video call, an exchange visit); listed "
+                               "in both towns with the time in each town's zone.")
     client_id: str | None = Field(
         None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
         "a retry with the same one returns the first result (like Idempotency-Key).")

@@ -91,6 +91,10 @@ class WithdrawBody(Strict):
     reason: str | None = Field(None, max_length=500)
 
 
+class JointBody(Strict):
+    joint: bool = Field(description="true: held by both towns' young people together.")
+
+
 class RedactBody(Strict):
     title: str | None = Field(None, max_length=400)
     body: str | None = Field(None, max_length=20_000)
@@ -194,4 +198,5 @@ class Workshops(BaseModel):
 
 
 RESPONSE_MODELS = [PlaceImage, ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody,
+                   JointBody,
                    RedactBody, BulkBody, WorkshopBody, Workshop, OpenedWorkshop, Workshops]
