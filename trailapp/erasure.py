@@ -29,6 +29,7 @@ from .store import Store, Writer
 from .times import rfc3339
 
 RETENTION_DAYS = 30
+QUESTION_GONE = "the question was withdrawn"
 
 
 def erase(store: Store, settings: Settings, contribution_id: str, token: str | None) -> None:
@@ -52,8 +53,11 @@ def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
     for row in rows:
         media += [n for m in writer.media_of(row["id"])
                   for n in (m["file"], m["thumb_file"]) if n]
-        moderation.unpublish(writer, row)
         writer.delete_contribution(row["id"])
+        moderation.unpublish(writer, row)  # after: a reply's question renders without it
+        if row["kind"] == "question":  # its thread leaves with it; retention erases
+            for reply in writer.replies_of(row["id"]):  # the replies 30 days on
+                moderation.hide(writer, reply, QUESTION_GONE, actor=actor)
         writer.erase_from_audit(row["id"])  # their words go from the log too
         audit.record(writer, None, action, "contribution", row["id"],
                      row["municipality"], "erased", "erased", actor=actor)

@@ -17,9 +17,9 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import audit, i18n, policy, text
+from . import audit, i18n, policy, questions, text
 from .auth import Organiser
-from .domain import CONTRIBUTION_KINDS, SDG_TARGETS
+from .domain import CONTRIBUTION_KINDS, EXCHANGE_KINDS, SDG_TARGETS
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
 from .publishing import publish, republish_place
@@ -34,7 +34,7 @@ TRANSITIONS = {
     "hide": ({"approved"}, "hidden"),
     "restore": ({"hidden"}, "approved"),
 }
-DEFAULT_SDG = {kind: list(SDG_TARGETS) for kind in CONTRIBUTION_KINDS}
+DEFAULT_SDG = {kind: list(SDG_TARGETS) for kind in (*CONTRIBUTION_KINDS, "reply")}
 REJECTION_REASONS: dict[str, dict[str, str | None]] = {
     "personal-data": {
         "sv": "Texten eller bilden visar vem någon är (namn, adress, telefon eller ansikte "
@@ -116,12 +116,26 @@ def feature_record(row: dict[str, Any], place: dict[str, Any],
 
 
 def _publish(writer: Writer, row: dict[str, Any]) -> None:
+    if row["kind"] == "reply":  # shown inside its question's thread
+        _republish_question(writer, row["parent_id"])
+        return
     place = writer.feature_row("places", row["place_id"])
     if place is None:
         raise Conflict(f"The place {row['place_id']!r} no longer exists; the contribution "
                        "cannot be published.")
-    publish(writer, feature_record(row, place, writer.media_of(row["id"])))
+    record = feature_record(row, place, writer.media_of(row["id"]))
+    if row["kind"] == "question":
+        record["attrs"].update(questions.question_attrs(writer, row))
+    publish(writer, record)
     republish_place(writer, row["place_id"])
+
+
+def _republish_question(writer: Writer, question_id: str | None) -> None:
+    """Render a published question again with its published replies (a reply was
+    published, taken down or erased)."""
+    question = writer.contribution(question_id) if question_id else None
+    if question is not None and question["status"] == "approved":
+        _publish(writer, question)
 
 
 def republish_at(writer: Writer, place_id: str) -> None:
@@ -131,7 +145,12 @@ def republish_at(writer: Writer, place_id: str) -> None:
 
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
-    """Take a contribution's feature off the public side (leaves a tombstone for sync)."""
+    """Take a contribution's feature off the public side (leaves a tombstone for sync);
+    a reply leaves its question's thread (the question is published again without it),
+    and a question's tombstone takes its whole thread off the public side."""
+    if row["kind"] == "reply":
+        _republish_question(writer, row["parent_id"])
+        return
     if writer.delete_feature(COLLECTION[row["kind"]], row["id"]):
         republish_place(writer, row["place_id"])
 
@@ -141,7 +160,7 @@ def _load(writer: Writer, contribution_id: str, by: Organiser | None) -> dict[st
     if row is None:
         raise NotFound(f"There is no contribution {contribution_id!r}.")
     if by is not None:
-        policy.authorise_object(by, row["municipality"], f"contribution {contribution_id!r}")
+        policy.decide_contribution(by, row, f"contribution {contribution_id!r}")
     return row
 
 
@@ -172,6 +191,7 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
     """Approve and publish, tagged with Agenda 2030 targets (default 4.7 and 11.4)."""
     with store.writer() as writer:
         row = _load(writer, contribution_id, by)
+        _check_exchange(writer, row)
         targets = DEFAULT_SDG[row["kind"]] if sdg_targets is None else sdg_targets
         bad = sorted(set(targets) - set(SDG_TARGETS))
         if bad:
@@ -181,6 +201,23 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
                        status=_next_state(row, "approve"), decided_at=now_rfc3339(),
                        decided_by=by.username if by else actor, hidden_reason=None,
                        sdg_targets=json.dumps(sorted(set(targets))))
+
+
+def _check_exchange(writer: Writer, row: dict[str, Any]) -> None:
+    """A question or reply is contact between minors of two towns: it is not approved
+    while a safeguarding flag stands (422 naming the flags, until an organiser redacts
+    the text), nor a reply whose question is no longer published (409)."""
+    if row["kind"] not in EXCHANGE_KINDS:
+        return
+    blocking = text.blocking(json.loads(row["flags"]))
+    if blocking:
+        raise Unprocessable("flags", f"{', '.join(blocking)}: contact details or a request "
+                            "to meet cannot pass between young people; redact the text "
+                            "first (decision redact), then approve")
+    if row["kind"] == "reply":
+        question = writer.contribution(row["parent_id"])
+        if question is None or question["status"] != "approved":
+            raise Conflict("The question this reply answers is no longer published.")
 
 
 def rejection_text(reason: str | None, template: str | None, lang: str) -> str:
@@ -264,7 +301,12 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         if not values:
             raise InvalidParameter("body", "give a new title or body")
         before = _snapshot(row)
-        writer.redact_contribution(contribution_id, now_rfc3339(), **values)
+        new = {"title": row["title"], "body": row["body"], **values}
+        kept = [f for f in json.loads(row["flags"]) if f["code"] == "repeated"]
+        flags = kept + text.flags([new["title"], new["body"], row["meeting_point"] or ""],
+                                  row["lang"])
+        writer.redact_contribution(contribution_id, now_rfc3339(), **values,
+                                   flags=json.dumps(flags))
         after_row = writer.contribution(contribution_id) or row
         if after_row["status"] == "approved":
             _publish(writer, after_row)

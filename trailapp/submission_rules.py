@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import domain, geo, privacy, text
+from . import domain, geo, privacy, questions, text
 from .domain import AGE_BANDS, TEXT_LIMITS
 from .errors import Unprocessable
 from .store import Reader
@@ -44,7 +44,7 @@ class Submission:
     ends_at: str | None = None
     meeting_point: str | None = None
     capacity: int | None = None
-
+    parent_id: str | None = None  # a reply: the question it answers
 
 
 def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, int],
@@ -64,6 +64,7 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         raise Unprocessable(name, str(exc)) from None
     place = _place(reader, sub, snap_m)
     municipality = place["municipality"]
+    exchange = questions.check(reader, sub.kind, place, sub.parent_id)
     check_consent(municipality, sub.age_band, sub.consent_by, sub.consent_notice_version,
                   guardian_under)
     row: dict[str, Any] = {
@@ -75,6 +76,7 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         "people_consented": (None if sub.people_consented is None
                              else int(sub.people_consented)),
         "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
+        **exchange,
     }
     if sub.kind == "activity":
         row.update(_activity_times(sub, municipality), meeting_point=meeting_point,

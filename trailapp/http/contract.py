@@ -81,12 +81,13 @@ OPERATION_IDS = {
     ("/moderation/twins", "post"): "proposeTwin",
     ("/moderation/twins/{twinId}/accept", "post"): "acceptTwin",
     ("/moderation/twins/{twinId}/end", "post"): "endTwin",
+    ("/questions/{questionId}/thread", "get"): "getQuestionThread",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }
 NOUNS = {"places": ("Places", "Place"), "trails": ("Trails", "Trail"),
          "stories": ("Stories", "Story"), "activities": ("Activities", "Activity"),
-         "twins": ("Twins", "Twin")}
+         "twins": ("Twins", "Twin"), "questions": ("Questions", "Question")}
 
 
 def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:

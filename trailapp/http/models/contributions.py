@@ -23,7 +23,7 @@ UUID_PATTERN = domain.UUID
 
 
 class SubmissionModel(Strict):
-    """A story or activity, as JSON or as the fields of a multipart form (with files
+    """A story, activity, question or reply (the last two text only), as JSON or as the fields of a multipart form (with files
     in `media`). Unknown fields are refused; status, municipality and flags are the
     server's to set."""
 
@@ -59,6 +59,10 @@ class SubmissionModel(Strict):
                                       description="Activities: where to meet (plain text).")
     capacity: int | None = Field(None, ge=1, le=10_000,
                                  description="Activities: how many can take part.")
+    parent_id: str | None = Field(
+        None, pattern=domain.CONTRIBUTION_ID, description="Replies (kind=reply): the id of "
+        "the published question of the other town it answers; `place` is then the twin "
+        "place in the replier's town.")
     client_id: str | None = Field(
         None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
         "a retry with the same one returns the first result (like Idempotency-Key).")
