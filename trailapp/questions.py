@@ -80,7 +80,7 @@ def question_attrs(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
     return {"addressed_to": sorted(towns), "twin_places": twin_places,
             "replies": [public_reply(r) for r in replies],
             "reply_count": reader.reply_count(row["id"]),
-            "thread": thread_ref(row["id"])}
+            "thread": {"href": thread_ref(row["id"])}}
 
 
 def page_bounds(limit: int | None, offset: int | None) -> tuple[int, int]:

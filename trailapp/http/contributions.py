@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from .. import contributions, erasure, media_access, privacy, pseudonyms, questions, ratelimit
 from ..contributions import Submission, Upload
 from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
-from ..features import JSON, dumps
+from ..features import JSON, absolute_links, dumps
 from ..media import NAME as MEDIA_NAME
 from . import models
 from .context import (
+    base_url,
     client_key,
     contributor_token,
     current_organiser,
@@ -158,7 +159,7 @@ def thread(path: models.ThreadPath, query: models.ThreadQuery) -> Response:
     lang = language(query.lang)
     with state().store.reader() as reader:
         page = questions.thread(reader, path.questionId, lang, query.limit, query.offset)
-    return etagged_json(dumps(page), "public, no-cache", lang)
+    return etagged_json(absolute_links(dumps(page), base_url()), "public, no-cache", lang)
 
 
 @bp.post("/contributions/<contributionId>/reports", summary="Report a published contribution",

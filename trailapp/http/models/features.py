@@ -250,7 +250,8 @@ class QuestionProperties(StoryProperties):
     replies: list[PublicReply] = Field(description="Published replies, oldest first (at "
                                        f"most {domain.THREAD_EMBEDDED_REPLIES}).")
     reply_count: int = Field(description="How many replies are published.")
-    thread: str = Field(description="GET it for the question and every reply, page by page.")
+    thread: dict[str, str] = Field(description="`href`: GET it for the question and every "
+                                   "reply, page by page.")
 
 
 class Thread(BaseModel):
