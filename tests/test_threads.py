@@ -24,7 +24,9 @@ from helpers.exchange import (
     reply,
     sync_all,
 )
+from helpers.dashboard import login
 from helpers.media_files import jpeg_with_gps
+from helpers.organisers import PASSWORD
 from helpers.packs import pack_info
 
 from trailapp import erasure, text
@@ -393,3 +395,21 @@ def test_the_migrated_database_keeps_the_reply_check(store):
             "consent_at, token_hash, request_hash, text_hash, created, updated) VALUES "
             "('x', 'reply', 'p', 'bollnas', 'pending', 'sv', 't', 'b', 'ps', '13-15', "
             "'self', 'v', 'c', 'h', 'r', 'th', 'c', 'u')")
+
+
+# -- the dashboard ----------------------------------------------------------------------------
+
+
+def test_the_queue_shows_a_replys_question_and_that_approval_needs_redaction(geo_client,
+                                                                             store):
+    who = organisers(store)
+    active_twin(geo_client, who)
+    asked = ask(geo_client, who)
+    answer(geo_client, who, asked["id"], approve=False,
+           body="Nice! Add me on snapchat, my snap is kudu15")
+    assert login(geo_client, "kabo", PASSWORD).status_code == 302
+    page = geo_client.get("/dashboard?kind=reply&lang=sv").get_data(as_text=True)
+    assert "Svar på den här frågan" in page
+    assert "Var samlas ni?" in page  # the question beside the reply
+    assert "Måste redigeras innan det kan godkännas" in page
+    assert "App för att prata någon annanstans" in page
