@@ -413,3 +413,27 @@ def test_the_queue_shows_a_replys_question_and_that_approval_needs_redaction(geo
     assert "Var samlas ni?" in page  # the question beside the reply
     assert "Måste redigeras innan det kan godkännas" in page
     assert "App för att prata någon annanstans" in page
+
+
+# -- statistics ---------------------------------------------------------------------------
+
+
+def test_the_report_counts_questions_asked_and_answered_per_twin_pair(geo_client, store):
+    from trailapp import auth, report
+
+    who = organisers(store)
+    active_twin(geo_client, who)
+    asked = [ask(geo_client, who, title=f"Fråga {n}", body=f"Vad gör ni på vintern, {n}?")
+             for n in range(5)]
+    for q in asked[:3]:
+        answer(geo_client, who, q["id"], body=f"We answer question {q['id']}.")
+    token = who["bollnas"]["Authorization"].split(" ", 1)[1]
+    built = report.build(store, auth.token_organiser(store, token), "bollnas", None, None,
+                         "en")
+    [section] = [s for s in built.sections if s.key == "exchange"]
+    figures = dict(section.figures)
+    pair = f"{BOLLNAS_PLACE} – {LOBATSE_PLACE}"
+    assert figures[f"{pair}: questions asked"].value == 5
+    answered = figures[f"{pair}: questions answered"]
+    assert (answered.value, answered.hidden) == (None, "small")  # 3: fewer than 5
+    assert figures[f"{pair}: median days to a first reply"] == "0.0 days"
