@@ -437,3 +437,12 @@ def test_the_report_counts_questions_asked_and_answered_per_twin_pair(geo_client
     answered = figures[f"{pair}: questions answered"]
     assert (answered.value, answered.hidden) == (None, "small")  # 3: fewer than 5
     assert figures[f"{pair}: median days to a first reply"] == "0.0 days"
+
+
+def test_a_pseudonym_that_names_an_app_blocks_a_question(geo_client, store):
+    who = organisers(store)
+    active_twin(geo_client, who)
+    asked = ask(geo_client, who, approve=False, pseudonym="my insta kim99")
+    r = decide(geo_client, who["bollnas"], asked["id"])
+    assert (r.status_code, r.get_json()["errors"][0]["field"]) == (422, "flags")
+    assert "contact-app" in r.get_json()["description"]

@@ -24,6 +24,7 @@ from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
 from .publishing import publish, republish_place
 from .store import Store, Writer
+from .submission_rules import exchange_pseudonym
 from .times import now_rfc3339, rfc3339
 
 COLLECTION = CONTRIBUTION_KINDS  # kind -> the public collection it is published into
@@ -303,7 +304,8 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         before = _snapshot(row)
         new = {"title": row["title"], "body": row["body"], **values}
         kept = [f for f in json.loads(row["flags"]) if f["code"] == "repeated"]
-        flags = kept + text.flags([new["title"], new["body"], row["meeting_point"] or ""],
+        flags = kept + text.flags([new["title"], new["body"], row["meeting_point"] or "",
+                                   *exchange_pseudonym(row["kind"], row["pseudonym"])],
                                   row["lang"])
         writer.redact_contribution(contribution_id, now_rfc3339(), **values,
                                    flags=json.dumps(flags))

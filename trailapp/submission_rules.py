@@ -75,7 +75,9 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         "people_in_media": None if sub.people_in_media is None else int(sub.people_in_media),
         "people_consented": (None if sub.people_consented is None
                              else int(sub.people_consented)),
-        "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
+        "flags": json.dumps(text.flags([title, body, meeting_point or "",
+                                         *exchange_pseudonym(sub.kind, pseudonym)],
+                                        sub.lang)),
         **exchange,
     }
     if sub.kind == "activity":
@@ -86,6 +88,12 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
             if getattr(sub, name) is not None:
                 raise Unprocessable(name, "only activities have this field")
     return row
+
+
+def exchange_pseudonym(kind: str, pseudonym: str) -> list[str]:
+    """In the exchange the pseudonym is checked with the text (it is shown to the other
+    town's young people beside it): "snap kim99" as a name is contact details too."""
+    return [pseudonym] if kind in domain.EXCHANGE_KINDS else []
 
 
 def check_consent(municipality: str, age_band: str, consent_by: str, notice_version: str,
