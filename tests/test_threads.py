@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers.contributions import bearer, post_files, post_json
+from helpers.dashboard import login
 from helpers.exchange import (
     BOLLNAS_PLACE,
     LOBATSE_PLACE,
@@ -24,7 +25,6 @@ from helpers.exchange import (
     reply,
     sync_all,
 )
-from helpers.dashboard import login
 from helpers.media_files import jpeg_with_gps
 from helpers.organisers import PASSWORD
 from helpers.packs import pack_info

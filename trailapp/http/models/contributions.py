@@ -23,9 +23,9 @@ UUID_PATTERN = domain.UUID
 
 
 class SubmissionModel(Strict):
-    """A story, activity, question or reply (the last two text only), as JSON or as the fields of a multipart form (with files
-    in `media`). Unknown fields are refused; status, municipality and flags are the
-    server's to set."""
+    """A story, activity, question or reply (the last two text only), as JSON or as the
+    fields of a multipart form (with files in `media`). Unknown fields are refused;
+    status, municipality and flags are the server's to set."""
 
     kind: ContributionKind
     place: str | None = Field(None, pattern=FEATURE_ID,
