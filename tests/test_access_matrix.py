@@ -480,3 +480,62 @@ def test_an_anonymous_caller_gets_401(geo_client, store, method, rule, authoriza
         assert set(body) == {"code", "description", "status", "errors"}
         assert (body["code"], body["status"]) == ("Unauthorized", 401)
     assert snapshot(store) == before
+
+
+# -- the exchange between the towns (issue 13): who decides on questions and replies ---
+# A question is decided by the asker's town, a reply by the replier's town, also when it
+# answers the other town's question (policy.decide_contribution). Real places with an
+# active twin (helpers.exchange), outside the World above: a reply's queue entry shows
+# the other town's (published) question beside it by design.
+
+EXCHANGE_DECISIONS = [("approve", {}), ("reject", {"reason": "not now"}),
+                      ("redact", {"body": "Redigerad text."})]
+
+
+def _exchange_world(client, store) -> tuple[dict, dict[str, str]]:
+    from helpers.contributions import post_json
+    from helpers.exchange import active_twin, decide, organisers, question, reply
+
+    who = organisers(store)
+    active_twin(client, who)
+    asked = post_json(client, question()).get_json()["id"]
+    assert decide(client, who["bollnas"], asked).status_code == 200
+    pending_question = post_json(client, question(title="Och vintern?"),
+                                 addr="10.0.0.5").get_json()["id"]
+    replied = post_json(client, reply(asked), addr="10.0.0.2").get_json()["id"]
+    return who, {"question": pending_question, "reply": replied}
+
+
+@pytest.mark.parametrize("action, body", EXCHANGE_DECISIONS, ids=[a for a, _ in
+                                                                   EXCHANGE_DECISIONS])
+@pytest.mark.parametrize("what, stranger", [("question", "lobatse"), ("reply", "bollnas")])
+def test_the_other_town_cannot_decide_on_a_question_or_reply(geo_client, store, action,
+                                                             body, what, stranger):
+    who, ids = _exchange_world(geo_client, store)
+    before = snapshot(store)
+    r = geo_client.post(f"/moderation/contributions/{ids[what]}/{action}", json=body,
+                        headers=who[stranger])
+    assert (r.status_code, r.get_json()["code"]) == (404, "NotFound")
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("action, body", EXCHANGE_DECISIONS, ids=[a for a, _ in
+                                                                   EXCHANGE_DECISIONS])
+@pytest.mark.parametrize("what, own", [("question", "bollnas"), ("reply", "lobatse"),
+                                       ("question", "admin"), ("reply", "admin")])
+def test_the_young_persons_own_town_decides_on_a_question_or_reply(geo_client, store,
+                                                                   action, body, what, own):
+    who, ids = _exchange_world(geo_client, store)
+    before = snapshot(store)
+    r = geo_client.post(f"/moderation/contributions/{ids[what]}/{action}", json=body,
+                        headers=who[own])
+    assert r.status_code == 200, r.get_json()
+    assert snapshot(store) != before
+
+
+@pytest.mark.parametrize("who", ["anonymous", "bollnas", "lobatse"])
+def test_the_public_thread_route_shows_no_unpublished_question(geo_client, store, who):
+    organisers_, ids = _exchange_world(geo_client, store)
+    headers = {} if who == "anonymous" else organisers_[who]
+    r = geo_client.get(f"/questions/{ids['question']}/thread", headers=headers)
+    assert (r.status_code, r.get_json()["code"]) == (404, "NotFound")

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from helpers.challenges import QUIZ
 from helpers.contributions import PLACE, bearer, post_json, story
-from helpers.exchange import active_twin, organisers
+from helpers.exchange import active_twin, decide, organisers, question, reply
 from helpers.organisers import add_organiser, token_headers
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
@@ -23,7 +23,7 @@ from trailapp.http.models.examples import EXAMPLES
 from trailapp.http.openapi import build_document
 
 BASE = "http://localhost"
-SINGULAR = {"places": "Place", "trails": "Trail", "stories": "Story",
+SINGULAR = {"places": "Place", "trails": "Trail", "stories": "Story", "questions": "Question",
             "activities": "Activity", "twins": "Twin", "challenges": "Challenge"}
 
 
@@ -70,9 +70,14 @@ def approved_story_and_activity(geo_app, client) -> tuple[str, str, str]:
         ok = client.post(f"/moderation/contributions/{cid}/approve", json={}, headers=headers)
         assert ok.status_code == 200, ok.get_json()
         ids.append(cid)
-    active_twin(client, organisers(store))  # the twins collection has a feature too
+    who = organisers(store)
+    active_twin(client, who)  # the twins collection has a feature too
     r = client.post("/moderation/challenges", json=QUIZ, headers=headers)  # and challenges
     assert r.status_code == 201, r.get_json()
+    asked = post_json(client, question(), addr="10.0.0.3")  # and questions, with a reply
+    assert decide(client, who["bollnas"], asked.get_json()["id"]).status_code == 200
+    replied = post_json(client, reply(asked.get_json()["id"]), addr="10.0.0.4")
+    assert decide(client, who["lobatse"], replied.get_json()["id"]).status_code == 200
     return ids[0], ids[1], first.get_json()["token"]
 
 

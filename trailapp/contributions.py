@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-from . import domain, moderation, ratelimit, submission_limits, submission_rules, text
+from . import domain, moderation, questions, ratelimit, submission_limits, submission_rules, text
 from .domain import TEXT_LIMITS
 from .errors import MediaError, NotFound, Unauthorized, Unprocessable
 from .features import place_ref
@@ -116,6 +116,8 @@ def submit(store: Store, settings: Settings, sub: Submission, uploads: list[Uplo
     the whole submission, files included."""
     limits, workshop = submission_limits.of_request(store, settings, client, install_id,
                                                     workshop_code)
+    if uploads and sub.kind in domain.EXCHANGE_KINDS:
+        raise Unprocessable("media", "questions and replies are text only")
     if len(uploads) > settings.limits.files:
         raise MediaError(413, "media", f"at most {settings.limits.files} files per submission")
     files = [(u.field, read_capped(u.stream, settings.limits)) for u in uploads]
@@ -260,6 +262,7 @@ def status(store: Store, contribution_id: str, token: str | None) -> dict[str, A
     with store.reader() as reader:
         row = owned(reader, contribution_id, token)
         media = reader.media_of(contribution_id)
+        extras = questions.status_extras(reader, row)
     out = {key: row[key] for key in ("id", "kind", "status", "lang", "title", "body",
                                      "pseudonym", "created", "decided_at")}
     out["place"] = place_ref(row["place_id"])
@@ -268,6 +271,7 @@ def status(store: Store, contribution_id: str, token: str | None) -> dict[str, A
     out["media"] = [{"kind": m["kind"], "type": m["media_type"], "href": f"/media/{m['file']}",
                      "thumbnail": f"/media/{m['thumb_file']}" if m["thumb_file"] else None}
                     for m in media]
+    out.update(extras)
     if row["kind"] == "activity":
         out.update({k: row[k] for k in ("starts_at", "ends_at", "time_zone", "meeting_point",
                                         "capacity")})

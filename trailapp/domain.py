@@ -112,6 +112,8 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("activities", "contributions", "activity", has_place=True),
         Collection("twins", "exchange", along_trail=False, shared=True),
         Collection("challenges", "challenges", has_place=True),
+        # Questions across (issue 13): replies are shown inside their question's thread.
+        Collection("questions", "contributions", "question", has_place=True, shared=True),
     )
 }
 COLLECTION_IDS = tuple(COLLECTIONS)
@@ -121,6 +123,9 @@ GEODATA_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.source == "g
 #: contribution kind -> the collection it is published into
 CONTRIBUTION_KINDS: dict[str, str] = {
     c.contribution_kind: c.id for c in COLLECTIONS.values() if c.contribution_kind}
+#: Every kind a young person may send (POST /contributions): the published kinds, and
+#: replies (shown inside their question's thread, not a collection of their own).
+SUBMITTED_KINDS = (*CONTRIBUTION_KINDS, "reply")
 #: The collections both towns' syncs and packs carry (see Collection.shared).
 SHARED_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.shared)
 #: What a pair of twin places shares (labels in i18n.LABELS, "theme.<id>").
@@ -240,6 +245,9 @@ QUERYABLES: dict[str, tuple[Queryable, ...]] = {
         Queryable("ends_at", "date-time", "When it ends."),
         Queryable("capacity", "integer", "How many may join (null: no limit)."),
     ),
+    "questions": _COMMON_QUERYABLES + _CONTRIBUTION_QUERYABLES + (
+        Queryable("reply_count", "integer", "How many published replies it has."),
+    ),
     "twins": _COMMON_QUERYABLES + (
         Queryable("theme", "string", "What the two places share.", TWIN_THEMES),
         Queryable("since", "date-time", "When the second town accepted the pairing."),
@@ -307,6 +315,62 @@ PASSPORT_ITEMS = ("answer", "fix", "reply")
 PASSPORT_KEY = r"^[A-Za-z0-9_-]{22,128}$"
 #: The badges a passport can show (see passport.py for what earns each).
 BADGES = ("trail", "elder-interview", "surveyor", "twin-reply")
+
+#: Kinds of the exchange: contact between minors of two countries, so a safeguarding
+#: flag blocks approval until an organiser has redacted the text (moderation.approve).
+EXCHANGE_KINDS = ("question", "reply")
+#: The most published replies a question's feature carries (sync and packs); a longer
+#: thread is read page by page from GET /questions/{id}/thread.
+THREAD_EMBEDDED_REPLIES = 100
+THREAD_PAGE = (100, 1000)  # default and largest page of a thread
+
+# -- safeguarding: contact details never pass between minors (issue 13) ------------------
+
+#: Flag codes (text.flags) that block approval of a question or reply until redacted.
+#: Elsewhere (stories, activities) they stay advisory, as every flag is.
+SAFEGUARDING_FLAGS = ("phone", "phone-words", "email", "handle", "contact-app", "meeting")
+#: Digits written as words, per language: a run of seven or more digits (words and
+#: numerals mixed) reads as a phone number.
+NUMBER_WORDS: dict[str, dict[str, int]] = {
+    "sv": {"noll": 0, "nolla": 0, "ett": 1, "en": 1, "etta": 1, "två": 2, "tvåa": 2,
+           "tre": 3, "trea": 3, "fyra": 4, "fem": 5, "femma": 5, "sex": 6,
+           "sexa": 6, "sju": 7, "sjua": 7, "åtta": 8, "nio": 9, "nia": 9},
+    "en": {"zero": 0, "oh": 0, "o": 0, "nought": 0, "one": 1, "two": 2, "three": 3,
+           "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9},
+    "tn": {"lefela": 0, "nngwe": 1, "bongwe": 1, "pedi": 2, "bobedi": 2, "tharo": 3,
+           "boraro": 3, "nne": 4, "bone": 4, "tlhano": 5, "botlhano": 5, "thataro": 6,
+           "borataro": 6, "supa": 7, "bosupa": 7, "robedi": 8, "robongwe": 9},
+}
+#: Apps a conversation could move to: always a flag when named.
+CONTACT_APPS = ("snapchat", "instagram", "insta", "whatsapp", "whats app", "tiktok",
+                "tik tok", "facebook", "wechat", "viber", "skype", "threema", "bereal")
+#: App names that are also ordinary words (en "snap", "signal", "messenger", "discord",
+#: "telegram" at a railway station; sv "kik" = a peek): a flag only as a way to be
+#: reached ("on snap", "på snap", "mo snap", "add me on", "snap me").
+CONTACT_APPS_AMBIGUOUS = ("snap", "signal", "telegram", "discord", "kik", "messenger",
+                          "fb", "ig", "dm", "dms")
+#: The words before an ambiguous app name that make it a way to be reached, per language.
+CONTACT_APP_LEAD_INS: dict[str, tuple[str, ...]] = {
+    "en": ("on", "add me on", "text me on", "message me on", "find me on", "my"),
+    "sv": ("på", "lägg till mig på", "skriv till mig på", "min", "mitt"),
+    "tn": ("mo", "kwa", "ka"),
+}
+#: Requests to meet or to be visited, per language (whole phrases: "träffas" alone is
+#: ordinary, as in "var träffas ungdomar?", so it only counts with "ska vi", "kan vi").
+MEETING_PHRASES: dict[str, tuple[str, ...]] = {
+    "en": ("let's meet", "lets meet", "let us meet", "meet me", "meet up", "can we meet",
+           "shall we meet", "we could meet", "come to my house", "come to my home",
+           "come to my place", "come visit me", "visit me", "where do you live",
+           "what is your address", "what's your address", "send me your address"),
+    "sv": ("ska vi ses", "ses vi", "kan vi ses", "vill du ses", "ska vi träffas",
+           "kan vi träffas", "vill du träffas", "vi kan träffas", "träffa mig",
+           "kom hem till mig", "hem till mig", "var bor du", "vad är din adress",
+           "skicka din adress"),
+    "tn": ("a re kopaneng", "re kopane", "a re kopane", "kopana le nna", "tla kwa gae",
+           "tla kwa ga me", "tla ko gae", "o nna kae", "o nna fa kae"),
+}
+#: Words that mean "at" and "dot" in an e-mail address written out ("kim at gmail dot com").
+EMAIL_WORDS = {"at": ("at", "snabel-a", "snabela"), "dot": ("dot", "punkt", "ntlha")}
 
 # -- the steering group's report ----------------------------------------------------------
 

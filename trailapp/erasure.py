@@ -30,6 +30,7 @@ from .store import Store, Writer
 from .times import rfc3339
 
 RETENTION_DAYS = 30
+QUESTION_GONE = "the question was withdrawn"
 
 
 def erase(store: Store, settings: Settings, contribution_id: str, token: str | None) -> None:
@@ -62,9 +63,13 @@ def _erase_rows(writer: Writer, rows: list[dict[str, Any]], actor: str,
         media += [n for m in writer.media_of(row["id"])
                   for n in (m["file"], m["thumb_file"]) if n]
         writer.delete_contribution(row["id"])
-        # After the delete: an erased translation leaves its original's feature.
+        # After the delete: an erased translation leaves its original's feature, and a
+        # reply's question renders without it.
         moderation.unpublish(writer, row)
         translations.take_back(writer, row)  # and a place's texts it was applied to
+        if row["kind"] == "question":  # its thread leaves with it; retention erases
+            for reply in writer.replies_of(row["id"]):  # the replies 30 days on
+                moderation.hide(writer, reply, QUESTION_GONE, actor=actor)
         writer.erase_from_audit(row["id"])  # their words go from the log too
         audit.record(writer, None, action, "contribution", row["id"],
                      row["municipality"], "erased", "erased", actor=actor)

@@ -82,6 +82,14 @@ LABELS: dict[str, dict[str, str | None]] = {
     # The exchange between the towns (issue 13). Setswana waits for Lobatse's organisers;
     # until then English is served.
     "twins.title": {"sv": "Vänplatser", "en": "Twin places", "tn": None},
+    "questions.title": {"sv": "Frågor till vänorten", "en": "Questions to the twin town",
+                        "tn": None},
+    "questions.description": {
+        "sv": "Ungas frågor vid en vänplats till unga i den andra staden, med deras svar; "
+              "publicerade efter granskning i den egna staden.",
+        "en": "Young people's questions at a twin place to the young people of the other "
+              "town, with their replies; published after moderation in their own town.",
+        "tn": None},
     "twins.description": {
         "sv": "En plats i Bollnäs och en i Lobatse som delar ett tema, parade av "
               "organisatörer i båda städerna.",

@@ -22,13 +22,20 @@ from zoneinfo import ZoneInfo
 
 from shapely.geometry import shape
 
-from . import audit, challenges, i18n, policy, text, translation_rules
+from . import audit, challenges, i18n, policy, questions, text, translation_rules
 from .auth import Organiser
-from .domain import CONTENT_NOTES, CONTRIBUTION_KINDS, MUNICIPALITIES, SDG_TARGETS
+from .domain import (
+    CONTENT_NOTES,
+    CONTRIBUTION_KINDS,
+    EXCHANGE_KINDS,
+    MUNICIPALITIES,
+    SDG_TARGETS,
+)
 from .errors import Conflict, InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
 from .publishing import publish, republish_place
 from .store import Store, Writer
+from .submission_rules import exchange_pseudonym
 from .times import now_rfc3339, rfc3339
 
 COLLECTION = CONTRIBUTION_KINDS  # kind -> the public collection it is published into
@@ -39,7 +46,7 @@ TRANSITIONS = {
     "hide": ({"approved"}, "hidden"),
     "restore": ({"hidden"}, "approved"),
 }
-DEFAULT_SDG = {kind: list(SDG_TARGETS) for kind in CONTRIBUTION_KINDS}
+DEFAULT_SDG = {kind: list(SDG_TARGETS) for kind in (*CONTRIBUTION_KINDS, "reply")}
 REJECTION_REASONS: dict[str, dict[str, str | None]] = {
     "personal-data": {
         "sv": "Texten eller bilden visar vem någon är (namn, adress, telefon eller ansikte "
@@ -140,6 +147,9 @@ def _publish(writer: Writer, row: dict[str, Any]) -> None:
     if row["kind"] == "translation":  # shown on its original's feature, not on its own
         _republish_original(writer, row)
         return
+    if row["kind"] == "reply":  # shown inside its question's thread
+        _republish_question(writer, row["parent_id"])
+        return
     if row["kind"] not in COLLECTION:  # an answer to a challenge is never public
         return
     place = writer.feature_row("places", row["place_id"])
@@ -147,6 +157,8 @@ def _publish(writer: Writer, row: dict[str, Any]) -> None:
         raise Conflict(f"The place {row['place_id']!r} no longer exists; the contribution "
                        "cannot be published.")
     record = feature_record(row, place, writer.media_of(row["id"]))
+    if row["kind"] == "question":
+        record["attrs"].update(questions.question_attrs(writer, row))
     translation_rules.decorate(record, writer.translations_of(row["id"], status="approved"))
     publish(writer, record)
     if row.get("joint"):
@@ -164,6 +176,14 @@ def _republish_original(writer: Writer, translation: dict[str, Any]) -> None:
         _publish(writer, original)
 
 
+def _republish_question(writer: Writer, question_id: str | None) -> None:
+    """Render a published question again with its published replies (a reply was
+    published, taken down or erased)."""
+    question = writer.contribution(question_id) if question_id else None
+    if question is not None and question["status"] == "approved":
+        _publish(writer, question)
+
+
 def republish_at(writer: Writer, place_id: str) -> None:
     """Publish a place's approved contributions again, at the place as it is now."""
     for row in writer.approved_of_place(place_id):
@@ -173,9 +193,14 @@ def republish_at(writer: Writer, place_id: str) -> None:
 
 def unpublish(writer: Writer, row: dict[str, Any]) -> None:
     """Take a contribution's feature off the public side (leaves a tombstone for sync);
-    a translation leaves its original's feature (rendered again without it)."""
+    a translation leaves its original's feature (rendered again without it); a reply
+    leaves its question's thread (the question is published again without it), and a
+    question's tombstone takes its whole thread off the public side."""
     if row["kind"] == "translation":
         _republish_original(writer, row)
+        return
+    if row["kind"] == "reply":
+        _republish_question(writer, row["parent_id"])
         return
     if row["kind"] not in COLLECTION:  # an answer to a challenge was never public
         return
@@ -191,7 +216,7 @@ def _load(writer: Writer, contribution_id: str, by: Organiser | None) -> dict[st
     if row is None:
         raise NotFound(f"There is no contribution {contribution_id!r}.")
     if by is not None:
-        policy.moderate_contribution(by, row, f"contribution {contribution_id!r}")
+        policy.decide_contribution(by, row, f"contribution {contribution_id!r}")
     return row
 
 
@@ -224,6 +249,7 @@ def approve(store: Store, contribution_id: str, by: Organiser | None = None,
     content notes (default the contributor's suggestions: approving accepts them)."""
     with store.writer() as writer:
         row = _load(writer, contribution_id, by)
+        _check_exchange(writer, row)
         targets = DEFAULT_SDG.get(row["kind"], []) if sdg_targets is None else sdg_targets
         if row["kind"] == "translation" and row["status"] == "pending":
             translation_rules.check_approvable(writer, row)
@@ -247,6 +273,23 @@ def _notes(row: dict[str, Any], chosen: list[str] | None) -> str:
         raise InvalidParameter("content_notes", f"unknown notes {', '.join(bad)} (use "
                                f"{', '.join(CONTENT_NOTES)})")
     return json.dumps([n for n in CONTENT_NOTES if n in notes])
+
+
+def _check_exchange(writer: Writer, row: dict[str, Any]) -> None:
+    """A question or reply is contact between minors of two towns: it is not approved
+    while a safeguarding flag stands (422 naming the flags, until an organiser redacts
+    the text), nor a reply whose question is no longer published (409)."""
+    if row["kind"] not in EXCHANGE_KINDS:
+        return
+    blocking = text.blocking(json.loads(row["flags"]))
+    if blocking:
+        raise Unprocessable("flags", f"{', '.join(blocking)}: contact details or a request "
+                            "to meet cannot pass between young people; redact the text "
+                            "first (decision redact), then approve")
+    if row["kind"] == "reply":
+        question = writer.contribution(row["parent_id"])
+        if question is None or question["status"] != "approved":
+            raise Conflict("The question this reply answers is no longer published.")
 
 
 def rejection_text(reason: str | None, template: str | None, lang: str) -> str:
@@ -330,7 +373,13 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         if not values:
             raise InvalidParameter("body", "give a new title or body")
         before = _snapshot(row)
-        writer.redact_contribution(contribution_id, now_rfc3339(), **values)
+        new = {"title": row["title"], "body": row["body"], **values}
+        kept = [f for f in json.loads(row["flags"]) if f["code"] == "repeated"]
+        flags = kept + text.flags([new["title"], new["body"], row["meeting_point"] or "",
+                                   *exchange_pseudonym(row["kind"], row["pseudonym"])],
+                                  row["lang"])
+        writer.redact_contribution(contribution_id, now_rfc3339(), **values,
+                                   flags=json.dumps(flags))
         after_row = writer.contribution(contribution_id) or row
         if after_row["status"] == "approved":
             _publish(writer, after_row)

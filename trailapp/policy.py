@@ -63,6 +63,16 @@ def open_in(organiser: Organiser | None, municipality: str) -> Organiser:
 # -- the exchange between the towns (issue 13) -------------------------------------------
 
 
+def decide_contribution(organiser: Organiser | None, row: dict | None, what: str
+                        ) -> Organiser:
+    """Who sees and decides a contribution: an organiser of its municipality, the town
+    of the young person who sent it. A question is decided by the asker's town; a reply
+    by the replier's town (its municipality is its place's, the twin place in the
+    replier's town), also when it answers the other town's question; never the other
+    way. Anyone else gets the same 404 as for no such contribution."""
+    return authorise_object(organiser, row["municipality"] if row else None, what)
+
+
 def propose_twin(organiser: Organiser | None, municipality: str) -> Organiser:
     """An organiser proposes a twin for their own town's place: 403 for another town."""
     return open_in(organiser, municipality)
@@ -109,13 +119,6 @@ def challenge(organiser: Organiser | None, row: dict | None, challenge_id: str) 
 
 
 # -- contributions and youth translation (issue 13) ---------------------------------------
-
-
-def moderate_contribution(organiser: Organiser | None, row: dict, what: str) -> Organiser:
-    """Who decides on a contribution: an organiser of its `municipality`, the town of the
-    young person who wrote it. For a translation that is the translator's town, whatever
-    town the translated text or place belongs to (issue 13); anyone else gets 404."""
-    return authorise_object(organiser, row["municipality"], what)
 
 
 def apply_translation(organiser: Organiser | None, place_municipality: str,

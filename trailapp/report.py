@@ -260,12 +260,37 @@ def _survey(p: Period) -> Section:
 
 
 def _exchange(p: Period) -> Section:
-    """How much the two towns exchanged: their twin places (questions and replies will
-    join here when they exist)."""
+    """How much the two towns exchanged: their twin places, and per twin pair the
+    questions asked (published in the period), those answered (a published reply)
+    and the median days from a question's publication to its first published reply."""
     twins = p.reader.twin_counts(p.municipalities, *p.bounds)
-    return Section("exchange", "Exchange between the towns", figures=[
+    figures: list[tuple[str, Any]] = [
         ("Twin places paired now", ("twins:active", int(twins["active"]))),
-        ("Twin places paired in the period", ("twins:accepted", int(twins["accepted"])))])
+        ("Twin places paired in the period", ("twins:accepted", int(twins["accepted"])))]
+    pairs: dict[str, list[dict[str, Any]]] = {}
+    for row in p.reader.question_threads(p.municipalities, *p.bounds):
+        pairs.setdefault(row["twin_id"], []).append(row)
+    for twin_id, rows in pairs.items():
+        pair = f"{rows[0]['place_id']} – {rows[0]['twin_place_id']}"
+        figures += [
+            (f"{pair}: questions asked", (f"questions:{twin_id}:asked", len(rows))),
+            (f"{pair}: questions answered", (f"questions:{twin_id}:answered",
+                                             sum(1 for r in rows if r["first_reply"]))),
+            (f"{pair}: median days to a first reply", _median_days(rows))]
+    return Section("exchange", "Exchange between the towns", figures=figures)
+
+
+def _median_days(rows: list[dict[str, Any]]) -> str:
+    """The median time (days, one decimal) from publication to the first reply, over
+    the answered questions; a dash when none is answered."""
+    days = sorted((datetime.fromisoformat(r["first_reply"]) -
+                   datetime.fromisoformat(r["decided_at"])).total_seconds() / 86400
+                  for r in rows if r["first_reply"])
+    if not days:
+        return "–"
+    middle = len(days) // 2
+    median = days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
+    return f"{median:.1f} days"
 
 
 def _challenges(p: Period) -> Section:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import audit, i18n, moderation, policy, workshops
+from . import audit, i18n, moderation, policy, questions, text, workshops
 from .auth import Organiser
-from .domain import TEXT_LIMITS
+from .domain import EXCHANGE_KINDS, TEXT_LIMITS
 from .errors import ApiError, NotFound
 from .features import place_ref
 from .store import Reader, Store
@@ -31,6 +31,11 @@ def item_view(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
     """What a moderator sees of a contribution (all of it, flags and reports too)."""
     out = {k: row[k] for k in _VIEW_FIELDS}
     out["flags"] = json.loads(row["flags"])
+    # The exchange: flags that block approval until redacted, and a reply's question.
+    out["approve_blocked_by"] = (text.blocking(out["flags"])
+                                 if row["kind"] in EXCHANGE_KINDS else [])
+    out["parent_id"] = row.get("parent_id")
+    out["question"] = questions.context(reader, row)
     out["sdg_targets"] = json.loads(row.get("sdg_targets") or "[]")
     out["workshop"] = workshops.name_of(reader, row.get("workshop_id"))
     out["report_count"] = row.get("report_count", reader.report_count(row["id"]))
@@ -63,7 +68,7 @@ def _reachable(reader: Reader, who: Organiser | None, contribution_id: str
                ) -> dict[str, Any]:
     what = f"contribution {contribution_id!r}"
     row = reader.contribution(contribution_id)
-    policy.authorise_object(who, row["municipality"] if row else None, what)
+    policy.decide_contribution(who, row, what)
     if row is None:  # policy refused it already; this keeps the type plain
         raise NotFound(f"There is no {what}.")
     return row

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from . import domain, geo, privacy, text, translation_rules
+from . import domain, geo, privacy, questions, text, translation_rules
 from .domain import AGE_BANDS, TEXT_LIMITS
 from .errors import Unprocessable
 from .store import Reader
@@ -67,6 +67,7 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
     except text.TextError as exc:
         name = str(exc).split(" ", 1)[0]
         raise Unprocessable(name, str(exc)) from None
+    exchange: dict[str, Any] = {}
     if sub.kind == "translation":
         # The original's place; the translator's town decides on it (policy.py).
         place = translation_rules.check_new(reader, sub.target or "contribution",
@@ -77,6 +78,7 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
     else:
         place = _place(reader, sub, snap_m)
         municipality = place["municipality"]
+        exchange = questions.check(reader, sub.kind, place, sub.parent_id)
     check_consent(municipality, sub.age_band, sub.consent_by, sub.consent_notice_version,
                   guardian_under)
     row: dict[str, Any] = {
@@ -87,9 +89,12 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
         "people_in_media": None if sub.people_in_media is None else int(sub.people_in_media),
         "people_consented": (None if sub.people_consented is None
                              else int(sub.people_consented)),
-        "flags": json.dumps(text.flags([title, body, meeting_point or ""], sub.lang)),
+        "flags": json.dumps(text.flags([title, body, meeting_point or "",
+                                         *exchange_pseudonym(sub.kind, pseudonym)],
+                                        sub.lang)),
         "content_notes_suggested": json.dumps(
             [n for n in domain.CONTENT_NOTES if n in (sub.content_notes or [])]),
+        **exchange,
     }
     if sub.kind == "translation":
         row["parent_id"] = sub.parent_id
@@ -101,6 +106,12 @@ def checked_row(reader: Reader, sub: Submission, *, guardian_under: dict[str, in
             if getattr(sub, name) is not None:
                 raise Unprocessable(name, "only activities have this field")
     return row
+
+
+def exchange_pseudonym(kind: str, pseudonym: str) -> list[str]:
+    """In the exchange the pseudonym is checked with the text (it is shown to the other
+    town's young people beside it): "snap kim99" as a name is contact details too."""
+    return [pseudonym] if kind in domain.EXCHANGE_KINDS else []
 
 
 def check_consent(municipality: str, age_band: str, consent_by: str, notice_version: str,

@@ -4,6 +4,9 @@ Text is stored as plain text (Unicode NFC, no HTML: tags are dropped, the words 
 and escaped wherever it is shown. Flags never reject anything: they tell the
 organiser where to look (a link, an e-mail address, a phone number: a minor's
 personal data; profanity from the list of the text's own language; repeated text).
+The safeguarding flags (domain.SAFEGUARDING_FLAGS: contact details written in any of
+the three languages, app names and handles, requests to meet) block the approval of
+the exchange's questions and replies until an organiser has redacted them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import regex
+
+from . import domain
 
 # Characters judged by their Unicode properties (the regex module knows them; Python's
 # unicodedata does not). Default-ignorable code points render as nothing (zero-width
@@ -56,6 +61,8 @@ LINK = re.compile(r"(https?://|www\.)\S+|\b[\w-]+\.(se|com|org|net|bw|nu|io|co|i
                   r"(/\S*)?\b", re.I)
 # Seven or more digits, allowing spaces, dots, dashes, brackets and a leading +.
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d(?!\w)")
+# Two years or a span of years ("1914-1918", "1998 2004") are history, not a phone number.
+_YEARS = re.compile(r"\+?\(?(1[5-9]|20)\d\d\)?\s*(-|–|/|\s)\s*\(?(1[5-9]|20)\d\d\)?")
 PROFANITY_LANGUAGES = {"sv": "swedish", "en": "english"}  # no Setswana list exists yet
 
 
@@ -215,8 +222,10 @@ def flags(texts: list[str], lang: str) -> list[dict[str, str]]:
         found.append({"code": "link", "reason": "contains a web link"})
     if EMAIL.search(joined):
         found.append({"code": "email", "reason": "contains an e-mail address (personal data)"})
-    if PHONE.search(EMAIL.sub("", joined)):
+    if any(not _YEARS.fullmatch(m.group().strip())
+           for m in PHONE.finditer(EMAIL.sub("", joined))):
         found.append({"code": "phone", "reason": "contains a phone number (personal data)"})
+    found += safeguarding(joined)
     if lang in PROFANITY_LANGUAGES:
         result = _profanity_filter(PROFANITY_LANGUAGES[lang]).check_profanity(joined)
         if result.get("contains_profanity"):
@@ -226,3 +235,88 @@ def flags(texts: list[str], lang: str) -> list[dict[str, str]]:
     if re.search(r"(.)\1{9,}", joined) or re.search(r"\b(\w+)\b(?:\W+\1\b){5,}", joined, re.I):
         found.append({"code": "repetition", "reason": "the same character or word repeated"})
     return found
+
+
+# -- safeguarding (issue 13): contact details never pass between minors ---------------
+
+_NUMBER_WORDS = {w: d for words in domain.NUMBER_WORDS.values() for w, d in words.items()}
+_TOKEN = regex.compile(r"[\p{L}\p{N}]+(?:'[\p{L}]+)?")
+_BETWEEN_DIGITS = regex.compile(r"[\s\-.,/()+]*")
+
+
+def _phrase(words: tuple[str, ...] | list[str]) -> str:
+    """A regex alternative of whole phrases, any spacing, apostrophes ' or ’."""
+    parts = [r"\s+".join(regex.escape(w).replace("'", "['’]?") for w in p.split())
+             for p in sorted(words, key=len, reverse=True)]
+    return r"(?<![\p{L}\p{N}])(?:" + "|".join(parts) + r")(?![\p{L}\p{N}])"
+
+
+_AT = "|".join(regex.escape(w) for w in domain.EMAIL_WORDS["at"])
+_DOT = "|".join(regex.escape(w) for w in domain.EMAIL_WORDS["dot"])
+_EMAIL_IN_WORDS = regex.compile(
+    rf"(?<![\p{{L}}\p{{N}}])[\w.+-]+\s*[(\[]?\s*(?:{_AT}|@)\s*[)\]]?\s*[\w-]+"
+    rf"(?:\s*[(\[]?\s*(?:{_DOT})\s*[)\]]?\s*[\w-]+)+(?![\p{{L}}\p{{N}}])"
+    rf"|(?<![\p{{L}}\p{{N}}])[\w.+-]+\s*[(\[]?\s*(?:{_AT}|@)\s*[)\]]?\s*"
+    r"(?:gmail|hotmail|yahoo|outlook|icloud|live|protonmail|proton)(?![\p{L}\p{N}])",
+    regex.I)
+_HANDLE = regex.compile(r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}(?![\w@])")
+_APPS = regex.compile(_phrase(domain.CONTACT_APPS), regex.I)
+_AMBIGUOUS_APPS = regex.compile(
+    _phrase([f"{lead} {app}" for leads in domain.CONTACT_APP_LEAD_INS.values()
+             for lead in leads for app in domain.CONTACT_APPS_AMBIGUOUS])
+    + "|" + _phrase([f"{app} me" for app in domain.CONTACT_APPS_AMBIGUOUS]), regex.I)
+_MEETING = {lang: regex.compile(_phrase(phrases), regex.I)
+            for lang, phrases in domain.MEETING_PHRASES.items()}
+
+
+def phone_in_words(value: str) -> bool:
+    """True when seven or more digits follow one another, written as numerals or as
+    digit words of any of the three languages, at least one of them as a word
+    ("noll sju tre 12 34 567", "seven one two ..."); numerals alone are PHONE's."""
+    digits, words, end = 0, 0, None
+    for match in _TOKEN.finditer(value):
+        token = match.group().casefold()
+        joined = end is not None and _BETWEEN_DIGITS.fullmatch(value, end, match.start())
+        if not joined:
+            digits, words = 0, 0
+        if token.isdigit():
+            digits += len(token)
+        elif token in _NUMBER_WORDS:
+            digits, words = digits + 1, words + 1
+        else:
+            digits, words, end = 0, 0, None
+            continue
+        end = match.end()
+        if digits >= 7 and words:
+            return True
+    return False
+
+
+def safeguarding(value: str) -> list[dict[str, str]]:
+    """The safeguarding flags of a text (domain.SAFEGUARDING_FLAGS, but "phone", which
+    flags() finds): phone numbers in words, e-mail addresses in words, handles, app
+    names used to move a conversation, requests to meet."""
+    found: list[dict[str, str]] = []
+    if phone_in_words(value):
+        found.append({"code": "phone-words", "reason": "contains a phone number written "
+                      "in words (contact details)"})
+    if not EMAIL.search(value) and _EMAIL_IN_WORDS.search(value):
+        found.append({"code": "email", "reason": "contains an e-mail address written in "
+                      "words (contact details)"})
+    if _HANDLE.search(EMAIL.sub("", value)):
+        found.append({"code": "handle", "reason": "contains a social-media handle (@name)"})
+    apps = {m.group() for m in _APPS.finditer(value)} | {
+        m.group() for m in _AMBIGUOUS_APPS.finditer(value)}
+    if apps:
+        found.append({"code": "contact-app", "reason": "names an app to talk elsewhere: "
+                      + ", ".join(sorted(apps))})
+    meeting = [lang for lang, pattern in _MEETING.items() if pattern.search(value)]
+    if meeting:
+        found.append({"code": "meeting", "reason": "asks to meet or to be visited ("
+                      + ", ".join(meeting) + ")"})
+    return found
+
+
+def blocking(flags_: list[dict[str, str]]) -> list[str]:
+    """The codes among these flags that block approval in the exchange."""
+    return [f["code"] for f in flags_ if f["code"] in domain.SAFEGUARDING_FLAGS]

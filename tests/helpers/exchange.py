@@ -46,3 +46,31 @@ def sync_all(client, since: str = "s0", **params) -> tuple[list[dict], str]:
         since = page["next"]
         if not page["more"]:
             return entries, since
+
+
+def question(**overrides) -> dict:
+    """A 14-year-old in Bollnäs asks, in Swedish, at the twin place."""
+    from helpers.contributions import story
+
+    return story(**{"kind": "question", "place": BOLLNAS_PLACE, "lang": "sv",
+                    "title": "Var samlas ni?",
+                    "body": "Här samlades folk på gästgivargården. Var samlas unga hos er?",
+                    "pseudonym": "Röd Räv 14", "consent_by": "guardian", **overrides})
+
+
+def reply(question_id: str, **overrides) -> dict:
+    """A 15-year-old in Lobatse replies, in English, from the twin place."""
+    from helpers.contributions import story
+
+    return story(**{"kind": "reply", "place": LOBATSE_PLACE, "lang": "en",
+                    "parent_id": question_id, "title": "At the kgotla",
+                    "body": "We gather at the kgotla near the High Court, and at football.",
+                    "pseudonym": "Blue Kudu 15", "age_band": "13-15",
+                    "consent_by": "guardian", **overrides})
+
+
+def decide(client, headers: dict[str, str], contribution_id: str, action: str = "approve",
+           **body):
+    """An organiser's decision through the organisers' API (the response)."""
+    return client.post(f"/moderation/contributions/{contribution_id}/{action}",
+                       json=body, headers=headers)

@@ -93,12 +93,14 @@ OPERATION_IDS = {
     ("/places/{placeId}/translations", "post"): "translatePlace",
     ("/translation/tasks", "get"): "listTranslationTasks",
     ("/moderation/translations/{translationId}/apply", "post"): "applyPlaceTranslation",
+    ("/questions/{questionId}/thread", "get"): "getQuestionThread",
     ("/healthz", "get"): "getHealth",
     ("/metrics", "get"): "getMetrics",
 }
 NOUNS = {"places": ("Places", "Place"), "trails": ("Trails", "Trail"),
          "stories": ("Stories", "Story"), "activities": ("Activities", "Activity"),
-         "twins": ("Twins", "Twin"), "challenges": ("Challenges", "Challenge")}
+         "twins": ("Twins", "Twin"), "challenges": ("Challenges", "Challenge"),
+         "questions": ("Questions", "Question")}
 
 
 def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:

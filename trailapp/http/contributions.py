@@ -9,13 +9,14 @@ from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import contributions, erasure, media_access, privacy, pseudonyms, ratelimit
+from .. import contributions, erasure, media_access, privacy, pseudonyms, questions, ratelimit
 from ..contributions import Submission, Upload
 from ..errors import InvalidParameter, NotFound, UnsupportedMediaType
-from ..features import JSON, dumps
+from ..features import JSON, absolute_links, dumps
 from ..media import NAME as MEDIA_NAME
 from . import models
 from .context import (
+    base_url,
     client_key,
     contributor_token,
     current_organiser,
@@ -148,6 +149,19 @@ def erase(path: models.ContributionPath) -> Response:
     app = state()
     erasure.erase(app.store, app.contributions, path.contributionId, contributor_token())
     return no_store(Response(status=204))
+
+
+@bp.get("/questions/<questionId>/thread", summary="A question and its replies",
+        responses={200: {"description": "The published question and a page of its "
+                         "published replies, oldest first",
+                         "content": {JSON: {"schema": {"$ref": REF + "Thread"}}}},
+                   **_errors(404)})
+def thread(path: models.ThreadPath, query: models.ThreadQuery) -> Response:
+    """Questions across (issue 13): one request for the thread; `next` while longer."""
+    lang = language(query.lang)
+    with state().store.reader() as reader:
+        page = questions.thread(reader, path.questionId, lang, query.limit, query.offset)
+    return etagged_json(absolute_links(dumps(page), base_url()), "public, no-cache", lang)
 
 
 @bp.post("/contributions/<contributionId>/reports", summary="Report a published contribution",

@@ -128,6 +128,23 @@ class ContributionReads:
             f"SELECT c.* FROM contributions c WHERE {w.sql} "  # noqa: S608
             "ORDER BY c.decided_at, c.id LIMIT ?", [*w.params, limit])
         return [dict(r) for r in rows]
+    def replies_of(self, question_id: str, status: str | None = "approved",
+                   limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
+        """The replies to a question in a status (None: any), in the order they were
+        published (then sent)."""
+        w = Where().add("parent_id = ?", question_id).add("kind = 'reply'")
+        w.when(status, "status = ?")
+        rows = self.conn.execute(
+            f"SELECT * FROM contributions WHERE {w.sql} "  # noqa: S608 - constant fragments
+            "ORDER BY coalesce(decided_at, created), created, id LIMIT ? OFFSET ?",
+            [*w.params, limit, offset])
+        return [dict(r) for r in rows]
+
+    def reply_count(self, question_id: str, status: str = "approved") -> int:
+        """How many replies to a question are in a status."""
+        return self.conn.execute(
+            "SELECT count(*) FROM contributions WHERE parent_id = ? AND kind = 'reply' "
+            "AND status = ?", [question_id, status]).fetchone()[0]
 
     def contribution_count_for_place(self, place_id: str) -> int:
         """How many contributions (any status) belong to a place."""
@@ -242,8 +259,12 @@ class ContributionWrites:
             "WHERE id = ?", [*(values[c] for c in cols), contribution_id])
 
     def redact_contribution(self, contribution_id: str, updated: str, title: str | None = None,
-                            body: str | None = None) -> None:
-        """Replace a contribution's title and/or body (an organiser's redaction)."""
+                            body: str | None = None, flags: str | None = None) -> None:
+        """Replace a contribution's title and/or body (an organiser's redaction), and its
+        flags recomputed for the new text."""
+        if flags is not None:
+            self.conn.execute("UPDATE contributions SET flags = ? WHERE id = ?",
+                              [flags, contribution_id])
         if title is not None:
             self.conn.execute("UPDATE contributions SET title = ?, updated = ? WHERE id = ?",
                               [title, updated, contribution_id])

@@ -126,3 +126,22 @@ class ReportReads:
             "OR twin_municipality IN (SELECT value FROM json_each(?))",
             [start, end, scope, scope]).fetchone()
         return {"active": row[0] or 0, "accepted": row[1] or 0}
+
+    def question_threads(self, municipalities: list[str], start: str, end: str
+                         ) -> list[dict[str, Any]]:
+        """Questions published in the period at the places of active twins of these
+        municipalities: per question its twin, when it was published, and when its first
+        reply was (null when none is published)."""
+        scope = json.dumps(municipalities)
+        rows = self.conn.execute(
+            "SELECT t.id AS twin_id, t.place_id, t.twin_place_id, q.id, q.decided_at, "
+            "(SELECT min(r.decided_at) FROM contributions r WHERE r.parent_id = q.id "
+            " AND r.kind = 'reply' AND r.status = 'approved') AS first_reply "
+            "FROM twins t JOIN contributions q ON q.kind = 'question' "
+            "AND q.status = 'approved' AND q.place_id IN (t.place_id, t.twin_place_id) "
+            "WHERE t.status = 'active' AND (t.municipality IN (SELECT value FROM "
+            "json_each(?)) OR t.twin_municipality IN (SELECT value FROM json_each(?))) "
+            "AND q.decided_at >= ? AND q.decided_at < ? ORDER BY t.accepted_at, t.id",
+            [scope, scope, start, end])
+        return [dict(r) for r in rows]
+

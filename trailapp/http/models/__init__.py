@@ -44,7 +44,7 @@ from .contributions import (
     SubmitHeaders,
 )
 from .exchange import RESPONSE_MODELS as _EXCHANGE
-from .exchange import Twin, TwinBody, TwinPath, TwinQuery, Twins
+from .exchange import ThreadPath, ThreadQuery, Twin, TwinBody, TwinPath, TwinQuery, Twins
 from .features import BY_COLLECTION, PlaceRef, SyncPage
 from .features import RESPONSE_MODELS as _FEATURES
 from .offline import RESPONSE_MODELS as _OFFLINE
@@ -214,6 +214,8 @@ __all__ = [
     "TranslationReceipt",
     "TranslationTasks",
     "TranslationTasksQuery",
+    "ThreadPath",
+    "ThreadQuery",
     "Twin",
     "TwinBody",
     "TwinPath",

@@ -25,7 +25,7 @@ Lang = Literal[domain.LANGS]  # type: ignore[valid-type]
 MunicipalityId = Literal[domain.MUNICIPALITY_IDS]  # type: ignore[valid-type]
 CollectionId = Literal[domain.COLLECTION_IDS]  # type: ignore[valid-type]
 GeodataCollection = Literal[domain.GEODATA_COLLECTIONS]  # type: ignore[valid-type]
-ContributionKind = Literal[tuple(domain.CONTRIBUTION_KINDS)]  # type: ignore[valid-type]
+ContributionKind = Literal[domain.SUBMITTED_KINDS]  # type: ignore[valid-type]
 Status = Literal[domain.STATUSES]  # type: ignore[valid-type]
 SdgTarget = Literal[domain.SDG_TARGETS]  # type: ignore[valid-type]
 

@@ -23,9 +23,9 @@ UUID_PATTERN = domain.UUID
 
 
 class SubmissionModel(Strict):
-    """A story or activity, as JSON or as the fields of a multipart form (with files
-    in `media`). Unknown fields are refused; status, municipality and flags are the
-    server's to set."""
+    """A story, activity, question or reply (the last two text only), as JSON or as the
+    fields of a multipart form (with files in `media`). Unknown fields are refused;
+    status, municipality and flags are the server's to set."""
 
     kind: ContributionKind
     place: str | None = Field(None, pattern=FEATURE_ID,
@@ -66,6 +66,10 @@ class SubmissionModel(Strict):
     joint: bool | None = Field(None, description="Activities: held by both towns' young "
                                "people together (a video call, an exchange visit); listed "
                                "in both towns with the time in each town's zone.")
+    parent_id: str | None = Field(
+        None, pattern=domain.CONTRIBUTION_ID, description="Replies (kind=reply): the id of "
+        "the published question of the other town it answers; `place` is then the twin "
+        "place in the replier's town.")
     client_id: str | None = Field(
         None, pattern=UUID_PATTERN, description="A UUID the app made for this submission: "
         "a retry with the same one returns the first result (like Idempotency-Key).")

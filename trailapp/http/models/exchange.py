@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ... import domain
-from .base import FEATURE_ID, MunicipalityId, Strict
+from .base import FEATURE_ID, Lang, MunicipalityId, Strict
 
 TwinTheme = Literal[domain.TWIN_THEMES]  # type: ignore[valid-type]
 TwinStatus = Literal[domain.TWIN_STATUSES]  # type: ignore[valid-type]
@@ -66,6 +66,18 @@ class Twin(BaseModel):
 
 class Twins(BaseModel):
     items: list[Twin]
+
+
+class ThreadPath(BaseModel):
+    questionId: str = Field(pattern=domain.CONTRIBUTION_ID)  # noqa: N815
+
+
+class ThreadQuery(Strict):
+    lang: Lang | None = Field(None, description="Language of the question's texts "
+                              "(replies are shown in the language they were written in).")
+    limit: int = Field(domain.THREAD_PAGE[0], ge=1, le=domain.THREAD_PAGE[1],
+                       description="How many replies per page.")
+    offset: int = Field(0, ge=0, le=10**9, description="How many replies to skip.")
 
 
 RESPONSE_MODELS = [TwinTexts, TwinBody, TwinPlace, Twin, Twins]

@@ -11,10 +11,11 @@ side, and the sync page is the union of them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ... import domain
 from ...domain import ACCURACIES, IMAGE_LICENCES, LOCATION_STATUSES
 from .base import CollectionId, Lang, Link, MunicipalityId
 from .ogc import Geometry
@@ -230,6 +231,44 @@ class ActivityProperties(StoryProperties):
     capacity: int | None = None
 
 
+class PublicReply(Open):
+    """A published reply inside its question's thread (issue 13)."""
+
+    id: str
+    pseudonym: str
+    lang: Lang
+    title: str
+    body: str
+    municipality: MunicipalityId = Field(description="The replier's town.")
+    place: PlaceRef = Field(description="The twin place in the replier's town.")
+    published: str
+
+
+class QuestionProperties(StoryProperties):
+    """A young person's question to the twin town's young people (issue 13): `name` is
+    its title, `description` its text. Its first published replies come with it (the
+    rest from `thread`)."""
+
+    addressed_to: list[MunicipalityId] = Field(description="The town(s) it is asked of.")
+    twin_places: list[PlaceRef] = Field(description="The place's twins in that town.")
+    replies: list[PublicReply] = Field(description="Published replies, oldest first (at "
+                                       f"most {domain.THREAD_EMBEDDED_REPLIES}).")
+    reply_count: int = Field(description="How many replies are published.")
+    thread: dict[str, str] = Field(description="`href`: GET it for the question and every "
+                                   "reply, page by page.")
+
+
+class Thread(BaseModel):
+    """A question with a page of its published replies, in order (issue 13)."""
+
+    question: dict[str, Any] = Field(description="The question's feature (as in "
+                                     "/collections/questions/items/{id}).")
+    replies: list[PublicReply]
+    numberMatched: int  # noqa: N815
+    numberReturned: int  # noqa: N815
+    links: list[Link]
+
+
 class TwinProperties(Common):
     """A pair of twin places (issue 13): `name` names both places, `description` is the
     organisers' text on what they share; geometry is a MultiPoint of both."""
@@ -301,6 +340,9 @@ TwinCollection = _collection("TwinCollection", TwinFeature)
 ChallengeFeature = _feature("ChallengeFeature", ChallengeProperties,
                             "A challenge (GeoJSON Feature).")
 ChallengeCollection = _collection("ChallengeCollection", ChallengeFeature)
+QuestionFeature = _feature("QuestionFeature", QuestionProperties, "A question to the twin "
+                           "town (GeoJSON Feature).")
+QuestionCollection = _collection("QuestionCollection", QuestionFeature)
 
 #: collection id -> (feature model, collection model)
 BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
@@ -310,6 +352,7 @@ BY_COLLECTION: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "activities": (ActivityFeature, ActivityCollection),
     "twins": (TwinFeature, TwinCollection),
     "challenges": (ChallengeFeature, ChallengeCollection),
+    "questions": (QuestionFeature, QuestionCollection),
 }
 
 
@@ -330,6 +373,7 @@ UpsertStory = _upsert("stories", StoryFeature)
 UpsertActivity = _upsert("activities", ActivityFeature)
 UpsertTwin = _upsert("twins", TwinFeature)
 UpsertChallenge = _upsert("challenges", ChallengeFeature)
+UpsertQuestion = _upsert("questions", QuestionFeature)
 
 
 class Delete(Open):
@@ -342,7 +386,7 @@ class Delete(Open):
 
 
 Change = (UpsertPlace | UpsertTrail | UpsertStory | UpsertActivity  # type: ignore[valid-type]
-          | UpsertTwin | UpsertChallenge | Delete)
+          | UpsertTwin | UpsertChallenge | UpsertQuestion | Delete)
 
 
 class SyncPage(BaseModel):
@@ -365,4 +409,6 @@ RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, PlaceImageLink, Stage, Way
                    UpsertStory, UpsertActivity, Delete, TwinPlaceRef, PlaceTwin, TwinProperties,
                    TwinFeature, TwinCollection, UpsertTwin, ChallengeTrailRef,
                    ChallengeProperties, ChallengeFeature, ChallengeCollection, UpsertChallenge,
+                   PublicReply, QuestionProperties, QuestionFeature, QuestionCollection,
+                   UpsertQuestion, Thread,
                    SyncPage]
