@@ -126,6 +126,9 @@ CONTRIBUTION_KINDS: dict[str, str] = {
 #: Every kind a young person may send (POST /contributions): the published kinds, and
 #: replies (shown inside their question's thread, not a collection of their own).
 SUBMITTED_KINDS = (*CONTRIBUTION_KINDS, "reply")
+#: What the steering report counts as taking part, by kind: everything young people
+#: write (a challenge's answer is counted in the report's challenges section).
+REPORT_KINDS = (*SUBMITTED_KINDS, "translation")
 #: The collections both towns' syncs and packs carry (see Collection.shared).
 SHARED_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.shared)
 #: What a pair of twin places shares (labels in i18n.LABELS, "theme.<id>").

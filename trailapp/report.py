@@ -29,9 +29,9 @@ from .auth import Organiser
 from .domain import (
     AGE_BANDS,
     CHALLENGE_KINDS,
-    CONTRIBUTION_KINDS,
     LANGS,
     REPORT_EXAMPLES_MAX,
+    REPORT_KINDS,
     REPORT_MAX_DAYS,
     REPORT_YEARS,
     SDG_TARGETS,
@@ -167,14 +167,17 @@ def _apply(sections: list[Section], extra: dict[str, int]) -> dict[str, Count]:
 
 AGE_LABELS = {"under-13": "under 13", "13-15": "13 to 15", "16-17": "16 and 17",
               "18+": "18 and over"}
-KIND_LABELS = {"story": "Story", "activity": "Activity"}
+KIND_LABELS = {"story": "Story", "activity": "Activity", "question": "Question",
+               "reply": "Reply", "translation": "Translation"}
 LANG_LABELS = {"sv": "Swedish", "en": "English", "tn": "Setswana"}
 
 
 def _monthly(p: Period, key: str, title: str, by: str, columns: list[str],
-             labels: dict[str, str]) -> Table:
+             labels: dict[str, str], drop_unused: bool = False) -> Table:
     months = p.months()
     found = {(m, v): n for m, v, n in p.reader.monthly_counts(p.municipalities, *p.bounds, by)}
+    if drop_unused:  # a kind nobody used in the period is left out, not shown as zeros
+        columns = [c for c in columns if any(v == c for _, v in found)]
     return Table(key, title, "Month", months, months, columns,
                  [labels.get(c, c) for c in columns],
                  [[found.get((m, c), 0) for c in columns] for m in months],
@@ -186,7 +189,7 @@ def _monthly(p: Period, key: str, title: str, by: str, columns: list[str],
 def _participation(p: Period) -> Section:
     """How many took part, month by month, by kind, age band and language."""
     kinds = _monthly(p, "by_kind", "Contributions per month by kind", "kind",
-                     list(CONTRIBUTION_KINDS), KIND_LABELS)
+                     list(REPORT_KINDS), KIND_LABELS, drop_unused=True)
     months = kinds.rows
     per_month = Table("per_month", "Contributions per month", "Month", months, months,
                       ["count"], ["Contributions"],

@@ -1,4 +1,9 @@
-"""SQL for contributions, their media, reports and rate-limit events."""
+"""SQL for contributions, their media, reports and rate-limit events.
+
+Longer than 300 lines because every kind of contribution (stories, activities, the
+exchange's questions, replies and translations, challenge answers) shares the one
+table: its queries stay together rather than spread by kind.
+"""
 
 from __future__ import annotations
 
