@@ -21,7 +21,8 @@ from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
 from .context import state
 from .contract import make_contract
-from .responses import accepts, cached_response, error_response, not_modified
+from .ogc_errors import error_answer
+from .responses import accepts, cached_response, not_modified
 
 REF = "#/components/schemas/"
 # Request bodies validated in the view (JSON and multipart share one model).
@@ -119,7 +120,7 @@ def validation_error(exc: ValidationError) -> Response:
     error = ApiError(description, errors=errors)
     error.status = 400
     error.code = "InvalidParameterValue"
-    return error_response(error)
+    return error_answer(error)  # a page for a browser on an OGC resource
 
 
 NULL = {"nullable": True, "enum": [None], "description": "null"}
