@@ -69,15 +69,17 @@ CRS_HEADER = {
 }
 
 
-def _errors(*statuses: int) -> dict[int, dict[str, Any]]:
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}  # f=html, or a browser's Accept
+
+
+def _errors(*statuses: int, html: bool = False) -> dict[int, dict[str, Any]]:
+    """The error responses; html: also an error page for a browser (ogc_errors.py)."""
     out = {}
     for status in sorted({400, 406, 500, 503, *statuses}):
         out[status] = {"description": ERRORS[status],
-                       "content": {JSON: {"schema": {"$ref": REF + "Error"}}}}
+                       "content": {JSON: {"schema": {"$ref": REF + "Error"}},
+                                   **(HTML_PAGE if html else {})}}
     return out
-
-
-HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}  # f=html, or a browser's Accept
 
 
 def json_response(model: type, *statuses: int, media_type: str = JSON, html: bool = False
@@ -88,7 +90,7 @@ def json_response(model: type, *statuses: int, media_type: str = JSON, html: boo
               "content": {media_type: {"schema": {"$ref": REF + model.__name__}},
                           **(HTML_PAGE if html else {})}},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
-        **_errors(*statuses),
+        **_errors(*statuses, html=html),
     }
 
 
@@ -103,7 +105,7 @@ def ogc_responses(model: type, *statuses: int, gpx: bool = False) -> dict[int, d
         200: {"description": "OK", "headers": {**CACHE_HEADERS, **CRS_HEADER},
               "content": content},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
-        **_errors(*statuses),
+        **_errors(*statuses, html=True),
     }
 
 
