@@ -7,14 +7,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.app import GEODATA, ServedApp, settings_in
+from helpers.app import GEODATA, ServedApp, copy_instance, settings_in
 
 from trailapp import create_app, loader
 
 
+@pytest.fixture(scope="session")
+def geodata_instance(tmp_path_factory) -> Path:
+    """A closed instance with the real geodata/ loaded, made once per test process;
+    geo_app starts from a copy of its files (a copy is far cheaper than a load)."""
+    folder = tmp_path_factory.mktemp("geodata-instance")
+    app = create_app(settings_in(folder))
+    store = app.extensions["trailapp"].store
+    try:
+        loader.load(store, [GEODATA])
+    finally:
+        store.close()
+    return folder
+
+
 @pytest.fixture
-def app(tmp_path: Path):
-    """An app with an empty, migrated database under tmp_path."""
+def app(request, tmp_path: Path):
+    """An app with an empty, migrated database under tmp_path (with the real geodata
+    already in it when the test also asks for geo_app)."""
+    if "geo_app" in request.fixturenames:
+        copy_instance(request.getfixturevalue("geodata_instance"), tmp_path)
     app = create_app(settings_in(tmp_path))
     yield app
     app.extensions["trailapp"].store.close()
@@ -37,8 +54,7 @@ def runner(app):
 
 @pytest.fixture
 def geo_app(app):
-    """The app with the real geodata/ loaded."""
-    loader.load(app.extensions["trailapp"].store, [GEODATA])
+    """The app with the real geodata/ loaded (copied in by the app fixture)."""
     return app
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.app import place, settings_in, trail, write_geojson
+from helpers.app import GEODATA, copy_instance, place, settings_in, trail, write_geojson
 from helpers.gpx import WALK, write_gpx
 from helpers.media_files import jpeg_with_gps
 from helpers.organisers import add_organiser, submit, token_headers
@@ -71,8 +71,47 @@ class World:
     translations: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Built:
+    """A world built once, closed, in its folder: what each test's copy starts from."""
+
+    folder: Path
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, dict[str, str]]
+    twins: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def built_world(tmp_path_factory) -> Built:
+    """The world built once per module (tokens, contributions, a survey, photos, twin
+    proposals); each test gets its own copy of the files (see world)."""
+    folder = tmp_path_factory.mktemp("world")
+    app = create_app(settings_in(folder))
+    store = app.extensions["trailapp"].store
+    try:
+        loader.load(store, [GEODATA])
+        world = build_world(app.test_client(), store, folder)
+    finally:
+        store.close()
+    return Built(folder, world.headers, world.ids, world.twins)
+
+
 @pytest.fixture
-def world(geo_app, store, tmp_path) -> World:
+def world(built_world, tmp_path) -> Iterator[World]:
+    """A test's own world: a copy of the built one's database and media, on a new app
+    (so what one test writes no other test sees)."""
+    copy_instance(built_world.folder, tmp_path)
+    app = create_app(settings_in(tmp_path))
+    store = app.extensions["trailapp"].store
+    yield World(app.test_client(), store, tmp_path, built_world.headers,
+                {m: dict(made) for m, made in built_world.ids.items()},
+                dict(built_world.twins))
+    store.close()
+
+
+def build_world(client, store, tmp_path: Path) -> World:
+    """Both municipalities' contributions, organisers, workshops, surveys, photos and
+    twin proposals, made through the services and routes."""
     features = []
     for municipality, prefix in PREFIX.items():
         features += [place(f"{prefix}-test-site", *SITE[municipality],
@@ -81,7 +120,6 @@ def world(geo_app, store, tmp_path) -> World:
                      trail(f"{prefix}-test-walk", LINE[municipality],
                            municipality=municipality)]
     loader.load(store, [write_geojson(tmp_path / "test.geojson", features)])
-    client = geo_app.test_client()
     ids = {}
     for municipality in PREFIX:
         made = {state: submit(client, municipality)["id"]

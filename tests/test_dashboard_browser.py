@@ -136,6 +136,7 @@ def test_the_map_draws_markers_and_nothing_leaves_loopback(tab, site, tmp_path):
     page.wait_for_load_state("networkidle")
     assert page.locator("#map .leaflet-marker-icon").count() == len(PLACES)  # one per place
     assert page.locator("#map .leaflet-overlay-pane path").count() > len(PLACES)  # context
+    assert page.locator("#map .leaflet-tile").count() == 0  # no tiles unless set
     assert any("/static/vendor/leaflet/images/marker-icon" in u for u in tab.requests)
     outside = [u for u in tab.requests if not u.startswith("data:")
                and urlparse(u).hostname != "127.0.0.1"]
@@ -229,3 +230,40 @@ def test_the_report_page_draws_its_charts_and_map_without_an_error(tab, site, tm
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     print(f"report screenshot: {shot}")
+
+
+def test_the_dashboard_maps_load_tiles_from_the_set_origin_only(tab, site, geo_app):
+    """With TRAILAPP_TILE_URL set, the queue, survey and report maps draw its tiles: the
+    CSP allows images from exactly that origin (localhost, another origin than the
+    page's 127.0.0.1), the credit shows as text, nothing else is asked."""
+    served, client, store = site
+    port = urlparse(served.url).port  # known once served: set the tiles now
+    geo_app.config["TILE_URL"] = (f"http://localhost:{port}/static/vendor/leaflet/images/"
+                                  "layers.png?z={z}&x={x}&y={y}")
+    geo_app.config["TILE_ATTRIBUTION"] = "Test tiles <b>not bold</b>"
+    submit(client, place=PLACES[0], title="Vid kyrkan")
+    send_fixes(client, "bol-kolberget", (16.3751, 61.3633), surveyors=3)
+    seed(store, [row("2026-01-11T10:00:00Z", place_id=PLACES[0])])
+    sign_in(tab)
+    page = tab.page
+    for path, selector in (("/dashboard", "#map"),
+                           ("/dashboard/survey/places/bol-kolberget", "#map"),
+                           ("/dashboard/report?from=2026-01-01&to=2026-01-31",
+                            "#report-map")):
+        tab.requests.clear()
+        response = page.goto(path)
+        csp = response.headers["content-security-policy"]
+        assert f"img-src 'self' data: http://localhost:{port};" in csp, path
+        page.wait_for_selector(f"{selector}[data-ready=true]")
+        page.wait_for_load_state("networkidle")
+        tiles = [u for u in tab.requests if "layers.png?z=" in u]
+        assert tiles and all(urlparse(u).hostname == "localhost" for u in tiles), path
+        assert page.locator(f"{selector} img.leaflet-tile-loaded").count() > 0, path
+        assert "Test tiles <b>not bold</b>" in page.locator(
+            f"{selector} .leaflet-control-attribution").inner_text(), path
+        assert [u for u in tab.requests if urlparse(u).hostname not in
+                ("127.0.0.1", "localhost") and not u.startswith("data:")] == [], path
+    assert "Test tiles <b>not bold</b>" in page.locator("footer").inner_text()
+    # Leaflet cancels the tiles of a zoom level it leaves (fitBounds): only those fail.
+    assert [u for u in tab.failed if "layers.png?z=" not in u] == []
+    assert tab.console_errors == [], tab.console_errors

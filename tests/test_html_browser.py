@@ -87,6 +87,37 @@ def test_every_page_type_passes_axe(axe_tab, name, lang):
     assert tab.console_errors == [], tab.console_errors
 
 
+ERROR_PAGES = {"not-found": ("/collections/places/items/bol-nowhere", 404),
+               "bad-parameter": ("/collections/places/items?limit=many", 400)}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("name", ERROR_PAGES)
+def test_an_error_page_passes_axe_and_leads_home(axe_tab, name, lang):
+    tab = axe_tab
+    page = tab.page
+    path, status = ERROR_PAGES[name]
+    response = page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+    assert response.status == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("h1").inner_text() == {
+        ("not-found", "sv"): "Hittades inte", ("not-found", "en"): "Not found",
+        ("bad-parameter", "sv"): "Frågan är inte rätt ställd",
+        ("bad-parameter", "en"): "The request is not right"}[name, lang]
+    assert axe_violations(page) == []
+    # the page's own status is the only thing the console reports
+    assert [e for e in tab.console_errors if f"status of {status}" not in e] == []
+    assert [u for u in tab.failed if not u.startswith(f"{status} ")] == []
+    assert outside(tab.requests) == []
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.get_by_role("link", name={"sv": "Tillbaka till startsidan",
+                                   "en": "Back to the start page"}[lang]).click()
+    page.wait_for_url(f"**/?lang={lang}&f=html")
+    assert page.locator("html").get_attribute("lang") == lang
+
+
 def test_a_marker_opens_by_keyboard_and_leads_to_the_item(tab):
     page = tab.page
     page.goto("/collections/places/items/bol-gastgivars?lang=sv")

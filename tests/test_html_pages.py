@@ -266,8 +266,11 @@ def test_the_html_map_is_in_crs84_whatever_crs_asks(geo_client):
         [16.367889, 61.532361]
     geojson = [a["href"] for a in page.links if "f=geojson" in a["href"]][0]
     assert "crs=" in geojson  # the data link keeps the CRS asked for
-    bad = geo_client.get("/collections/places/items?f=html&crs=EPSG:9999")
+    bad = geo_client.get("/collections/places/items?f=json&crs=EPSG:9999")
     assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "crs"
+    bad_page = geo_client.get("/collections/places/items?f=html&crs=EPSG:9999")
+    assert bad_page.status_code == 400 and bad_page.mimetype == "text/html"
+    assert "<code>crs</code>" in bad_page.get_data(as_text=True)
     unknown = geo_client.get("/collections/places/items?f=xml")
     assert unknown.status_code == 400 and unknown.get_json()["errors"][0]["field"] == "f"
 
@@ -302,7 +305,7 @@ def _page_messages() -> set[str]:
         text = path.read_text(encoding="utf-8")
         found |= {m[1:-1] for m in re.findall(r"\b_\(\s*(\"[^\"]*\"|'[^']*')\s*\)", text)}
         found |= set(re.findall(r"ngettext\(\s*\"([^\"]*)\"", text))
-    for module in ("html_pages.py", "ogc_pages.py"):
+    for module in ("html_pages.py", "ogc_pages.py", "ogc_errors.py"):
         tree = ast.parse((PACKAGE / "http" / module).read_text(encoding="utf-8"))
         found |= {node.args[0].value for node in ast.walk(tree)
                   if isinstance(node, ast.Call) and node.args

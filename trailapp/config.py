@@ -106,7 +106,8 @@ DEFAULTS: dict[str, Any] = {
     "TRACK_SPEED_WINDOW_S": 30,
     "TRACK_TRIM_M": 200,
     "TRACK_SIMPLIFY_M": 3,
-    # Background tiles of the maps on the HTML pages of the OGC resources (f=html): a
+    # Background tiles of the maps on the HTML pages of the OGC resources (f=html) and
+    # of the dashboard: a
     # URL template such as https://tiles.example.org/{z}/{x}/{y}.png, and the credit
     # its provider asks for (plain text). Unset (the default): a plain background,
     # and no request leaves the service. The pages' CSP allows images from exactly

@@ -23,11 +23,11 @@ from .contributions import bp as contributions_bp
 from .editing import bp as editing_bp
 from .exchange import bp as exchange_bp
 from .ogc import bp as ogc_bp
+from .ogc_errors import error_answer
 from .openapi import api_bp
 from .ops import bp as ops_bp
 from .ops import instrument
 from .organisers import bp as organisers_bp
-from .responses import error_response
 from .survey import bp as survey_bp
 from .survey_review import review_bp as survey_review_bp
 from .sync import bp as sync_bp
@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
-        return error_response(error)
+        return error_answer(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -99,7 +99,7 @@ def register(app: Flask) -> None:
         api.code = http_code(status)
         if status == 404:
             api.description = f"There is nothing at {request.path}; see / for what there is."
-        response = error_response(api)
+        response = error_answer(api)
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore
         return response
@@ -108,13 +108,13 @@ def register(app: Flask) -> None:
     def server_error(error: Exception) -> Response:
         if _disk_full(error):
             log.error("storage full on %s %s: %s", request.method, request.path, error)
-            return error_response(InsufficientStorage(
+            return error_answer(InsufficientStorage(
                 "The server has no room to store this now; nothing was saved. Please try "
                 "again later.", headers={"Retry-After": "60"}))
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-            return error_response(ServiceUnavailable(
+            return error_answer(ServiceUnavailable(
                 "The database is busy; please try again shortly.",
                 headers={"Retry-After": "1"}))
         log.exception("unhandled error on %s %s", request.method, request.path)
         api = ApiError("Something went wrong on our side. It has been logged.")
-        return error_response(api)
+        return error_answer(api)

@@ -47,7 +47,7 @@ from .responses import error_response
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 csrf = CSRFProtect()
 ACTOR = "dashboard"
-CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+CSP = ("default-src 'self'; img-src 'self' data:{tiles}; script-src 'self'; style-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 OPEN = {"dashboard.login"}  # reachable without signing in
 # Answer 401, not a redirect to the sign-in page.
@@ -108,7 +108,11 @@ def _before() -> Response | None:
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    from .html_pages import tile_origin  # here: html_pages imports this module
+
+    origin = tile_origin(current_app.config["TILE_URL"])
+    response.headers["Content-Security-Policy"] = CSP.format(
+        tiles=f" {origin}" if origin else "")  # the maps' tiles: exactly that origin
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
@@ -133,7 +137,16 @@ def _template_helpers() -> dict[str, Any]:
     t = g.translations
     return {"_": t.gettext, "ngettext": t.ngettext, "who": g.get("organiser"),
             "link": link, "asset": asset, "when": _when, "municipalities": MUNICIPALITIES,
-            "ui_lang": "sv" if g.lang == "sv" else "en", "lang_url": _lang_url}
+            "ui_lang": "sv" if g.lang == "sv" else "en", "lang_url": _lang_url,
+            "map_tiles": _map_tiles()}
+
+
+def _map_tiles() -> dict[str, str] | None:
+    """The maps' background tiles (TRAILAPP_TILE_URL), or None: a plain background."""
+    config = current_app.config
+    if not config["TILE_URL"]:
+        return None
+    return {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"] or ""}
 
 
 def _lang_url(code: str) -> str:

@@ -21,7 +21,8 @@ from ..features import GEOJSON, GPX, JSON, OPENAPI, dumps
 from . import models
 from .context import state
 from .contract import make_contract
-from .responses import accepts, cached_response, error_response, not_modified
+from .ogc_errors import error_answer
+from .responses import accepts, cached_response, not_modified
 
 REF = "#/components/schemas/"
 # Request bodies validated in the view (JSON and multipart share one model).
@@ -68,15 +69,17 @@ CRS_HEADER = {
 }
 
 
-def _errors(*statuses: int) -> dict[int, dict[str, Any]]:
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}  # f=html, or a browser's Accept
+
+
+def _errors(*statuses: int, html: bool = False) -> dict[int, dict[str, Any]]:
+    """The error responses; html: also an error page for a browser (ogc_errors.py)."""
     out = {}
     for status in sorted({400, 406, 500, 503, *statuses}):
         out[status] = {"description": ERRORS[status],
-                       "content": {JSON: {"schema": {"$ref": REF + "Error"}}}}
+                       "content": {JSON: {"schema": {"$ref": REF + "Error"}},
+                                   **(HTML_PAGE if html else {})}}
     return out
-
-
-HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}  # f=html, or a browser's Accept
 
 
 def json_response(model: type, *statuses: int, media_type: str = JSON, html: bool = False
@@ -87,7 +90,7 @@ def json_response(model: type, *statuses: int, media_type: str = JSON, html: boo
               "content": {media_type: {"schema": {"$ref": REF + model.__name__}},
                           **(HTML_PAGE if html else {})}},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
-        **_errors(*statuses),
+        **_errors(*statuses, html=html),
     }
 
 
@@ -102,7 +105,7 @@ def ogc_responses(model: type, *statuses: int, gpx: bool = False) -> dict[int, d
         200: {"description": "OK", "headers": {**CACHE_HEADERS, **CRS_HEADER},
               "content": content},
         304: {"description": "Not modified: the ETag in If-None-Match is still current"},
-        **_errors(*statuses),
+        **_errors(*statuses, html=True),
     }
 
 
@@ -119,7 +122,7 @@ def validation_error(exc: ValidationError) -> Response:
     error = ApiError(description, errors=errors)
     error.status = 400
     error.code = "InvalidParameterValue"
-    return error_response(error)
+    return error_answer(error)  # a page for a browser on an OGC resource
 
 
 NULL = {"nullable": True, "enum": [None], "description": "null"}

@@ -9,6 +9,7 @@
   var items = JSON.parse(source.textContent);
 
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.5, minZoom: 2 });
+  if (window.trailappBackground) { window.trailappBackground(map); }  // tiles.js
   L.control.scale({ imperial: false }).addTo(map);
 
   // One marker per place, listing every item there (text set as text, never as HTML).

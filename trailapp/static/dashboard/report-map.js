@@ -8,6 +8,7 @@
   if (!el || !source || typeof L === "undefined") { return; }
   var points = JSON.parse(source.textContent);
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.5, minZoom: 2 });
+  if (window.trailappBackground) { window.trailappBackground(map); }  // tiles.js
   L.control.scale({ imperial: false }).addTo(map);
   var dots = L.featureGroup().addTo(map);
   points.forEach(function (p) {

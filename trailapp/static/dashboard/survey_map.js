@@ -9,6 +9,7 @@
   if (!el || !source || typeof L === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.5, minZoom: 2 });
+  if (window.trailappBackground) { window.trailappBackground(map); }  // tiles.js
   L.control.scale({ imperial: false }).addTo(map);
   // A provisional view before anything is drawn: a circle needs the map's projection.
   var first = (data.consensus && data.consensus.point) || (data.old && data.old.point) ||
