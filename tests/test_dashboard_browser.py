@@ -233,7 +233,7 @@ def test_the_report_page_draws_its_charts_and_map_without_an_error(tab, site, tm
 
 
 def test_the_dashboard_maps_load_tiles_from_the_set_origin_only(tab, site, geo_app):
-    """With TRAILAPP_TILE_URL set, the queue, survey and report maps draw its tiles: the
+    """With TRAILAPP_TILE_URL set, the queue, survey, report and twins maps draw its tiles: the
     CSP allows images from exactly that origin (localhost, another origin than the
     page's 127.0.0.1), the credit shows as text, nothing else is asked."""
     served, client, store = site
@@ -249,7 +249,7 @@ def test_the_dashboard_maps_load_tiles_from_the_set_origin_only(tab, site, geo_a
     for path, selector in (("/dashboard", "#map"),
                            ("/dashboard/survey/places/bol-kolberget", "#map"),
                            ("/dashboard/report?from=2026-01-01&to=2026-01-31",
-                            "#report-map")):
+                            "#report-map"), ("/dashboard/twins", "#map-lobatse")):
         tab.requests.clear()
         response = page.goto(path)
         csp = response.headers["content-security-policy"]

@@ -11,6 +11,7 @@
     var points = JSON.parse(source.textContent);
     var map = L.map(el, { attributionControl: false, zoomSnap: 0.5, minZoom: 2 });
     L.control.scale({ imperial: false }).addTo(map);
+    if (window.trailappBackground) { window.trailappBackground(map); }  // tiles.js
     map.setView(points.length ? [points[0].lat, points[0].lon] : [0, 20], points.length ? 12 : 2);
     var drawn = L.featureGroup().addTo(map);
     points.forEach(function (p) {
