@@ -28,6 +28,7 @@ from helpers.exchange import (
 from helpers.media_files import jpeg_with_gps
 from helpers.organisers import PASSWORD
 from helpers.packs import pack_info
+from helpers.translations import translation
 
 from trailapp import erasure, text
 
@@ -219,6 +220,28 @@ def test_the_journey_over_real_http(served, store):
     status, theirs = call("GET", f"/contributions/{replied['id']}",
                           headers=bearer(replied["token"]))
     assert theirs["question"]["withdrawn"] is False
+
+    # A Swedish young person translates the reply; Bollnäs (the translator's town)
+    # approves; the thread in Swedish shows it with the marker, the original beside it.
+    status, translated = call("POST", f"/contributions/{replied['id']}/translations",
+                              translation(title="Vid kgotlan",
+                                          body="Vi samlas vid kgotlan nära domstolen, "
+                                               "och på fotbollen."))
+    assert status == 201, translated
+    assert call("POST", f"/moderation/contributions/{translated['id']}/approve", {},
+                who["lobatse"])[0] == 404  # not the translator's town
+    assert call("POST", f"/moderation/contributions/{translated['id']}/approve", {},
+                who["bollnas"])[0] == 200
+    status, thread = call("GET", f"/questions/{asked['id']}/thread?lang=sv")
+    (shown,) = thread["replies"]
+    assert (shown["lang"], shown["title"], shown["translated_by"]) == (
+        "sv", "Vid kgotlan", "Snabb Räv 12")
+    assert shown["translation"]["by_young_people"] is True
+    assert shown["translation"]["label"] == "Översatt av unga"
+    assert shown["translation"]["original"]["body"] == reply("x")["body"]
+    status, thread = call("GET", f"/questions/{asked['id']}/thread?lang=en")
+    assert thread["replies"][0]["body"] == reply("x")["body"]
+    assert "translation" not in thread["replies"][0]
 
 
 # -- who decides ---------------------------------------------------------------------------

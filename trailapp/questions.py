@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import i18n
 from .domain import EXCHANGE_KINDS, THREAD_EMBEDDED_REPLIES, THREAD_PAGE
 from .errors import InvalidParameter, NotFound, Unprocessable
 from .features import place_ref
@@ -66,6 +67,24 @@ def public_reply(row: dict[str, Any]) -> dict[str, Any]:
             "place": place_ref(row["place_id"]), "published": row["decided_at"]}
 
 
+def reply_in(reader: Reader, row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A published reply in a thread asked for in `lang`: a young person's approved
+    translation into that language when it has one (who translated it, the "translated
+    by young people" marker, the original kept beside it), else as it was written."""
+    out = public_reply(row)
+    if row["lang"] == lang:
+        return out
+    found = reader.translations_of(row["id"], status="approved", lang=lang)
+    if found:
+        t = found[0]
+        out.update(lang=lang, title=t["title"], body=t["body"], translated_by=t["pseudonym"],
+                   translation={"by_young_people": True,
+                                "label": i18n.label("translated-by-young-people", lang),
+                                "original_lang": row["lang"],
+                                "original": {"title": row["title"], "body": row["body"]}})
+    return out
+
+
 def question_attrs(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
     """What a question's feature says beyond a story's: the town and twin places it is
     addressed to, its first published replies, their count, its thread."""
@@ -103,8 +122,8 @@ def thread(reader: Reader, question_id: str, lang: str, limit: int, offset: int
     if text is None:
         raise NotFound(f"There is no published question {question_id!r}.")
     total = reader.reply_count(question_id)
-    replies = [public_reply(r) for r in reader.replies_of(question_id, limit=limit,
-                                                           offset=offset)]
+    replies = [reply_in(reader, r, lang) for r in reader.replies_of(question_id, limit=limit,
+                                                                     offset=offset)]
     links = [{"href": f"{thread_ref(question_id)}?limit={limit}&offset={offset}",
               "rel": "self", "type": "application/json"}]
     if offset + len(replies) < total:

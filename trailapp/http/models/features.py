@@ -231,6 +231,22 @@ class ActivityProperties(StoryProperties):
     capacity: int | None = None
 
 
+class ReplyOriginal(Open):
+    """A translated reply's own words."""
+
+    title: str
+    body: str
+
+
+class ReplyTranslation(Open):
+    """The "translated by young people" marker of a reply shown in translation."""
+
+    by_young_people: bool
+    label: str
+    original_lang: Lang
+    original: ReplyOriginal
+
+
 class PublicReply(Open):
     """A published reply inside its question's thread (issue 13)."""
 
@@ -242,6 +258,12 @@ class PublicReply(Open):
     municipality: MunicipalityId = Field(description="The replier's town.")
     place: PlaceRef = Field(description="The twin place in the replier's town.")
     published: str
+    translated_by: str | None = Field(
+        None, description="In a thread asked for in another language than the reply's: "
+        "the pseudonym of the young person whose approved translation is shown.")
+    translation: ReplyTranslation | None = Field(
+        None, description="Present when a young person's translation is shown: the marker "
+        "and the original.")
 
 
 class QuestionProperties(StoryProperties):
@@ -409,6 +431,6 @@ RESPONSE_MODELS = [PlaceRef, RelatedCount, MediaLink, PlaceImageLink, Stage, Way
                    UpsertStory, UpsertActivity, Delete, TwinPlaceRef, PlaceTwin, TwinProperties,
                    TwinFeature, TwinCollection, UpsertTwin, ChallengeTrailRef,
                    ChallengeProperties, ChallengeFeature, ChallengeCollection, UpsertChallenge,
-                   PublicReply, QuestionProperties, QuestionFeature, QuestionCollection,
-                   UpsertQuestion, Thread,
+                   ReplyOriginal, ReplyTranslation, PublicReply, QuestionProperties,
+                   QuestionFeature, QuestionCollection, UpsertQuestion, Thread,
                    SyncPage]
