@@ -79,6 +79,7 @@ class Built:
     headers: dict[str, dict[str, str]]
     ids: dict[str, dict[str, str]]
     twins: dict[str, str]
+    translations: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,7 @@ def built_world(tmp_path_factory) -> Built:
         world = build_world(app.test_client(), store, folder)
     finally:
         store.close()
-    return Built(folder, world.headers, world.ids, world.twins)
+    return Built(folder, world.headers, world.ids, world.twins, world.translations)
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ def world(built_world, tmp_path) -> Iterator[World]:
     store = app.extensions["trailapp"].store
     yield World(app.test_client(), store, tmp_path, built_world.headers,
                 {m: dict(made) for m, made in built_world.ids.items()},
-                dict(built_world.twins))
+                dict(built_world.twins), dict(built_world.translations))
     store.close()
 
 
@@ -117,6 +118,9 @@ def build_world(client, store, tmp_path: Path) -> World:
         features += [place(f"{prefix}-test-site", *SITE[municipality],
                            municipality=municipality),
                      place(f"{prefix}-test-unsure", None, None, municipality=municipality),
+                     # Nothing hangs off it (no contribution, no twin): it can be deleted.
+                     place(f"{prefix}-test-spare", *SITE[municipality],
+                           municipality=municipality),
                      trail(f"{prefix}-test-walk", LINE[municipality],
                            municipality=municipality)]
     loader.load(store, [write_geojson(tmp_path / "test.geojson", features)])
@@ -316,7 +320,7 @@ ACTIONS = {
     "read-trail": Action("GET", "/manage/<collection>/<featureId>",
                          delete("trails", "walk"), 200, writes=False),
     "delete-place": Action("DELETE", "/manage/<collection>/<featureId>",
-                           delete("places", "site"), 204),
+                           delete("places", "spare"), 204),
     "delete-trail": Action("DELETE", "/manage/<collection>/<featureId>",
                            delete("trails", "walk"), 204),
     "upload-gpx": Action("POST", "/manage/trails/<trailId>/gpx", gpx, 200),

@@ -221,7 +221,7 @@ def test_the_report_page_draws_its_charts_and_map_without_an_error(tab, site, tm
     page.wait_for_load_state("networkidle")
     assert page.locator("#report-map path.leaflet-interactive").count() == 2  # two places
     charts = page.locator("figure.chart img")
-    assert charts.count() == 4
+    assert charts.count() == 6  # taking part (4) and the challenges (2)
     assert all(charts.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
                for i in range(charts.count()))
     assert page.locator("#table-per_month tfoot td").inner_text() == "14"

@@ -145,10 +145,10 @@ def test_conformance_lists_core_geojson_and_oas30(geo_client):
     assert {base + c for c in ("core", "geojson", "oas30")} <= set(body["conformsTo"])
 
 
-def test_collections_lists_the_five_feature_collections_stored_in_crs84(geo_client):
+def test_collections_lists_every_feature_collection_stored_in_crs84(geo_client):
     _, body = get(geo_client, "/collections")
     assert [c["id"] for c in body["collections"]] == ["places", "trails", "stories", "activities",
-                                                     "twins", "questions"]
+                                                     "twins", "challenges", "questions"]
     for c in body["collections"]:
         assert c["itemType"] == "feature"
         assert c["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -25,7 +25,7 @@ def places(geo_app):
 
 def test_owslib_lists_the_feature_collections(api):
     assert api.feature_collections() == ["places", "trails", "stories", "activities",
-                                      "twins", "questions"]
+                                      "twins", "challenges", "questions"]
 
 
 def test_owslib_reads_a_collection_extent_covering_the_places(api, places):

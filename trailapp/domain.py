@@ -303,6 +303,10 @@ TRANSLATION_TASKS_MAX = 500
 #: the correct option never leaves the server).
 CHALLENGE_KINDS = ("free-answer", "photo", "audio-interview", "find-the-detail",
                    "multiple-choice")
+QUERYABLES["challenges"] = _COMMON_QUERYABLES + (
+    Queryable("place", "string", "The id of the place it is at (null along a trail)."),
+    Queryable("challenge_kind", "string", "What it asks for.", CHALLENGE_KINDS),
+)
 #: The kinds whose answer carries a file, and the media kind it must be.
 CHALLENGE_MEDIA = {"photo": "image", "audio-interview": "audio"}
 CHALLENGE_STATUSES = ("active", "withdrawn")

@@ -90,6 +90,15 @@ LABELS: dict[str, dict[str, str | None]] = {
         "en": "Young people's questions at a twin place to the young people of the other "
               "town, with their replies; published after moderation in their own town.",
         "tn": None},
+    "challenges.title": {"sv": "Utmaningar", "en": "Challenges", "tn": None},
+    "challenges.description": {
+        "sv": "Något att göra vid en plats eller längs en led: en fråga, en bild, en "
+              "intervju med en äldre, en detalj att hitta eller flerval. Svaren granskas "
+              "innan de räknas.",
+        "en": "Something to do at a place or along a trail: a question, a photo, an "
+              "interview with an elder, a detail to find, or multiple choice. Answers are "
+              "reviewed before they count.",
+        "tn": None},
     "twins.description": {
         "sv": "En plats i Bollnäs och en i Lobatse som delar ett tema, parade av "
               "organisatörer i båda städerna.",

@@ -29,6 +29,7 @@ from .auth import Organiser
 from .domain import (
     AGE_BANDS,
     CHALLENGE_KINDS,
+    EXCHANGE_KINDS,
     LANGS,
     REPORT_EXAMPLES_MAX,
     REPORT_KINDS,
@@ -176,8 +177,9 @@ def _monthly(p: Period, key: str, title: str, by: str, columns: list[str],
              labels: dict[str, str], drop_unused: bool = False) -> Table:
     months = p.months()
     found = {(m, v): n for m, v, n in p.reader.monthly_counts(p.municipalities, *p.bounds, by)}
-    if drop_unused:  # a kind nobody used in the period is left out, not shown as zeros
-        columns = [c for c in columns if any(v == c for _, v in found)]
+    if drop_unused:  # an exchange kind nobody used in the period is left out
+        columns = [c for c in columns if c not in EXCHANGE_KINDS + ("translation",)
+                   or any(v == c for _, v in found)]
     return Table(key, title, "Month", months, months, columns,
                  [labels.get(c, c) for c in columns],
                  [[found.get((m, c), 0) for c in columns] for m in months],
