@@ -381,3 +381,30 @@ def test_an_organiser_of_its_town_marks_an_activity_joint(served, store):
     status, body, _ = http.call("POST", f"/moderation/contributions/{story_receipt['id']}/joint",
                                 {"joint": True}, who["bollnas"])
     assert status == 422 and body["errors"][0]["field"] == "joint"
+
+
+def test_the_queue_shows_a_translation_beside_its_original(served, store, geo_app):
+    from helpers.dashboard import PASSWORD, login
+
+    from trailapp import auth
+
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    status, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                                   translation())
+    assert status == 201
+    auth.create_organiser(store, "berit", PASSWORD, "moderator", ["bollnas"])
+    client = geo_app.test_client()
+    assert login(client, "berit").status_code == 302
+    page = client.get("/dashboard?lang=sv").get_data(as_text=True)
+    card = page[page.index(f'id="c-{receipt["id"]}"'):]
+    card = card[:card.index("</li>")]
+    assert "En översättning av den här texten; originalet:" in card
+    assert "The court where people met" in card and "Quiet River 7" in card
+    assert "Domstolen där folk möttes" in card  # the translation itself
+    body = http.get(f"/moderation/contributions/{receipt['id']}", headers=who["bollnas"])
+    assert body["original"] == {"target": "contribution", "id": original["id"],
+                                "kind": "story", "status": "approved", "lang": "en",
+                                "title": "The court where people met",
+                                "body": "My grandfather told me that people walked here "
+                                        "from far away.", "pseudonym": "Quiet River 7"}

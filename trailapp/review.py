@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import audit, i18n, moderation, policy, questions, text, workshops
+from . import audit, i18n, moderation, policy, questions, text, translation_rules, workshops
 from .auth import Organiser
 from .domain import EXCHANGE_KINDS, TEXT_LIMITS
 from .errors import ApiError, NotFound
@@ -36,6 +36,7 @@ def item_view(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
                                  if row["kind"] in EXCHANGE_KINDS else [])
     out["parent_id"] = row.get("parent_id")
     out["question"] = questions.context(reader, row)
+    out["original"] = translation_rules.context(reader, row)  # what a translation translates
     out["sdg_targets"] = json.loads(row.get("sdg_targets") or "[]")
     out["workshop"] = workshops.name_of(reader, row.get("workshop_id"))
     out["report_count"] = row.get("report_count", reader.report_count(row["id"]))

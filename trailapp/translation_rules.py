@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .domain import CONTRIBUTION_KINDS, PLACE_TRANSLATION_FIELDS, TRANSLATABLE_KINDS
+from .domain import CONTRIBUTION_KINDS, LANGS, PLACE_TRANSLATION_FIELDS, TRANSLATABLE_KINDS
 from .errors import Conflict, NotFound, Unprocessable
 from .store import Reader
 
@@ -111,3 +111,26 @@ def decorate(record: dict[str, Any], translations: list[dict[str, Any]]) -> None
                                "original_lang": original_lang,
                                "original": f"{original}?lang={original_lang}"}
     record["translations"] = served
+
+
+def context(reader: Reader, row: dict[str, Any]) -> dict[str, Any] | None:
+    """For a moderator: what a translation translates, beside it in the queue: the
+    original text (its title, text, language, author and state) or the place's name and
+    description in the original languages; None for any other kind."""
+    if row["kind"] != "translation" or not row.get("parent_id"):
+        return None
+    if target(row) == "place":
+        place = reader.feature_row("places", row["parent_id"])
+        if place is None:
+            return {"target": "place", "id": row["parent_id"], "status": "erased"}
+        texts = place_texts(place)
+        name, description = texts.get("name") or {}, texts.get("description") or {}
+        lang = next((code for code in LANGS if name.get(code)), None)
+        return {"target": "place", "id": row["parent_id"], "status": "approved",
+                "lang": lang, "title": name.get(lang) if lang else None,
+                "body": description.get(lang) if lang else None, "pseudonym": None}
+    original = reader.contribution(row["parent_id"])
+    if original is None:
+        return {"target": "contribution", "id": row["parent_id"], "status": "erased"}
+    return {"target": "contribution", **{k: original[k] for k in (
+        "id", "kind", "status", "lang", "title", "body", "pseudonym")}}
