@@ -460,6 +460,22 @@ def test_the_report_counts_questions_asked_and_answered_per_twin_pair(geo_client
     answered = figures[f"{pair}: questions answered"]
     assert (answered.value, answered.hidden) == (None, "small")  # 3: fewer than 5
     assert figures[f"{pair}: median days to a first reply"] == "0.0 days"
+    # The organisers' statistics (JSON and the dashboard page) give the same per pair.
+    stats = geo_client.get("/moderation/stats", headers=who["bollnas"]).get_json()
+    [pair_stats] = stats["exchange"]
+    assert (pair_stats["places"], pair_stats["questions"], pair_stats["answered"]) == (
+        [BOLLNAS_PLACE, LOBATSE_PLACE], 5, 3)
+    assert 0 <= pair_stats["median_days_to_first_reply"] < 0.01
+    lobatse = geo_client.get("/moderation/stats", headers=who["lobatse"]).get_json()
+    assert [p["questions"] for p in lobatse["exchange"]] == [5]  # a pair of both towns
+    from helpers.dashboard import PASSWORD, login
+
+    auth.create_organiser(store, "berit", PASSWORD, "moderator", ["bollnas"])
+    assert login(geo_client, "berit").status_code == 302
+    page = geo_client.get("/dashboard/statistics?lang=sv").get_data(as_text=True)
+    section = page[page.index('<section id="exchange">'):]
+    assert "Gästgivars i Vallsta" in section and "Dagar till första svaret" in section
+    assert '<td class="num">5</td><td class="num">3</td>' in section
 
 
 def test_a_pseudonym_that_names_an_app_blocks_a_question(geo_client, store):

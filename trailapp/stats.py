@@ -47,7 +47,26 @@ def _summary(reader: Reader, municipalities: list[str]) -> dict[str, Any]:
             else None,
         },
         "agenda_2030": {"4.7": targets.get("4.7", 0), "11.4": targets.get("11.4", 0)},
+        "exchange": _exchange(reader, municipalities),
     }
+
+
+def _exchange(reader: Reader, municipalities: list[str]) -> list[dict[str, Any]]:
+    """Per active twin pair of these towns (issue 13): published questions, those with a
+    published reply, and the median days from a question's publication to its first
+    published reply (null when none is answered)."""
+    pairs: dict[str, list[dict[str, Any]]] = {}
+    for row in reader.question_threads(municipalities, "0000-01-01", "9999-12-31"):
+        pairs.setdefault(row["twin_id"], []).append(row)
+    out = []
+    for twin_id, rows in pairs.items():
+        days = [_hours(r["decided_at"], r["first_reply"]) / 24 for r in rows
+                if r["first_reply"]]
+        out.append({"twin": twin_id, "places": [rows[0]["place_id"], rows[0]["twin_place_id"]],
+                    "questions": len(rows), "answered": len(days),
+                    "median_days_to_first_reply": round(statistics.median(days), 2)
+                    if days else None})
+    return out
 
 
 def _approved(reader: Reader, municipalities: list[str]) -> list[dict[str, Any]]:

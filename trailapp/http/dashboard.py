@@ -308,7 +308,9 @@ def places() -> Any:
 def statistics() -> Any:
     """Figures for the steering group, with links to the exports."""
     summary = stats.summary(state().store, g.organiser, _municipality())
+    paired = {p for pair in summary["exchange"] for p in pair["places"]}
     return render("statistics.html", summary=summary,
+                  place_names=review.place_names(state().store, paired, g.lang),
                   chosen=request.args.get("municipality") or "")
 
 
