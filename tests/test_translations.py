@@ -408,3 +408,23 @@ def test_the_queue_shows_a_translation_beside_its_original(served, store, geo_ap
                                 "title": "The court where people met",
                                 "body": "My grandfather told me that people walked here "
                                         "from far away.", "pseudonym": "Quiet River 7"}
+
+
+def test_the_queue_filters_translations_and_names_their_kind(served, store, geo_app):
+    from helpers.dashboard import PASSWORD, login
+
+    from trailapp import auth
+
+    http, who = Http(served), organisers(store)
+    original = english_story(http, who["lobatse"])
+    _, receipt, _ = http.call("POST", f"/contributions/{original['id']}/translations",
+                              translation())
+    listed = http.get("/moderation/queue?kind=translation", headers=who["bollnas"])
+    assert [i["id"] for i in listed["items"]] == [receipt["id"]]
+    assert http.get("/moderation/queue?kind=answer", headers=who["bollnas"])["items"] == []
+    auth.create_organiser(store, "berit", PASSWORD, "moderator", ["bollnas"])
+    client = geo_app.test_client()
+    assert login(client, "berit").status_code == 302
+    page = client.get("/dashboard?kind=translation&lang=sv").get_data(as_text=True)
+    assert f'id="c-{receipt["id"]}"' in page
+    assert "Översättning av en ung person" in page

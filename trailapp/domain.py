@@ -315,6 +315,9 @@ CHALLENGE_OPTIONS = (2, 6)  # fewest and most options of a multiple-choice chall
 CHALLENGE_ID = r"^c[0-9a-f]{16}$"
 #: An answer is a contribution of this kind (never published; see challenges.py).
 ANSWER_KIND = "answer"
+#: Every kind in the moderation queue (its kind filter): what young people send, their
+#: translations, and challenge answers.
+QUEUE_KINDS = (*REPORT_KINDS, ANSWER_KIND)
 ANSWER_TEXT_MAX = 2000
 #: What a passport key links (the keyed hash only): an answer, a survey fix, and (once
 #: the exchange has them) a reply to the twin town.

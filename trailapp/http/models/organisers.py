@@ -12,7 +12,6 @@ from ...domain import IMAGE_LICENCES
 from ...moderation import REJECTION_REASONS
 from .base import (
     FEATURE_ID,
-    ContributionKind,
     GeodataCollection,
     MunicipalityId,
     SdgTarget,
@@ -21,12 +20,15 @@ from .base import (
 )
 
 Template = Literal[tuple(REJECTION_REASONS)]  # type: ignore[valid-type]
+QueueKind = Literal[domain.QUEUE_KINDS]  # type: ignore[valid-type]
 
 
 class QueueQuery(Strict):
     municipality: MunicipalityId | None = Field(
         None, description="One of your municipalities; default all of yours.")
-    kind: ContributionKind | None = None
+    kind: QueueKind | None = Field(
+        None, description="story, activity, question, reply, translation or answer (to "
+        "a challenge).")
     status: Status | None = Field(
         "pending", description="Default pending.")
     flagged: bool | None = Field(None, description="Only flagged (true) or unflagged (false).")
