@@ -485,3 +485,26 @@ def test_a_pseudonym_that_names_an_app_blocks_a_question(geo_client, store):
     r = decide(geo_client, who["bollnas"], asked["id"])
     assert (r.status_code, r.get_json()["errors"][0]["field"]) == (422, "flags")
     assert "contact-app" in r.get_json()["description"]
+
+
+def test_a_question_follows_its_place_s_twins_as_they_end_and_begin(geo_client, store):
+    who = organisers(store)
+    twin = active_twin(geo_client, who)
+    asked = ask(geo_client, who)
+    _, cursor = sync_all(geo_client, municipality="lobatse", limit=1000)
+
+    def shown() -> dict:
+        return geo_client.get(f"/collections/questions/items/{asked['id']}").get_json()[
+            "properties"]
+
+    assert [p["id"] for p in shown()["twin_places"]] == [LOBATSE_PLACE]
+    r = geo_client.post(f"/moderation/twins/{twin['id']}/end", headers=who["lobatse"])
+    assert r.status_code == 200
+    assert (shown()["addressed_to"], shown()["twin_places"]) == ([], [])
+    entries, _ = sync_all(geo_client, since=cursor, municipality="lobatse", limit=1000)
+    assert ("questions", asked["id"]) in {(c["collection"], c["id"]) for c in entries}
+    # No reply can come while the place has no twin; a new twin addresses it again.
+    r = post_json(geo_client, reply(asked["id"]), addr="10.0.0.2")
+    assert (r.status_code, r.get_json()["errors"][0]["field"]) == (422, "place")
+    active_twin(geo_client, who)
+    assert shown()["addressed_to"] == ["lobatse"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from . import audit, i18n, policy, text
+from . import audit, i18n, moderation, policy, text
 from .auth import Organiser
 from .domain import LANGS, TWIN_TEXT_LENGTH, TWIN_THEMES
 from .errors import Conflict, NotFound, Unprocessable
@@ -117,6 +117,7 @@ def end(store: Store, by: Organiser, twin_id: str) -> dict[str, Any]:
             writer.delete_feature(COLLECTION, twin_id)  # a tombstone for sync
             for place_id in (row["place_id"], row["twin_place_id"]):
                 republish_place(writer, place_id)
+                moderation.republish_at(writer, place_id)  # questions name their twins
         after = _load(writer, twin_id)
         audit.record(writer, by, "end", "twin", twin_id, acting, _snapshot(row),
                      _snapshot(after))
@@ -189,6 +190,7 @@ def publish_twin(writer: Writer, row: dict[str, Any]) -> None:
     publish(writer, feature_record(writer, row))
     for place_id in (row["place_id"], row["twin_place_id"]):
         republish_place(writer, place_id)
+        moderation.republish_at(writer, place_id)  # questions name their twins
 
 
 #: How much of a twin place's description a pack carries.
