@@ -281,3 +281,26 @@ def test_m012_rebuilds_contributions_for_answers_and_keeps_every_row(tmp_path):
     conn.execute("DELETE FROM contributions WHERE id = 'c1'")  # keys and triggers still work
     assert conn.execute("SELECT count(*) FROM media").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM passport_links").fetchone()[0] == 0
+
+
+def test_a_trail_pack_carries_the_trail_s_own_challenges_and_those_of_its_places(
+        served, store, who, tmp_path):
+    from helpers.app import place, trail, write_geojson
+
+    from trailapp import loader
+
+    loader.load(store, [write_geojson(tmp_path / "t.geojson", [
+        trail("test-loop", [[16.30, 61.30], [16.32, 61.31], [16.34, 61.30]]),
+        place("test-near", 16.32, 61.305), place("test-far", 16.60, 61.50)])])
+    url = served.url
+    made = {name: create(url, who["bollnas"], body).json()["id"] for name, body in (
+        ("along", {**QUIZ, "place": None, "trail": "test-loop"}),
+        ("near", {**QUIZ, "place": "test-near"}),
+        ("far", {**QUIZ, "place": "test-far"}),
+        ("other-trail", {**QUIZ, "place": None, "trail": TRAIL}))}
+    listing = requests.get(f"{url}/packs", timeout=30).json()["packs"]
+    info = next(p for p in listing if p["id"] == "trail-test-loop")
+    archive = zipfile.ZipFile(io.BytesIO(requests.get(info["href"], timeout=60).content))
+    for lang in ("sv", "en", "tn"):
+        features = json.loads(archive.read(f"challenges.{lang}.geojson"))["features"]
+        assert sorted(f["id"] for f in features) == sorted([made["along"], made["near"]])

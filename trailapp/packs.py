@@ -233,6 +233,11 @@ class Packs:
                 f = FeatureFilter(collection, place_ids=place_ids)
             for lang in spec.langs:
                 joined, count = reader.page(f, lang, 10**9, 0)
+                if trail is not None and collection == "challenges":  # and the trail's own
+                    own = tuple(sorted(reader.trail_challenge_ids().get(trail["id"], ())))
+                    extra, _ = reader.page(FeatureFilter(collection, ids=own), lang,
+                                           10**9, 0) if own else ("", 0)
+                    joined = ",".join(part for part in (joined, extra) if part)
                 files[f"{collection}.{lang}.geojson"] = (
                     '{"type":"FeatureCollection","features":[' + joined + "]}").encode()
                 if collection != "trails" and lang == spec.langs[0]:  # media and photos
