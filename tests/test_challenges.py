@@ -304,3 +304,17 @@ def test_a_trail_pack_carries_the_trail_s_own_challenges_and_those_of_its_places
     for lang in ("sv", "en", "tn"):
         features = json.loads(archive.read(f"challenges.{lang}.geojson"))["features"]
         assert sorted(f["id"] for f in features) == sorted([made["along"], made["near"]])
+
+
+def test_a_retried_answer_says_it_was_replayed(served, who):
+    # The answer route shares the contributions' receipt: a retry gets 200, the same id
+    # and Location, and Idempotent-Replayed (before, that header was missing here).
+    challenge = create(served.url, who["bollnas"], QUIZ).json()
+    headers = {"Idempotency-Key": "0b7a3c1e-2f4d-4e5a-9b6c-7d8e9f0a1b2c"}
+    url = f"{served.url}/challenges/{challenge['id']}/answers"
+    first = requests.post(url, json=answer_fields(choice=2), headers=headers, timeout=30)
+    again = requests.post(url, json=answer_fields(choice=2), headers=headers, timeout=30)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.json()["id"] == first.json()["id"]

@@ -7,12 +7,17 @@ from flask import Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import answers, auth, challenges, passport, policy, ratelimit
-from ..errors import InvalidParameter
+from .. import answers, auth, challenges, passport, policy
 from ..features import JSON
 from . import models
 from .context import bearer_token, client_key, settings, state, token_organiser
-from .contributions import RATELIMIT_HEADERS, SUBMIT_RESPONSES, _read_submission
+from .contributions import (
+    RATELIMIT_HEADERS,
+    SUBMIT_RESPONSES,
+    _read_submission,
+    idempotency_key,
+    receipt_response,
+)
 from .openapi import REF, _errors, validation_error
 from .organisers import _body
 from .responses import json_answer, no_store
@@ -96,22 +101,14 @@ def answer(path: models.ChallengePath, header: models.AnswerHeaders) -> Response
             fields, strict=request.mimetype == "application/json")
     except ValidationError as exc:
         return validation_error(exc)
-    header_key, body_key = (k.lower().replace("-", "") if k else None
-                            for k in (header.idempotency_key, model.client_id))
-    if header_key and body_key and header_key != body_key:
-        raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
     app = state()
     receipt, quota = answers.answer(
         app.store, app.contributions, path.challengeId,
         answers.AnswerFields(**model.model_dump(exclude={"client_id"})), uploads,
-        client=client_key(), idempotency_key=header_key or body_key,
+        client=client_key(), idempotency_key=idempotency_key(header, model.client_id),
         install_id=header.install_id, workshop_code=header.workshop_code,
         passport_key=header.passport_key)
-    response = json_answer(receipt, 200 if receipt["replayed"] else 201)
-    response.headers.update(ratelimit.headers(quota))
-    response.headers["Location"] = \
-        f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
-    return response
+    return receipt_response(receipt, quota, f"/contributions/{receipt['id']}")
 
 
 @public_bp.get("/passport", summary="Your heritage passport", security=PASSPORT_SECURITY,

@@ -112,19 +112,34 @@ def submit(header: models.SubmitHeaders) -> Response:
             fields, strict=request.mimetype == "application/json")
     except ValidationError as exc:
         return validation_error(exc)
-    header_key, body_key = (k.lower().replace("-", "") if k else None
-                            for k in (header.idempotency_key, model.client_id))
-    if header_key and body_key and header_key != body_key:
-        raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
     sub = Submission(**model.model_dump(exclude={"client_id"}))
     app = state()
     receipt, quota = contributions.submit(app.store, app.contributions, sub, uploads,
-                                   client=client_key(), idempotency_key=header_key or body_key,
+                                   client=client_key(),
+                                   idempotency_key=idempotency_key(header, model.client_id),
                                    install_id=header.install_id,
                                    workshop_code=header.workshop_code)
+    return receipt_response(receipt, quota, f"/contributions/{receipt['id']}")
+
+
+def idempotency_key(header: Any, client_id: str | None) -> str | None:
+    """The submission's idempotency key: the Idempotency-Key header or the body's
+    client_id (the same UUID either way; both given and different is 400)."""
+    header_key, body_key = (k.lower().replace("-", "") if k else None
+                            for k in (header.idempotency_key, client_id))
+    if header_key and body_key and header_key != body_key:
+        raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
+    return header_key or body_key
+
+
+def receipt_response(receipt: dict[str, Any], quota: ratelimit.Quota | None,
+                     path: str) -> Response:
+    """A submission's answer (a contribution, answer, translation, fix or track): 201
+    with its Location, or 200 and Idempotent-Replayed for a retry; the rate-limit
+    headers."""
     response = json_answer(receipt, 200 if receipt["replayed"] else 201)
     response.headers.update(ratelimit.headers(quota))
-    response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
+    response.headers["Location"] = f"{request.host_url.rstrip('/')}{path}"
     if receipt["replayed"]:
         response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -24,6 +24,7 @@ from .context import (
     settings,
     state,
 )
+from .contributions import receipt_response
 from .openapi import REF, _errors, validation_error
 from .responses import json_answer, no_store
 
@@ -88,14 +89,8 @@ def _surveyor(model: Any) -> survey.Surveyor:
 
 
 def _receipt(receipt: dict[str, Any], quota: ratelimit.Quota | None, kind: str) -> Response:
-    response = json_answer(receipt, 200 if receipt["replayed"] else 201)
-    response.headers.update(ratelimit.headers(quota))
     plural = {"fix": "fixes", "track": "tracks"}[kind]
-    response.headers["Location"] = (f"{request.host_url.rstrip('/')}/survey/{plural}/"
-                                    f"{receipt['id']}")
-    if receipt["replayed"]:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return receipt_response(receipt, quota, f"/survey/{plural}/{receipt['id']}")
 
 
 SUBMIT = {201: {"description": "Accepted as pending; keep the token.",

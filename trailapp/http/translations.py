@@ -8,12 +8,12 @@ from flask import Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import ValidationError
 
-from .. import policy, ratelimit, translations
-from ..errors import InvalidParameter, UnsupportedMediaType
+from .. import policy, translations
+from ..errors import UnsupportedMediaType
 from ..features import JSON
 from . import models
 from .context import client_key, json_object, settings, state, token_organiser
-from .contributions import SUBMIT_RESPONSES
+from .contributions import SUBMIT_RESPONSES, idempotency_key, receipt_response
 from .openapi import REF, _errors, validation_error
 from .responses import json_answer
 
@@ -41,22 +41,13 @@ def _submit(target: str, parent_id: str, header: models.SubmitHeaders) -> Respon
         model = models.TranslationModel.model_validate(json_object(), strict=True)
     except ValidationError as exc:
         return validation_error(exc)
-    header_key, body_key = (k.lower().replace("-", "") if k else None
-                            for k in (header.idempotency_key, model.client_id))
-    if header_key and body_key and header_key != body_key:
-        raise InvalidParameter("client_id", "differs from the Idempotency-Key header")
     app = state()
     receipt, quota = translations.submit(
         app.store, app.contributions, target, parent_id,
         model.model_dump(exclude={"client_id"}), client=client_key(),
-        idempotency_key=header_key or body_key, install_id=header.install_id,
-        workshop_code=header.workshop_code)
-    response = json_answer(receipt, 200 if receipt["replayed"] else 201)
-    response.headers.update(ratelimit.headers(quota))
-    response.headers["Location"] = f"{request.host_url.rstrip('/')}/contributions/{receipt['id']}"
-    if receipt["replayed"]:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+        idempotency_key=idempotency_key(header, model.client_id),
+        install_id=header.install_id, workshop_code=header.workshop_code)
+    return receipt_response(receipt, quota, f"/contributions/{receipt['id']}")
 
 
 @bp.post("/contributions/<contributionId>/translations",
