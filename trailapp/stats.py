@@ -13,6 +13,8 @@ from typing import Any
 
 from . import policy
 from .auth import Organiser
+from .domain import AGE_BANDS
+from .small_numbers import protect
 from .store import Reader, Store
 from .store.features import FeatureFilter
 
@@ -40,6 +42,7 @@ def _summary(reader: Reader, municipalities: list[str]) -> dict[str, Any]:
         "municipalities": municipalities,
         "total": len(decisions),
         **raw,
+        "by_age_band": _age_bands(raw["by_age_band"], raw["by_municipality"]),
         "time_to_decision_hours": {
             "decided": len(decided),
             "median": round(statistics.median(decided), 2) if decided else None,
@@ -49,6 +52,33 @@ def _summary(reader: Reader, municipalities: list[str]) -> dict[str, Any]:
         "agenda_2030": {"4.7": targets.get("4.7", 0), "11.4": targets.get("11.4", 0)},
         "exchange": _exchange(reader, municipalities),
     }
+
+
+def _age_bands(rows: list[dict[str, Any]], totals: list[dict[str, Any]]
+               ) -> list[dict[str, Any]]:
+    """Every age band of each municipality and status that has contributions, zero
+    included, with the report's small-number rule (small_numbers.py): a count under 5
+    is null with `hidden` "fewer than 5", and one that would give such a count away
+    (by_municipality prints the total of the bands) is null with `hidden` "not shown"."""
+    found = {(r["municipality"], r["status"], r["age_band"]): r["count"] for r in rows}
+    values: dict[str, int] = {}
+    relations: list[tuple[str, list[str]]] = []
+    for t in totals:
+        total = f"{t['municipality']}|{t['status']}"
+        parts = [f"{total}|{band}" for band in AGE_BANDS]
+        values[total] = t["count"]
+        values.update({part: found.get((t["municipality"], t["status"], band), 0)
+                       for part, band in zip(parts, AGE_BANDS, strict=True)})
+        relations.append((total, parts))
+    counts = protect(values, relations)
+    out = []
+    for t in totals:
+        for band in AGE_BANDS:
+            count = counts[f"{t['municipality']}|{t['status']}|{band}"]
+            out.append({"municipality": t["municipality"], "age_band": band,
+                        "status": t["status"], "count": count.value,
+                        "hidden": None if count.value is not None else count.text()})
+    return sorted(out, key=lambda r: (r["municipality"], r["age_band"], r["status"]))
 
 
 def _exchange(reader: Reader, municipalities: list[str]) -> list[dict[str, Any]]:
