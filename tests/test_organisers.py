@@ -16,7 +16,7 @@ import pytest
 from helpers.app import GEODATA, place, trail, write_geojson
 from helpers.gpx import WALK, walk_length_m, write_gpx
 from helpers.organisers import PASSWORD, add_organiser, bearer, submit, token_headers
-from helpers.report import row, seed
+from helpers.report import row, seed, seed_answers
 from helpers.rfc7946 import validate
 from helpers.store import count
 
@@ -25,7 +25,7 @@ from trailapp.ratelimit import TooManyRequests
 from trailapp.times import rfc3339
 
 EXPORT_COLUMNS = ["id", "kind", "municipality", "place", "lang", "title", "body", "pseudonym",
-                  "published", "sdg_targets", "starts_at", "ends_at"]
+                  "published", "sdg_targets", "starts_at", "ends_at", "challenges_done_at_place"]
 ACTIVITY = {"kind": "activity", "starts_at": "2027-06-10T16:00:00Z",
             "ends_at": "2027-06-10T18:00:00Z", "meeting_point": "Vid grinden", "capacity": 20}
 
@@ -840,6 +840,35 @@ def test_csv_export_neutralises_formulas(geo_client, store, anna):
     cells = dict(zip(EXPORT_COLUMNS, row, strict=True))
     assert cells["title"] == "'=HYPERLINK(\"https://example.com\",\"Klicka\")"
     assert cells["body"] == "'@SUM(A1:A9) och +1 till"
+
+
+def test_exports_carry_the_challenges_done_at_each_place_small_numbers_hidden(
+        geo_client, store, team, known):
+    done = {"status": "approved", "decided_at": "2026-03-01T10:00:00Z"}
+    seed_answers(store, "photo", [row("2026-03-01T09:00:00Z", place_id="bol-gastgivars",
+                                      **done) for _ in range(6)])
+    seed_answers(store, "free-answer", [row("2026-03-01T09:00:00Z",
+                                            place_id="bol-renshammar", **done)
+                                        for _ in range(2)])
+    seed_answers(store, "photo", [row("2026-03-01T09:00:00Z", place_id="bol-gastgivars")
+                                  for _ in range(3)])  # pending: not done
+    rows = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True))
+            for row in csv_rows(geo_client, team["bollnas"])[1:]}
+    # b1 is a story at Gästgivars (6 done), b3 an activity at Renshammar (2: hidden).
+    assert rows[known["b1"]["id"]]["challenges_done_at_place"] == "6"
+    assert rows[known["b3"]["id"]]["challenges_done_at_place"] == "fewer than 5"
+    doc = json.loads(geo_client.get("/moderation/export.geojson", headers=team["bollnas"])
+                     .get_data(as_text=True))
+    done_at = {f["id"]: f["properties"]["challenges_done_at_place"] for f in doc["features"]}
+    assert done_at == {known["b1"]["id"]: {"count": 6, "hidden": None},
+                       known["b3"]["id"]: {"count": None, "hidden": "fewer than 5"}}
+    assert validate(doc) == []
+    # No answer's text reaches either export.
+    exported = json.dumps(doc) + json.dumps(rows)
+    with store.reader() as r:
+        texts = [t[0] for t in r.conn.execute(
+            "SELECT body FROM contributions WHERE kind = 'answer'")]
+    assert len(texts) == 11 and not [t for t in texts if t in exported]
 
 
 @pytest.mark.parametrize("who, expected", [("bollnas", {"b1", "b3"}),

@@ -236,3 +236,61 @@ def test_challenges_done_by_place_kind_and_age_band_and_answers_not_counted_twic
     page = get(world, f"municipality=bollnas&{PERIOD}").get_data(as_text=True)
     figures = dict(re.findall(r"<dt>([^<]+)</dt><dd class=\"count\">([^<]+)</dd>", page))
     assert figures["Heritage passports in use"] == "8"
+
+
+def test_challenges_done_by_kind_is_a_chart_and_a_csv_agreeing_with_the_others(world,
+                                                                              geo_app):
+    store = geo_app.extensions["trailapp"].store
+    for kind, n in (("photo", 6), ("free-answer", 5), ("audio-interview", 3),
+                    ("find-the-detail", 2)):
+        seed_answers(store, kind, [row("2026-01-05T09:00:00Z", status="approved",
+                                       decided_at="2026-01-05T10:00:00Z")
+                                   for _ in range(n)])
+    few = "fewer than 5"
+    # The hidden kinds add up to 5 (3 + 2 + 0): no subtraction from 16 can split them.
+    assert chart_csv(world, "challenges_by_kind") == [
+        ["Kind", "Challenges done"], ["Free answer", "5"], ["Photo", "6"],
+        ["Interview", few], ["Find the detail", few], ["Multiple choice", few],
+        ["Total", "16"]]
+    # The same counts as the by-place chart's totals per kind.
+    assert chart_csv(world, "challenges_by_place")[-1] == [
+        "Total", "5", "6", few, few, few, "16"]
+    sv = chart_csv(world, "challenges_by_kind", lang="sv")
+    assert sv[0] == ["Typ", "Utförda utmaningar"] and sv[1] == ["Fritt svar", "5"]
+    page = get(world, f"municipality=bollnas&{PERIOD}").get_data(as_text=True)
+    assert 'id="chart-challenges_by_kind"' in page
+
+
+def test_the_report_csv_carries_questions_replies_and_translations_per_twin_pair(world,
+                                                                                 geo_app):
+    store = geo_app.extensions["trailapp"].store
+    lob = "lob-high-court"
+    with store.writer() as writer:
+        writer.insert_twin({
+            "id": "twin1", "status": "active", "place_id": GAST, "municipality": "bollnas",
+            "twin_place_id": lob, "twin_municipality": "lobatse", "theme": "work",
+            "text": "{}", "proposed_by": "anna", "proposed_at": "2026-01-01T00:00:00Z",
+            "accepted_by": "kagiso", "accepted_at": "2026-01-02T00:00:00Z",
+            "updated": "2026-01-02T00:00:00Z"})
+    published = {"status": "approved", "decided_at": "2026-02-01T10:00:00Z"}
+    questions = [row("2026-02-01T09:00:00Z", kind="question", **published)
+                 for _ in range(6)]
+    replies = [{**row("2026-02-02T09:00:00Z", place_id=lob, municipality="lobatse",
+                      lang="en", kind="reply", status="approved",
+                      decided_at="2026-02-03T10:00:00Z"), "parent_id": questions[0]["id"]}
+               for _ in range(5)]
+    replies.append({**row("2026-02-02T09:00:00Z", place_id=lob, municipality="lobatse",
+                          kind="reply"), "parent_id": questions[1]["id"]})  # pending
+    translated = [questions[0]["id"]] * 5 + [replies[0]["id"]]
+    translations = [{**row("2026-02-04T09:00:00Z", kind="translation", status="approved",
+                           decided_at="2026-02-04T10:00:00Z"), "parent_id": parent}
+                    for parent in translated]
+    seed(store, questions + replies + translations)
+    # 6 questions, 1 answered (fewer than 5), 5 published replies (the pending one is
+    # not counted), 6 translations: 5 of a question and 1 of a reply.
+    assert chart_csv(world, "exchange_by_pair") == [
+        ["Twin places", "Questions asked", "Questions answered", "Replies", "Translations"],
+        [f"{GAST} – {lob}", "6", "fewer than 5", "5", "6"]]
+    sv = chart_csv(world, "exchange_by_pair", lang="sv")
+    assert sv[0] == ["Vänplatser", "Ställda frågor", "Besvarade frågor", "Svar",
+                     "Översättningar"]

@@ -456,9 +456,12 @@ def test_the_report_counts_questions_asked_and_answered_per_twin_pair(geo_client
     [section] = [s for s in built.sections if s.key == "exchange"]
     figures = dict(section.figures)
     pair = f"{BOLLNAS_PLACE} – {LOBATSE_PLACE}"
-    assert figures[f"{pair}: questions asked"].value == 5
-    answered = figures[f"{pair}: questions answered"]
+    table = built.table("exchange_by_pair")
+    assert table.row_labels == [pair]
+    [[asked, answered, replies, translations]] = table.cells
+    assert asked.value == 5
     assert (answered.value, answered.hidden) == (None, "small")  # 3: fewer than 5
+    assert (replies.hidden, translations.hidden) == ("small", "small")  # 3 and 0
     assert figures[f"{pair}: median days to a first reply"] == "0.0 days"
     # The organisers' statistics (JSON and the dashboard page) give the same per pair.
     stats = geo_client.get("/moderation/stats", headers=who["bollnas"]).get_json()

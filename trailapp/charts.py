@@ -45,12 +45,14 @@ def _options(title: str) -> dict[str, object]:
 
 
 def bars(table: Table, gettext: Callable[[str], str] = str) -> str:
-    """A table as stacked bars per row (months), one colour per column."""
+    """A table as bars per row (months), one colour per column: stacked when the
+    columns are parts of one whole (Table.stacked), side by side when not."""
     shown = [c.value or 0 for row in table.cells for c in row]
     stacked = [sum(c.value or 0 for c in row) for row in table.cells]
-    chart = pygal.StackedBar(**_options(gettext(table.title)),
-                             **_axis(max(stacked + shown + [0])))
-    chart.x_labels = table.row_labels
+    kind = pygal.StackedBar if table.stacked else pygal.Bar
+    chart = kind(**_options(gettext(table.title)),
+                 **_axis(max((stacked if table.stacked else []) + shown + [0])))
+    chart.x_labels = [gettext(label) for label in table.row_labels]  # a kind is a word
     for j, label in enumerate(table.column_labels):
         chart.add(gettext(label), [row[j].value for row in table.cells])
     return _svg(chart)

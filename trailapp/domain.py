@@ -391,7 +391,8 @@ REPORT_LANGS = ("sv", "en")
 REPORT_FORMATS = ("html", "pdf", "csv")
 #: The charts of the report, each also a CSV (?format=csv&chart=).
 REPORT_CHARTS = ("per_month", "by_kind", "by_age_band", "by_language", "by_place",
-                 "challenges_by_place", "challenges_by_age_band")
+                 "challenges_by_place", "challenges_by_kind", "challenges_by_age_band",
+                 "exchange_by_pair")
 REPORT_EXAMPLES_MAX = 6
 #: The longest period one report covers (days): a bound on its work.
 REPORT_MAX_DAYS = 3 * 366

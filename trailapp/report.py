@@ -67,6 +67,7 @@ class Table:
     column_totals: list[Count] | None = None
     total: Count | None = None
     points: list[dict[str, Any]] = field(default_factory=list)  # by place: where each is
+    stacked: bool = True  # False: the columns are not parts of one whole (bars side by side)
 
 
 @dataclass
@@ -275,14 +276,22 @@ def _exchange(p: Period) -> Section:
     pairs: dict[str, list[dict[str, Any]]] = {}
     for row in p.reader.question_threads(p.municipalities, *p.bounds):
         pairs.setdefault(row["twin_id"], []).append(row)
-    for twin_id, rows in pairs.items():
-        pair = f"{rows[0]['place_id']} – {rows[0]['twin_place_id']}"
-        figures += [
-            (f"{pair}: questions asked", (f"questions:{twin_id}:asked", len(rows))),
-            (f"{pair}: questions answered", (f"questions:{twin_id}:answered",
-                                             sum(1 for r in rows if r["first_reply"]))),
-            (f"{pair}: median days to a first reply", _median_days(rows))]
-    return Section("exchange", "Exchange between the towns", figures=figures)
+    ids = list(pairs)
+    labels = [f"{pairs[t][0]['place_id']} – {pairs[t][0]['twin_place_id']}" for t in ids]
+    figures += [(f"{label}: median days to a first reply", _median_days(pairs[t]))
+                for t, label in zip(ids, labels, strict=True)]
+    columns = ["asked", "answered", "replies", "translations"]
+    by_pair = Table(
+        "exchange_by_pair", "Questions, replies and translations per twin pair",
+        "Twin places", ids, labels, columns,
+        ["Questions asked", "Questions answered", "Replies", "Translations"],
+        [[len(rows), sum(1 for r in rows if r["first_reply"]),
+          sum(r["replies"] for r in rows), sum(r["translations"] for r in rows)]
+         for rows in pairs.values()],
+        [[f"questions:{t}:{c}" for c in columns] for t in ids], stacked=False)
+    return Section("exchange", "Exchange between the towns", [by_pair], figures=figures,
+                   note="Replies and translations: those published, of the questions "
+                        "counted (translations of a question or of its replies).")
 
 
 def _median_days(rows: list[dict[str, Any]]) -> str:
@@ -325,7 +334,12 @@ def _challenges(p: Period) -> Section:
                  row_total_ids=[f"challenge:kind:{k}" for k in kinds],
                  column_total_ids=[f"challenge-age:band:{b}" for b in bands],
                  total_id="challenge:total")
-    return Section("challenges", "Challenges", [by_place, ages], figures=[
+    by_kind = Table("challenges_by_kind", "Challenges done by kind", "Kind", kinds,
+                    kind_labels, ["count"], ["Challenges done"],
+                    [[sum(count.get((pl, k), 0) for pl in places)] for k in kinds],
+                    [[f"challenge:kind:{k}"] for k in kinds],
+                    column_total_ids=["challenge:total"])
+    return Section("challenges", "Challenges", [by_place, by_kind, ages], figures=[
         ("Heritage passports in use",
          ("passports", p.reader.passport_count(p.municipalities)))],
         note="An answer counts when an organiser approved it (multiple choice: when it "
@@ -383,7 +397,7 @@ def table_csv(table: Table, gettext: Callable[[str], str] = str) -> str:
                     + ([gettext("Total")] if totals else []))
     for i, label in enumerate(table.row_labels):
         row = [c.text(gettext) for c in table.cells[i]]
-        writer.writerow([_cell(label), *row] + ([table.row_totals[i].text(gettext)]
+        writer.writerow([_cell(gettext(label)), *row] + ([table.row_totals[i].text(gettext)]
                                                 if table.row_totals else []))
     if table.column_totals:
         writer.writerow([gettext("Total"), *(c.text(gettext) for c in table.column_totals)]

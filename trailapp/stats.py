@@ -14,12 +14,13 @@ from typing import Any
 from . import policy
 from .auth import Organiser
 from .domain import AGE_BANDS
-from .small_numbers import protect
+from .small_numbers import Count, protect
 from .store import Reader, Store
 from .store.features import FeatureFilter
 
 EXPORT_COLUMNS = ("id", "kind", "municipality", "place", "lang", "title", "body",
-                  "pseudonym", "published", "sdg_targets", "starts_at", "ends_at")
+                  "pseudonym", "published", "sdg_targets", "starts_at", "ends_at",
+                  "challenges_done_at_place")
 
 
 def _hours(start: str, end: str) -> float:
@@ -109,9 +110,29 @@ def _approved(reader: Reader, municipalities: list[str]) -> list[dict[str, Any]]
     return out
 
 
+def _challenges_done(reader: Reader, municipalities: list[str]) -> dict[str, Count]:
+    """Challenges done (approved answers, all time) per place: a count of young people,
+    so under 5 (zero included) it is hidden as in the report. Only the count: an
+    answer's text is never published, so no export carries it."""
+    done: dict[str, int] = {}
+    for r in reader.challenges_done(municipalities, "0000-01-01", "9999-12-31"):
+        done[r["place_id"]] = done.get(r["place_id"], 0) + r["n"]
+    return protect(done, [])
+
+
+def _done_at(done: dict[str, Count], place_id: str) -> Count:
+    return done.get(place_id) or Count(None, "small")  # none done: zero, under 5
+
+
 def _export_geojson(reader: Reader, municipalities: list[str]) -> str:
-    """Approved stories and activities as one FeatureCollection."""
+    """Approved stories and activities as one FeatureCollection; each also carries the
+    challenges done at its place (`{"count", "hidden"}`, as in /moderation/stats)."""
     features = _approved(reader, municipalities)
+    done = _challenges_done(reader, municipalities)
+    for f in features:
+        count = _done_at(done, f["properties"]["place"]["id"])
+        f["properties"]["challenges_done_at_place"] = {
+            "count": count.value, "hidden": None if count.value is not None else count.text()}
     return json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False)
 
@@ -121,11 +142,13 @@ def _export_csv(reader: Reader, municipalities: list[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
+    done = _challenges_done(reader, municipalities)
     for f in _approved(reader, municipalities):
         p = f["properties"]
         row = [f["id"], p["kind"], p["municipality"], p["place"]["id"], p["lang"],
                p.get("name", ""), p.get("description", ""), p["pseudonym"], p["published"],
-               " ".join(p.get("sdg_targets", [])), p.get("starts_at", ""), p.get("ends_at", "")]
+               " ".join(p.get("sdg_targets", [])), p.get("starts_at", ""), p.get("ends_at", ""),
+               _done_at(done, p["place"]["id"]).text()]
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()
 

@@ -130,13 +130,20 @@ class ReportReads:
     def question_threads(self, municipalities: list[str], start: str, end: str
                          ) -> list[dict[str, Any]]:
         """Questions published in the period at the places of active twins of these
-        municipalities: per question its twin, when it was published, and when its first
-        reply was (null when none is published)."""
+        municipalities: per question its twin, when it was published, when its first
+        reply was (null when none is published), its published replies and the published
+        translations of it and of its replies."""
         scope = json.dumps(municipalities)
         rows = self.conn.execute(
             "SELECT t.id AS twin_id, t.place_id, t.twin_place_id, q.id, q.decided_at, "
             "(SELECT min(r.decided_at) FROM contributions r WHERE r.parent_id = q.id "
-            " AND r.kind = 'reply' AND r.status = 'approved') AS first_reply "
+            " AND r.kind = 'reply' AND r.status = 'approved') AS first_reply, "
+            "(SELECT count(*) FROM contributions r WHERE r.parent_id = q.id "
+            " AND r.kind = 'reply' AND r.status = 'approved') AS replies, "
+            "(SELECT count(*) FROM contributions tr WHERE tr.kind = 'translation' "
+            " AND tr.status = 'approved' AND (tr.parent_id = q.id OR tr.parent_id IN "
+            " (SELECT r.id FROM contributions r WHERE r.parent_id = q.id "
+            "  AND r.kind = 'reply'))) AS translations "
             "FROM twins t JOIN contributions q ON q.kind = 'question' "
             "AND q.status = 'approved' AND q.place_id IN (t.place_id, t.twin_place_id) "
             "WHERE t.status = 'active' AND (t.municipality IN (SELECT value FROM "
