@@ -418,6 +418,9 @@ ACTIONS.update({
                                  challenge_step("/withdraw"), 200),
     "joint": Action("POST", CONTRIBUTION + "/joint",
                     decision("joint", "activity", {"joint": True}), 200),
+    "content-notes": Action("PUT", CONTRIBUTION + "/content-notes",
+                            decision("content-notes", "approved",
+                                     {"content_notes": ["death", "grief"]}), 200),
     "apply-translation": Action("POST", "/moderation/translations/<translationId>/apply",
                                 apply_translation, 200),
 })

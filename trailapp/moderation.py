@@ -389,6 +389,32 @@ def redact(store: Store, contribution_id: str, by: Organiser | None,
         return after_row
 
 
+def set_content_notes(store: Store, contribution_id: str, by: Organiser | None,
+                      notes: list[str], actor: str = "cli") -> dict[str, Any]:
+    """Change the content notes of a published (or withdrawn) story, activity or
+    question; a published one is rendered again at once, so sync and packs carry the
+    new notes. Audited; an unknown note is a 422 naming content_notes."""
+    bad = sorted(set(notes) - set(CONTENT_NOTES))
+    if bad:
+        raise Unprocessable("content_notes", f"unknown notes {', '.join(bad)} (use "
+                            f"{', '.join(CONTENT_NOTES)})")
+    with store.writer() as writer:
+        row = _load(writer, contribution_id, by)
+        if row["kind"] not in COLLECTION:
+            raise Unprocessable("content_notes", f"a {row['kind']} carries no content notes")
+        if row["status"] not in ("approved", "hidden"):
+            raise Conflict("Not published yet: choose its content notes when approving it.")
+        chosen = json.dumps([n for n in CONTENT_NOTES if n in notes])
+        writer.set_status(contribution_id, content_notes=chosen, updated=now_rfc3339())
+        after = writer.contribution(contribution_id) or row
+        if after["status"] == "approved" and after["content_notes"] != row["content_notes"]:
+            _publish(writer, after)
+        audit.record(writer, by, "content-notes", "contribution", contribution_id,
+                     row["municipality"], {"content_notes": json.loads(row["content_notes"])},
+                     {"content_notes": json.loads(chosen)}, actor)
+        return after
+
+
 def mark_joint(store: Store, contribution_id: str, by: Organiser | None, joint: bool,
                actor: str = "cli") -> dict[str, Any]:
     """Mark an activity as held by both towns' young people (or not); a published one is

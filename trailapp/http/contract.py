@@ -47,6 +47,7 @@ OPERATION_IDS = {
     ("/moderation/contributions/{contributionId}/restore", "post"): "restoreContribution",
     ("/moderation/contributions/{contributionId}/redact", "post"): "redactContribution",
     ("/moderation/contributions/{contributionId}/joint", "post"): "markJointActivity",
+    ("/moderation/contributions/{contributionId}/content-notes", "put"): "setContentNotes",
     ("/moderation/bulk", "post"): "decideInBulk",
     ("/moderation/reasons", "get"): "listRejectionReasons",
     ("/moderation/audit", "get"): "getAuditLog",

@@ -124,6 +124,18 @@ def joint(path: models.ContributionPath) -> Response:
     return json_answer(review.contribution(state().store, organiser(), path.contributionId))
 
 
+@bp.put("/moderation/contributions/<contributionId>/content-notes",
+        summary="Change a published item's content notes", security=SECURITY,
+        responses={**DECISION_RESPONSES, **_errors(422)})
+def content_notes(path: models.ContributionPath) -> Response:
+    """The content notes (death, violence, ...) a published story, activity or question
+    carries from now on; sync and packs carry the change (issue 14)."""
+    data = _body(models.ContentNotesBody)
+    moderation.set_content_notes(state().store, path.contributionId, organiser(),
+                                 data.content_notes, actor=ACTOR)
+    return json_answer(review.contribution(state().store, organiser(), path.contributionId))
+
+
 @bp.post("/moderation/bulk", summary="One decision for many contributions",
          security=SECURITY, responses={200: {"description": "One result per id"}, **ERRORS})
 def bulk() -> Response:

@@ -93,6 +93,14 @@ class WithdrawBody(Strict):
     reason: str | None = Field(None, max_length=500)
 
 
+class ContentNotesBody(Strict):
+    content_notes: list[str] = Field(
+        max_length=len(domain.CONTENT_NOTES),
+        json_schema_extra={"items": {"type": "string", "enum": list(domain.CONTENT_NOTES)}},
+        description="Every content note the published item carries from now on ([] none); "
+        "an unknown note: 422 naming content_notes.")
+
+
 class JointBody(Strict):
     joint: bool = Field(description="true: held by both towns' young people together.")
 
