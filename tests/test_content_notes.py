@@ -3,12 +3,15 @@ with labels in each language, filterable with content_notes_exclude, carried by 
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 from helpers.app import place
 from helpers.contributions import PLACE, post_json, story
 from helpers.organisers import add_organiser, token_headers
+from helpers.packs import pack_info
 
 
 @pytest.fixture
@@ -115,3 +118,76 @@ def test_an_organiser_decides_the_notes_a_story_is_published_with(noted):
     assert props["content_notes"] == ["grief"]
     r = post_json(client, story(content_notes=["not-a-note"]), addr="10.0.9.3")
     assert r.status_code == 400 and "content_notes" in r.get_data(as_text=True)
+
+
+def _set_notes(client, headers, cid: str, body):
+    return client.put(f"/moderation/contributions/{cid}/content-notes", json=body,
+                      headers=headers)
+
+
+def _story_notes_in_pack(client, cid: str) -> list[str]:
+    info = pack_info(client, "bollnas", lang="en")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(info["href"]).data))
+    stories = json.loads(archive.read("stories.en.geojson"))["features"]
+    return next(f for f in stories if f["id"] == cid)["properties"]["content_notes"]
+
+
+def test_an_organiser_changes_the_notes_of_a_published_story_and_sync_and_packs_follow(
+        noted, store):
+    client, headers = noted
+    cid = _story_with_suggestions(client, headers, "10.0.9.4", {"content_notes": []})
+    assert _story_notes_in_pack(client, cid) == []
+    r = _set_notes(client, headers, cid, {"content_notes": ["grief", "death"]})
+    assert r.status_code == 200, r.get_json()
+    props = client.get(f"/collections/stories/items/{cid}?lang=sv").get_json()["properties"]
+    assert props["content_notes"] == ["death", "grief"]  # in the fixed list's order
+    assert props["content_note_labels"] == ["Död", "Sorg"]
+    sync = client.get("/sync?since=s0&limit=1000").get_json()["changes"]
+    mine = [c for c in sync if c["id"] == cid and c["op"] == "upsert"]
+    assert mine[-1]["feature"]["properties"]["content_notes"] == ["death", "grief"]
+    assert _story_notes_in_pack(client, cid) == ["death", "grief"]
+    [entry] = [e for e in client.get(f"/moderation/audit?object_id={cid}",
+                                     headers=headers).get_json()["entries"]
+               if e["action"] == "content-notes"]
+    assert (entry["before"], entry["after"], entry["organiser"]) == (
+        {"content_notes": []}, {"content_notes": ["death", "grief"]}, "anna")
+    # [] takes them all off again.
+    assert _set_notes(client, headers, cid, {"content_notes": []}).status_code == 200
+    assert client.get(f"/collections/stories/items/{cid}").get_json()["properties"][
+        "content_notes"] == []
+
+
+def test_another_towns_organiser_gets_404_and_changes_nothing(noted, store):
+    client, headers = noted
+    cid = _story_with_suggestions(client, headers, "10.0.9.5", {"content_notes": ["war"]})
+    kabo = token_headers(store, add_organiser(store, "kabo", municipalities=("lobatse",)))
+    r = _set_notes(client, kabo, cid, {"content_notes": []})
+    assert r.status_code == 404 and r.get_json()["code"] == "NotFound"
+    assert client.get(f"/collections/stories/items/{cid}").get_json()["properties"][
+        "content_notes"] == ["war"]
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"content_notes": ["war", "gore"]}, 422, "content_notes"),
+    ({"content_notes": "war"}, 400, "content_notes"),
+    ({}, 400, "content_notes"),
+    ({"content_notes": ["war"], "extra": 1}, 400, "extra"),
+])
+def test_bad_notes_are_refused_naming_the_field_and_change_nothing(noted, body, status,
+                                                                   field):
+    client, headers = noted
+    cid = _story_with_suggestions(client, headers, "10.0.9.6", {"content_notes": ["war"]})
+    r = _set_notes(client, headers, cid, body)
+    assert r.status_code == status
+    assert [e["field"] for e in r.get_json()["errors"]] == [field]
+    assert client.get(f"/collections/stories/items/{cid}").get_json()["properties"][
+        "content_notes"] == ["war"]
+
+
+def test_the_notes_of_a_story_not_yet_published_are_chosen_at_approval(noted):
+    client, headers = noted
+    r = post_json(client, story(content_notes=["war"]), addr="10.0.9.7")
+    cid = r.get_json()["id"]
+    r = _set_notes(client, headers, cid, {"content_notes": ["death"]})
+    assert r.status_code == 409
+    assert client.get(f"/collections/stories/items/{cid}").status_code == 404
