@@ -409,6 +409,42 @@ def test_a_long_thread_is_paginated_in_order(geo_client, store):
     assert (r.status_code, r.get_json()["errors"][0]["field"]) == (400, "limit")
 
 
+def test_a_thread_page_reads_its_replies_translations_in_one_query(geo_client, store):
+    """Four replies in English, two translated into Swedish: in Swedish the page shows
+    those two translated and the others as written, and reads the translations once for
+    the page, not once per reply."""
+    from trailapp import questions
+
+    who = organisers(store)
+    active_twin(geo_client, who)
+    asked = ask(geo_client, who)
+    ids = [answer(geo_client, who, asked["id"], body=f"Reply number {n} from us.",
+                  client_id=None)["id"] for n in range(4)]
+    for n, (parent, title) in enumerate([(ids[1], "Första"), (ids[3], "Tredje")]):
+        r = geo_client.post(f"/contributions/{parent}/translations", json=translation(
+            title=title, body=f"Svar nummer {n} från oss."),
+            environ_base={"REMOTE_ADDR": f"10.0.7.{n}"})
+        assert r.status_code == 201, r.get_json()
+        assert decide(geo_client, who["bollnas"], r.get_json()["id"]).status_code == 200
+    thread = geo_client.get(f"/questions/{asked['id']}/thread?lang=sv").get_json()
+    assert [(r["id"], r["lang"], r["title"], "translation" in r) for r in thread["replies"]
+            ] == [(ids[0], "en", "At the kgotla", False), (ids[1], "sv", "Första", True),
+                  (ids[2], "en", "At the kgotla", False), (ids[3], "sv", "Tredje", True)]
+    assert thread["replies"][1]["translation"]["original"]["body"] == "Reply number 1 from us."
+    english = geo_client.get(f"/questions/{asked['id']}/thread?lang=en").get_json()
+    assert [r["lang"] for r in english["replies"]] == ["en"] * 4
+    statements: list[str] = []
+    with store.reader() as reader:
+        reader.conn.set_trace_callback(statements.append)
+        try:
+            again = questions.thread(reader, asked["id"], "sv", 50, 0)
+        finally:
+            reader.conn.set_trace_callback(None)
+    assert [(r["id"], r["lang"], r["title"], r["body"]) for r in again["replies"]] == [
+        (r["id"], r["lang"], r["title"], r["body"]) for r in thread["replies"]]
+    assert len([s for s in statements if "kind = 'translation'" in s]) == 1
+
+
 def test_the_migrated_database_keeps_the_reply_check(store):
     """A question with a parent, or a reply without one, cannot be stored at all."""
     with store.writer() as w, pytest.raises(sqlite3.IntegrityError):

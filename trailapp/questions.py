@@ -67,16 +67,24 @@ def public_reply(row: dict[str, Any]) -> dict[str, Any]:
             "place": place_ref(row["place_id"]), "published": row["decided_at"]}
 
 
-def reply_in(reader: Reader, row: dict[str, Any], lang: str) -> dict[str, Any]:
+def replies_in(reader: Reader, rows: list[dict[str, Any]], lang: str
+               ) -> list[dict[str, Any]]:
+    """A page of published replies in a thread asked for in `lang`, their translations
+    read in one query for the whole page (not one per reply)."""
+    other = [r["id"] for r in rows if r["lang"] != lang]
+    found = reader.first_translations(other, lang) if other else {}
+    return [reply_in(r, lang, found.get(r["id"])) for r in rows]
+
+
+def reply_in(row: dict[str, Any], lang: str, t: dict[str, Any] | None) -> dict[str, Any]:
     """A published reply in a thread asked for in `lang`: a young person's approved
-    translation into that language when it has one (who translated it, the "translated
-    by young people" marker, the original kept beside it), else as it was written."""
+    translation `t` into that language when it has one (who translated it, the
+    "translated by young people" marker, the original kept beside it), else as it was
+    written."""
     out = public_reply(row)
     if row["lang"] == lang:
         return out
-    found = reader.translations_of(row["id"], status="approved", lang=lang)
-    if found:
-        t = found[0]
+    if t is not None:
         out.update(lang=lang, title=t["title"], body=t["body"], translated_by=t["pseudonym"],
                    translation={"by_young_people": True,
                                 "label": i18n.label("translated-by-young-people", lang),
@@ -122,8 +130,8 @@ def thread(reader: Reader, question_id: str, lang: str, limit: int, offset: int
     if text is None:
         raise NotFound(f"There is no published question {question_id!r}.")
     total = reader.reply_count(question_id)
-    replies = [reply_in(reader, r, lang) for r in reader.replies_of(question_id, limit=limit,
-                                                                     offset=offset)]
+    replies = replies_in(reader, reader.replies_of(question_id, limit=limit, offset=offset),
+                         lang)
     links = [{"href": f"{thread_ref(question_id)}?limit={limit}&offset={offset}",
               "rel": "self", "type": "application/json"}]
     if offset + len(replies) < total:

@@ -119,6 +119,21 @@ class ContributionReads:
             "ORDER BY coalesce(decided_at, created), id", w.params)
         return [dict(r) for r in rows]
 
+    def first_translations(self, parent_ids: list[str], lang: str
+                           ) -> dict[str, dict[str, Any]]:
+        """parent id -> its first approved translation into lang (oldest decision
+        first, as translations_of orders them), for many texts in one query."""
+        w = (Where().add("kind = 'translation'").add("status = 'approved'")
+             .add("lang = ?", lang)
+             .when_in(parent_ids, "parent_id IN (SELECT value FROM json_each(?))"))
+        rows = self.conn.execute(
+            f"SELECT * FROM contributions WHERE {w.sql} "  # noqa: S608
+            "ORDER BY coalesce(decided_at, created), id", w.params)
+        out: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            out.setdefault(r["parent_id"], dict(r))
+        return out
+
     def untranslated(self, kinds: tuple[str, ...], lang: str, municipality: str | None,
                      limit: int) -> list[dict[str, Any]]:
         """Published texts of these kinds written in another language than lang and
