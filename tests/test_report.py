@@ -294,3 +294,30 @@ def test_the_report_csv_carries_questions_replies_and_translations_per_twin_pair
     sv = chart_csv(world, "exchange_by_pair", lang="sv")
     assert sv[0] == ["Vänplatser", "Ställda frågor", "Besvarade frågor", "Svar",
                      "Översättningar"]
+
+
+def test_the_reports_period_queries_search_an_index_instead_of_reading_every_row(world,
+                                                                                 geo_app):
+    """Each query of a period (municipalities and a range of `created`) searches an
+    index (m013's, or the queue's when it asks for a status) instead of scanning the
+    contributions table."""
+    store = geo_app.extensions["trailapp"].store
+    statements: list[str] = []
+    bounds = (["bollnas"], "2026-01-01T00:00:00", "2026-04-01T00:00:00")
+    with store.reader() as reader:
+        reader.conn.set_trace_callback(statements.append)
+        try:
+            found = reader.monthly_counts(*bounds, "kind")
+            reader.place_counts(*bounds)
+            reader.decision_hours(*bounds)
+            reader.sdg_counts(*bounds)
+        finally:
+            reader.conn.set_trace_callback(None)
+        assert found == [("2026-01", "story", 8), ("2026-02", "activity", 2),
+                         ("2026-02", "story", 6), ("2026-03", "story", 5)]
+        plans = {sql: [r[3] for r in reader.conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+                 for sql in statements if "FROM contributions" in sql}
+    assert len(plans) >= 4
+    for sql, plan in plans.items():
+        assert not [p for p in plan if p.startswith("SCAN contributions")], (sql, plan)
+        assert any(p.startswith("SEARCH contributions USING INDEX") for p in plan), plan

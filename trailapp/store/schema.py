@@ -810,3 +810,13 @@ def _rebuild_with_kinds(db: Database, kinds: tuple[str, ...]) -> None:
          "DROP TABLE contributions",
          "ALTER TABLE contributions_new RENAME TO contributions",
          *indexes, *triggers)
+
+
+@migrations()
+def m013_contributions_created(db: Database) -> None:
+    """An index for the steering group's report: every figure of a period filters the
+    contributions of some municipalities by when they came (`created`), with no status,
+    so the queue's index (status first) could not serve it and each query read the whole
+    table. (_rebuild_with_kinds recreates it with the table's other indexes.)"""
+    _run(db, "CREATE INDEX IF NOT EXISTS contributions_by_created ON contributions "
+             "(municipality, created)")
