@@ -33,6 +33,8 @@ REQUEST_BODIES = {
     ("/moderation/contributions/{contributionId}/reject", "post"): "RejectBody",
     ("/moderation/contributions/{contributionId}/withdraw", "post"): "WithdrawBody",
     ("/moderation/contributions/{contributionId}/redact", "post"): "RedactBody",
+    ("/moderation/contributions/{contributionId}/joint", "post"): "JointBody",
+    ("/moderation/contributions/{contributionId}/content-notes", "put"): "ContentNotesBody",
     ("/moderation/bulk", "post"): "BulkBody",
     ("/manage/{collection}", "post"): "Feature",
     ("/manage/{collection}/{featureId}", "put"): "Feature",

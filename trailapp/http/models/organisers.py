@@ -208,5 +208,5 @@ class Workshops(BaseModel):
 
 
 RESPONSE_MODELS = [PlaceImage, ModerationItem, Queue, ApproveBody, RejectBody, WithdrawBody,
-                   JointBody,
+                   JointBody, ContentNotesBody,
                    RedactBody, BulkBody, WorkshopBody, Workshop, OpenedWorkshop, Workshops]
