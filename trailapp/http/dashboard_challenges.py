@@ -38,7 +38,7 @@ def _page(form: dict[str, Any] | None = None, error: ApiError | None = None) -> 
         items.append({**item, "target": target, "target_name": names.get(target, target),
                       "title_text": i18n.pick(item["title"], g.lang)[0] or item["id"]})
     field = (error.errors[0].get("field") if error and error.errors else None) or ""
-    return render("challenges.html", 422 if error else 200, items=items, targets=targets,
+    return render("challenges.html", error.status if error else 200, items=items, targets=targets,
                   kinds=CHALLENGE_KINDS, langs=LANGS, option_rows=range(OPTION_ROWS),
                   form=form or {}, error=error, error_field=field,
                   done=DONE.get(request.args.get("done", "")))

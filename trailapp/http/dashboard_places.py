@@ -79,7 +79,7 @@ def _page(place_id: str, form: dict[str, Any] | None = None,
                if e["action"] == "protection"]
     field = (error.errors[0].get("field") if error and error.errors else None) or ""
     return render(
-        "place.html", 422 if error else 200, place=record, history=history,
+        "place.html", error.status if error else 200, place=record, history=history,
         name=i18n.pick(record["texts"].get("name"), g.lang)[0] or record["id"],
         description=i18n.pick(record["texts"].get("description"), g.lang)[0],
         form=form or _form_of(record), error=error, error_field=field,
