@@ -137,3 +137,18 @@ def test_another_towns_organiser_gets_404_and_changes_nothing(geo_app, staff):
     assert r.status_code == 404
     assert public(geo_app)["geometry"]["coordinates"] == list(HOME)
     assert protection_entries(staff) == []
+
+
+@pytest.mark.parametrize("place_id", ["bol-gastgivars", "bol-arbra-kyrka"])
+def test_saving_a_real_place_unchanged_leaves_its_public_item_as_it_was(
+        geo_app, staff, place_id):
+    anna = as_user(geo_app, "anna")
+    url = f"/collections/places/items/{place_id}"
+    before = geo_app.test_client().get(url).get_json()
+    page = f"/dashboard/places/{place_id}"
+    r = anna.post(page, data={"csrf_token": csrf_token(anna, page), "protection": "exact"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    after = geo_app.test_client().get(url).get_json()
+    for feature in (before, after):
+        feature["properties"].pop("updated")
+    assert after == before
