@@ -408,9 +408,10 @@ def _template_messages() -> set[str]:
         text = path.read_text(encoding="utf-8")
         found |= {m[1:-1] for m in re.findall(r"\b_\(\s*(\"[^\"]*\"|'[^']*')\s*\)", text)}
         found |= set(re.findall(r"ngettext\(\s*\"([^\"]*)\"", text))
-    tree = ast.parse((PACKAGE / "http" / "dashboard.py").read_text(encoding="utf-8"))
-    found |= {node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
-              and getattr(node.func, "id", None) == "N_"}
+    for path in (PACKAGE / "http").glob("dashboard*.py"):  # the blueprint and its pages
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found |= {node.args[0].value for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_"}
     return found
 
 

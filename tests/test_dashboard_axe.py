@@ -2,26 +2,28 @@
 axe-core for WCAG 2.1 A/AA violations of serious or critical impact, in Swedish and in
 English (issue 15: public bodies in Sweden must meet WCAG 2.1 AA). Each page is shown
 with content on it: a pending story, a place with survey fixes, a trail with walked
-tracks, and an active twin."""
+tracks, an active twin, a challenge and a protected place with content notes."""
 
 from __future__ import annotations
 
 import pytest
 from helpers.app import GEODATA, ServedApp, settings_in
 from helpers.browser import ARGS, axe_violations, chromium_path, open_tab
+from helpers.challenges import QUIZ
 from helpers.dashboard import PASSWORD, submit
 from helpers.exchange import BOLLNAS_PLACE, LOBATSE_PLACE
 from helpers.survey import send_fixes, send_track
 from helpers.tracks import START
 from playwright.sync_api import sync_playwright
 
-from trailapp import auth, create_app, loader, twins
+from trailapp import auth, challenges, create_app, editing, loader, twins
 from trailapp.auth import Organiser
 
 PAGES = ["/dashboard", "/dashboard/contributions/{cid}", "/dashboard/audit",
          "/dashboard/statistics", "/dashboard/report", "/dashboard/places",
          "/dashboard/survey", "/dashboard/survey/places/bol-kolberget",
-         "/dashboard/survey/trails/bol-halsingeleden", "/dashboard/twins"]
+         "/dashboard/survey/trails/bol-halsingeleden", "/dashboard/twins",
+         "/dashboard/challenges", "/dashboard/places/bol-gastgivars"]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,10 @@ def site(tmp_path_factory):
     twin = twins.propose(store, anna, "bollnas", BOLLNAS_PLACE, LOBATSE_PLACE,
                          "gathering-places", {"en": "Two places where people gathered."})
     twins.accept(store, kabo, twin["id"])
+    challenges.create(store, anna, QUIZ["municipality"], QUIZ["kind"], QUIZ["place"], None,
+                      QUIZ["title"], QUIZ["prompt"], QUIZ["options"], QUIZ["correct_option"])
+    editing.set_care(store, anna, "bol-gastgivars", "area", None, ["death"],
+                     {"access": "ask-permission", "opening_times": "Dagtid"})
     with ServedApp(app) as served:
         yield served.url, cid
     store.close()

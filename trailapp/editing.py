@@ -9,7 +9,7 @@ from typing import Any
 
 from . import audit, i18n, loader, policy, protection, records
 from .auth import Organiser
-from .domain import GEODATA_COLLECTIONS
+from .domain import GEODATA_COLLECTIONS, LANGS
 from .errors import Conflict, NotFound, Unprocessable
 from .media import MediaStore
 from .moderation import republish_at
@@ -61,6 +61,42 @@ def get(reader: Reader, by: Organiser, collection: str, feature_id: str) -> dict
     record.setdefault("internal", {})
     record["updated"] = row["updated"]
     return record
+
+
+def as_feature(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored place or trail record as a GeoJSON Feature in the geodata schema, to be
+    changed and saved again: what publishing adds (stories, photos, twins, cells) is left
+    out, as it would be from a file."""
+    props: dict[str, Any] = {k: record.get(k) for k in records.STRUCTURE_KEYS}
+    if props["protection"] is None:
+        del props["protection"]
+    for texts in (record.get("texts") or {}, record.get("internal") or {}):
+        for field, values in texts.items():
+            props.update({f"{field}_{lang}": v for lang, v in (values or {}).items()
+                          if lang in LANGS and v is not None})
+    props.update({k: v for k, v in record["attrs"].items() if k in records.ATTR_CHECKS})
+    return {"type": "Feature", "id": record["id"], "geometry": record["geometry"],
+            "properties": props}
+
+
+def set_care(store: Store, by: Organiser, place_id: str, level: str, reason: str | None,
+             content_notes: list[str], visiting: dict[str, Any] | None,
+             cell_m: float | None = None) -> dict[str, Any]:
+    """Change a place's location protection, content notes and visiting guidance (the
+    dashboard's place page), keeping the rest of the record: saved as a PUT of the whole
+    place is, so the same checks, reason rule and audit entries apply."""
+    with store.reader() as reader:
+        feature = as_feature(get(reader, by, "places", place_id))
+    props = feature["properties"]
+    props["protection"] = level
+    if reason is not None:
+        props["protection_reason"] = reason
+    for key, value in (("content_notes", content_notes), ("visiting", visiting)):
+        if value:
+            props[key] = value
+        else:
+            props.pop(key, None)
+    return save(store, by, "places", feature, create=False, cell_m=cell_m)
 
 
 def save(store: Store, by: Organiser, collection: str, feature: dict[str, Any], *,

@@ -378,7 +378,12 @@ def init_app(app: Flask) -> None:
     # the token and SameSite=Lax are the defence.
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     csrf.init_app(app)
-    from . import dashboard_exchange, dashboard_survey  # noqa: F401 - pages of this blueprint
+    from . import (  # noqa: F401 - pages of this blueprint
+        dashboard_challenges,
+        dashboard_exchange,
+        dashboard_places,
+        dashboard_survey,
+    )
 
     app.register_blueprint(bp)
 
