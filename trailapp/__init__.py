@@ -22,7 +22,7 @@ from .http.cache import ResponseCache
 from .media import Limits, MediaStore
 from .packs import Packs
 from .ratelimit import Limit
-from .store import Store
+from .store import open_store
 from .survey import Settings as SurveySettings
 from .survey import tasks as survey_tasks
 
@@ -108,7 +108,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     app.config.update(settings.load(app.instance_path, test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    store = Store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
+    store = open_store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"],
+                       app.config["DATABASE_POOL_SIZE"])
     store.initialise()
     catalog = Catalog()
     contribution_settings = _contribution_settings(app.config)

@@ -158,8 +158,9 @@ class ChallengeWrites:
     def link_passport(self, passport_hash: str, item_kind: str, item_id: str) -> None:
         """Link an item to a passport (its keyed hash)."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO passport_links (passport_hash, item_kind, item_id) "
-            "VALUES (?, ?, ?)", [passport_hash, item_kind, item_id])
+            "INSERT INTO passport_links (passport_hash, item_kind, item_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (item_kind, item_id) DO UPDATE SET passport_hash = "
+            "excluded.passport_hash", [passport_hash, item_kind, item_id])
 
     def unlink_passport(self, passport_hash: str) -> int:
         """Delete every link of a passport; how many there were."""
