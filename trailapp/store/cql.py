@@ -65,7 +65,7 @@ def _operand_sql(operand: tuple, lang: str, params: list[Any]) -> str:
 def _sql(expr: tuple, lang: str, params: list[Any], dialect: str) -> str:
     kind = expr[0]
     if kind == "const":
-        return "1" if expr[1] else "0"
+        return "1 = 1" if expr[1] else "1 = 0"
     if kind in ("and", "or"):
         joiner = " AND " if kind == "and" else " OR "
         return "(" + joiner.join(_sql(e, lang, params, dialect) for e in expr[1]) + ")"

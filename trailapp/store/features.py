@@ -81,7 +81,7 @@ def _where(f: FeatureFilter, dialect: str = "sqlite") -> tuple[str, list[Any]]:
         text_sql, text_query = TEXT_MATCH[dialect]
         w.add(text_sql, text_query(tokens))
     elif f.text is not None:
-        w.add("0")  # a search with no words matches nothing
+        w.add("1 = 0")  # a search with no words matches nothing
     return w.sql, w.params
 
 
