@@ -14,12 +14,13 @@ from trailapp import create_app, loader
 
 @pytest.fixture(autouse=True)
 def _postgres_databases_back(request):
-    """On PostgreSQL (TRAILAPP_TEST_STORE=postgresql), a test's databases are emptied
-    after it and kept for later tests (helpers/app.py)."""
+    """A test's PostgreSQL databases (all of them when TRAILAPP_TEST_STORE=postgresql,
+    those of tests/test_postgres.py otherwise) are emptied after it and kept for later
+    tests (helpers/app.py)."""
     folder = (request.getfixturevalue("tmp_path")
-              if ON_POSTGRES and "tmp_path" in request.fixturenames else None)
+              if "tmp_path" in request.fixturenames else None)
     yield
-    if folder is not None:
+    if folder is not None and DATABASES.cluster is not None:
         DATABASES.release_under(folder)
 
 

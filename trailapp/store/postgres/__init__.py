@@ -88,7 +88,15 @@ class PgStore:
     # -- public ------------------------------------------------------------------
 
     def initialise(self) -> list[str]:
-        """Apply pending migrations (under the migration lock); return their names."""
+        """Apply pending migrations (under the migration lock); return their names.
+
+        A database that cannot be reached stops the start here with PostgreSQL's own
+        reason (no such database, refused password…), not a pool timeout."""
+        try:
+            psycopg.connect(self.url, connect_timeout=10).close()
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+            raise RuntimeError(f"cannot open the PostgreSQL database: {reason}") from None
         with self._connection() as conn:
             conn.execute("BEGIN")
             try:

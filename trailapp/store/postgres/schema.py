@@ -9,8 +9,10 @@ schema version. tests/test_postgres.py checks that the two lists of names match:
 new SQLite migration needs its PostgreSQL twin here.
 
 What SQLite does with virtual tables PostgreSQL does with columns and indexes of the
-features table: `geom` (PostGIS geometry, SRID 4326, GiST index; a geography index on
-the same column answers near= in metres) and `search` (a tsvector, GIN index) are kept
+features table: `geom` (PostGIS geometry, SRID 4326, GiST index: bbox, and the boxes
+that near= and trail= corridors are first narrowed to, as SQLite's R*Tree does; the
+exact distance is then measured in Python on both stores, so both answer alike) and
+`search` (a tsvector, GIN index) are kept
 by a trigger from the GeoJSON text and search_text that both stores write. The change
 log is numbered at commit, see m003_sync.
 
@@ -135,7 +137,6 @@ def m001_features(conn: Any) -> None:
         "CREATE INDEX features_by_time ON features (collection, time_start, time_end)",
         "CREATE INDEX features_by_place ON features (collection, place_id, id)",
         "CREATE INDEX features_geom ON features USING gist (geom)",
-        "CREATE INDEX features_geog ON features USING gist ((geom::geography))",
         "CREATE INDEX features_search ON features USING gin (search)",
         """CREATE FUNCTION features_derive() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN
