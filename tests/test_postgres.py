@@ -201,6 +201,7 @@ def test_spatial_and_text_queries_use_postgis_and_the_text_index(pg_app):
                  for sql in (
                      "SELECT rowid FROM features f WHERE f.geom && "
                      "ST_MakeEnvelope(16.39, 61.34, 16.41, 61.36, 4326)",
-                     "SELECT rowid FROM features f WHERE f.search @@ to_tsquery('simple', 'kyrk:*')")]
+                     "SELECT rowid FROM features f WHERE "
+                     "f.search @@ to_tsquery('simple', 'kyrk:*')")]
     assert "features_geom" in plans[0]
     assert "features_search" in plans[1]

@@ -114,7 +114,7 @@ class ChallengeReads:
         with the place's names."""
         rows = self.conn.execute(
             "SELECT c.place_id, ch.kind, c.age_band, count(*) AS n, "
-            "json_extract(f.record, '$.texts.name') AS names FROM contributions c "
+            "max(json_extract(f.record, '$.texts.name')) AS names FROM contributions c "
             "JOIN challenge_answers a ON a.contribution_id = c.id "
             "JOIN challenges ch ON ch.id = a.challenge_id "
             "LEFT JOIN features f ON f.collection = 'places' AND f.id = c.place_id "

@@ -24,9 +24,9 @@ COLUMNS = {"id": "f.id", "municipality": "f.municipality", "kind": "f.kind",
 OPERATORS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 JSON_VALUE = {"sv": "json_extract(f.json_sv, ?)", "en": "json_extract(f.json_en, ?)",
               "tn": "json_extract(f.json_tn, ?)"}
-SPATIAL = {"sqlite": ("(f.rowid IN (SELECT id FROM features_rtree WHERE minx <= ? AND maxx >= ? AND "
-           "miny <= ? AND maxy >= ?) AND trailapp_meets(?, ?, f.geom_type, f.minx, f.miny, "
-           "f.geometry))"),
+SPATIAL = {"sqlite": ("(f.rowid IN (SELECT id FROM features_rtree WHERE minx <= ? AND "
+                      "maxx >= ? AND miny <= ? AND maxy >= ?) AND trailapp_meets(?, ?, "
+                      "f.geom_type, f.minx, f.miny, f.geometry))"),
            # PostGIS: the GiST index finds candidates, ST_Intersects/ST_Within is exact.
            "postgresql": ("(f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND CASE ? WHEN "
                           "'intersects' THEN ST_Intersects(f.geom, ST_SetSRID("

@@ -8,7 +8,6 @@ the whole suite run on both stores.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 

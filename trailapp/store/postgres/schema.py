@@ -271,7 +271,7 @@ def m003_sync(conn: Any) -> None:
                UPDATE changes SET seq = nextval('changes_seq')
                    WHERE id = NEW.id AND seq IS NULL;
                RETURN NULL;
-           END $$""",
+           END $$""",  # noqa: S608 - a constant of this module
         """CREATE CONSTRAINT TRIGGER changes_number AFTER INSERT ON changes
            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION changes_number()""",
         """CREATE FUNCTION features_change() RETURNS trigger LANGUAGE plpgsql AS $$
