@@ -57,6 +57,13 @@ system-deps-test:
 	@(command -v exiftool && command -v strings) >/dev/null || \
 		($(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq libimage-exiftool-perl binutils)
+	@# The PostgreSQL store's tests start a throwaway PostgreSQL 15 + PostGIS 3 cluster
+	@# (tests/helpers/pg.py): the server programs only, no service is started.
+	@[ -x /usr/lib/postgresql/15/bin/initdb ] && \
+		[ -f /usr/share/postgresql/15/extension/postgis.control ] || \
+		($(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 \
+		postgresql-contrib)
 
 lint: setup
 	$(BIN)/ruff check trailapp tests bench

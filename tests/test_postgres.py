@@ -205,3 +205,72 @@ def test_spatial_and_text_queries_use_postgis_and_the_text_index(pg_app):
                      "f.search @@ to_tsquery('simple', 'kyrk:*')")]
     assert "features_geom" in plans[0]
     assert "features_search" in plans[1]
+
+
+def test_copy_db_moves_a_sqlite_deployment_and_every_cursor_stays_valid(tmp_path):
+    folder = tmp_path / "sqlite"
+    sqlite_settings = {**settings_in(folder), "DATABASE": str(folder / "test.sqlite3")}
+    old = create_app(sqlite_settings)
+    old_store = old.extensions["trailapp"].store
+    loader.load(old_store, [GEODATA])
+    add_organiser(old_store, "anna")
+    receipt = post_json(old.test_client(), story()).get_json()
+    runner = old.test_cli_runner()
+    assert runner.invoke(args=["contributions", "approve", receipt["id"]]).exit_code == 0
+    client = old.test_client()
+    cursor = client.get("/sync?since=s0&limit=1000").get_json()["next"]
+    pages = {path: client.get(path).get_data() for path in (
+        "/collections/places/items?limit=1000", "/collections/stories/items",
+        "/collections/trails/items?lang=sv")}
+
+    url = DATABASES.url_for(tmp_path / "pg")
+    moved = runner.invoke(args=["copy-db", "--to", url])
+    assert moved.exit_code == 0, moved.output
+    assert "Copied" in moved.output and "changes" in moved.output
+    again = runner.invoke(args=["copy-db", "--to", url])
+    assert again.exit_code != 0 and "already holds data" in again.output
+    old_store.close()
+
+    new = create_app({**sqlite_settings, "DATABASE": url})
+    try:
+        client = new.test_client()
+        for path, body in pages.items():
+            assert client.get(path).get_data() == body, path
+        caught_up = client.get(f"/sync?since={cursor}").get_json()
+        assert caught_up["count"] == 0 and caught_up["next"] == cursor
+        mine = client.get(f"/contributions/{receipt['id']}",
+                          headers={"Authorization": f"Bearer {receipt['token']}"})
+        assert mine.status_code == 200 and mine.get_json()["status"] == "approved"
+        store = new.extensions["trailapp"].store
+        headers = token_headers(store, 1)  # anna kept her id
+        r = client.post("/manage/places", json=place("test-after-move", 16.3, 61.3),
+                        headers=headers)
+        assert r.status_code == 201, r.get_json()
+        after = client.get(f"/sync?since={cursor}").get_json()
+        assert [(c["id"], c["seq"]) for c in after["changes"]] == [
+            ("test-after-move", int(cursor[1:]) + 1)]
+    finally:
+        new.extensions["trailapp"].store.close()
+
+
+def test_copy_db_knows_every_table_of_the_sqlite_schema(tmp_path):
+    from trailapp.store import Store
+    from trailapp.store.copy import TABLES, sqlite_tables
+
+    store = Store(tmp_path / "schema.sqlite3")
+    store.initialise()
+    try:
+        with store.reader() as r:
+            assert sqlite_tables(r) == set(TABLES)
+    finally:
+        store.close()
+
+
+def test_init_db_never_prints_the_databases_password(tmp_path):
+    url = DATABASES.url_for(tmp_path).replace("postgresql://", "postgresql://trailapp:s3cret@", 1)
+    app = create_app({**settings_in(tmp_path), "DATABASE": url})
+    try:
+        out = app.test_cli_runner().invoke(args=["init-db"]).output
+    finally:
+        app.extensions["trailapp"].store.close()
+    assert "Database ready at postgresql://trailapp:***@" in out and "s3cret" not in out
