@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup db run serve test lint bench bench-load bench-crash bench-disk-full security \
+.PHONY: setup db run serve test test-postgres lint bench bench-load bench-crash bench-disk-full security \
 	sqlmap system-deps-bench system-deps-run system-deps-test clean
 
 $(STAMP): pyproject.toml
@@ -37,6 +37,11 @@ serve: db system-deps-run
 ## test: set up and run the whole test suite (installs Debian's chromium if missing)
 test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
+
+## test-postgres: the whole suite again on the PostgreSQL + PostGIS store (a throwaway
+## cluster per test process; tests that look into the SQLite file itself are skipped)
+test-postgres: setup system-deps-test
+	TRAILAPP_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2
 
 # The steering group's PDF report is made by WeasyPrint on Debian's pango.
 system-deps-run:
