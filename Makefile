@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup db run serve test lint bench bench-load bench-crash bench-disk-full security \
+.PHONY: setup db run serve test test-postgres lint bench bench-load bench-crash bench-disk-full security \
 	sqlmap system-deps-bench system-deps-run system-deps-test clean
 
 $(STAMP): pyproject.toml
@@ -38,6 +38,11 @@ serve: db system-deps-run
 test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
 
+## test-postgres: the whole suite again on the PostgreSQL + PostGIS store (a throwaway
+## cluster per test process; tests that look into the SQLite file itself are skipped)
+test-postgres: setup system-deps-test
+	TRAILAPP_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2
+
 # The steering group's PDF report is made by WeasyPrint on Debian's pango.
 system-deps-run:
 	@ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ($(SUDO) apt-get update -qq && \
@@ -57,6 +62,13 @@ system-deps-test:
 	@(command -v exiftool && command -v strings) >/dev/null || \
 		($(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq libimage-exiftool-perl binutils)
+	@# The PostgreSQL store's tests start a throwaway PostgreSQL 15 + PostGIS 3 cluster
+	@# (tests/helpers/pg.py): the server programs only, no service is started.
+	@[ -x /usr/lib/postgresql/15/bin/initdb ] && \
+		[ -f /usr/share/postgresql/15/extension/postgis.control ] || \
+		($(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 \
+		postgresql-contrib)
 
 lint: setup
 	$(BIN)/ruff check trailapp tests bench

@@ -7,9 +7,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.app import GEODATA, ServedApp, copy_instance, settings_in
+from helpers.app import DATABASES, GEODATA, ON_POSTGRES, ServedApp, copy_instance, settings_in
 
 from trailapp import create_app, loader
+
+
+@pytest.fixture(autouse=True)
+def _postgres_databases_back(request):
+    """A test's PostgreSQL databases (all of them when TRAILAPP_TEST_STORE=postgresql,
+    those of tests/test_postgres.py otherwise) are emptied after it and kept for later
+    tests (helpers/app.py)."""
+    folder = (request.getfixturevalue("tmp_path")
+              if "tmp_path" in request.fixturenames else None)
+    yield
+    if folder is not None and DATABASES.cluster is not None:
+        DATABASES.release_under(folder)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked sqlite_only look into the SQLite file itself (its pragmas, its
+    WAL, a copy of the file): skipped on PostgreSQL, where tests/test_postgres.py
+    shows the same promise its own way."""
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="looks into the SQLite file itself")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -197,8 +197,8 @@ def twin_body(municipality: str, place_id: str, twin_place_id: str) -> dict:
 def snapshot(store) -> dict[str, list[tuple]]:
     """Every row that a decision or an edit could change."""
     with store.reader() as r:
-        return {table: [tuple(row) for row in r.conn.execute(
-            f"SELECT * FROM {table} ORDER BY rowid")] for table in TABLES}
+        return {table: sorted((tuple(row) for row in r.conn.execute(
+            f"SELECT * FROM {table}")), key=repr) for table in TABLES}
 
 
 # -- the actions, each on an object of a given municipality --------------------------

@@ -28,6 +28,7 @@ from helpers.challenges import (
 from helpers.contributions import media_dir
 from helpers.exchange import organisers
 from helpers.media_files import jpeg_with_gps, wav
+from helpers.store import count
 from helpers.survey import fix
 from PIL import Image
 
@@ -111,8 +112,7 @@ def test_passport_erased_removes_every_link(served, who, store):
                         timeout=30)
     assert r.status_code == 204
     assert passport(url, key).json() == {"stamps": [], "badges": [], "challenges_done": 0}
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT count(*) FROM passport_links").fetchone()[0] == 0
+    assert count(store, "passport_links") == 0
 
 
 def test_erasing_an_answer_by_token_takes_its_passport_link(served, who, store):
@@ -123,9 +123,8 @@ def test_erasing_an_answer_by_token_takes_its_passport_link(served, who, store):
     r = requests.delete(f"{url}/contributions/{receipt['id']}",
                         headers={"Authorization": f"Bearer {receipt['token']}"}, timeout=30)
     assert r.status_code == 204
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT count(*) FROM passport_links").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM challenge_answers").fetchone()[0] == 0
+    assert count(store, "passport_links") == 0
+    assert count(store, "challenge_answers") == 0
     assert passport(url, key).json()["stamps"] == []
 
 
@@ -217,8 +216,7 @@ def test_an_accepted_survey_fix_stamps_the_passport(served, store):
     r = requests.post(f"{url}/survey/fixes", json=fields,
                       headers={"X-Passport-Key": "bad key"}, timeout=30)
     assert r.status_code == 400 and "X-Passport-Key" in r.text
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT count(*) FROM survey_fixes").fetchone()[0] == 0
+    assert count(store, "survey_fixes") == 0
     r = requests.post(f"{url}/survey/fixes", json=fields, headers={"X-Passport-Key": key},
                       timeout=30)
     assert r.status_code == 201, r.text

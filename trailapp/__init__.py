@@ -5,7 +5,7 @@ from __future__ import annotations
 __version__ = "0.1.0"  # first, so that modules imported below can read it
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_compress import Compress
 from flask_cors import CORS
@@ -22,16 +22,18 @@ from .http.cache import ResponseCache
 from .media import Limits, MediaStore
 from .packs import Packs
 from .ratelimit import Limit
-from .store import Store
+from .store import Store, open_store
 from .survey import Settings as SurveySettings
 from .survey import tasks as survey_tasks
 
+if TYPE_CHECKING:
+    from .store.postgres import PgStore
 
 @dataclass
 class State:
     """What the app holds for its lifetime, on app.extensions['trailapp']."""
 
-    store: Store
+    store: Store | PgStore  # the SQLite file, or PostgreSQL (store/postgres/)
     catalog: Catalog
     contributions: ContributionSettings
     packs: Packs
@@ -108,7 +110,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     app.config.update(settings.load(app.instance_path, test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    store = Store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
+    store = open_store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"],
+                       app.config["DATABASE_POOL_SIZE"])
     store.initialise()
     catalog = Catalog()
     contribution_settings = _contribution_settings(app.config)

@@ -7,6 +7,7 @@ its service with its help text and options: one list (COMMANDS) to find them all
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,12 +29,18 @@ def _store():
     return current_app.extensions["trailapp"].store
 
 
+def _database_name(database: str) -> str:
+    """The database setting as it may be printed: a URL's password left out."""
+    return re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1:***@", database)
+
+
 class Progress:
     """click progress bars for a service's progress(phase, done, total) callback: one
     bar per phase, on standard error, closed when its phase is done."""
 
     LABELS = {"read": "Reading files", "write": "Writing features",
-              "render": "Rendering features", "seed": "Adding demo content"}
+              "render": "Rendering features", "seed": "Adding demo content",
+              "copy": "Copying rows"}
 
     def __init__(self) -> None:
         self.bars: dict[str, Any] = {}
@@ -62,7 +69,7 @@ class Progress:
 def init_db() -> None:
     """Create the database (or apply pending migrations) and report its path."""
     applied = _store().initialise()
-    click.echo(f"Database ready at {current_app.config['DATABASE']}"
+    click.echo(f"Database ready at {_database_name(current_app.config['DATABASE'])}"
                + (f" (applied {', '.join(applied)})" if applied else ""))
 
 
@@ -355,9 +362,42 @@ def contributions_reject(contribution_id: str, reason: str) -> None:
     click.echo(f"Rejected {contribution_id}.")
 
 
+@click.command("copy-db")
+@click.option("--to", "target", required=True, metavar="postgresql://…",
+              help="An empty PostgreSQL + PostGIS database (migrated here first).")
+@with_appcontext
+def copy_db(target: str) -> None:
+    """Copy this SQLite deployment into PostgreSQL: every table, the change log with
+    its numbers (sync cursors stay valid), organisers, audit log and media references.
+    Media files stay where they are: point TRAILAPP_MEDIA_DIR of the new servers at the
+    same (shared) folder. Stop the service first; the copy is one transaction."""
+    from .store import Store
+    from .store.copy import copy
+    from .store.postgres import PgStore
+
+    source = _store()
+    if not isinstance(source, Store):
+        raise click.UsageError("copy-db copies from the SQLite store; TRAILAPP_DATABASE "
+                               "names a PostgreSQL database already")
+    if not target.startswith(("postgresql://", "postgres://")):
+        raise click.UsageError("--to must be a postgresql:// URL")
+    store = PgStore(target)
+    progress = Progress()
+    try:
+        copied = copy(source, store, progress)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        progress.close()
+        store.close()
+    click.echo(f"Copied {sum(copied.values())} rows into {_database_name(target)}: "
+               + ", ".join(f"{t} {n}" for t, n in copied.items() if n) + ". Now set "
+               "TRAILAPP_DATABASE to it and start the servers.")
+
+
 COMMANDS = [init_db, load_geodata, rerender, check_db, retention, compact_changes,
             contributions_group, create_organiser, create_token, revoke_token, backup,
-            reapply_erasures, restore, reencode_sounds, seed_demo]
+            reapply_erasures, restore, reencode_sounds, seed_demo, copy_db]
 
 
 def register(app: Flask) -> None:

@@ -29,8 +29,11 @@ DEFAULTS: dict[str, Any] = {
     # Signs session cookies. When unset, a random key is made once and kept in
     # instance/secret_key (mode 0600); never a fixed default.
     "SECRET_KEY": None,
-    # SQLite busy timeout: how long a writer waits for the write lock.
+    # How long a writer waits for the write lock (SQLite's busy timeout; PostgreSQL's
+    # lock_timeout and the wait for a pooled connection).
     "BUSY_TIMEOUT_MS": 5000,
+    # PostgreSQL only: connections each server process keeps to the database.
+    "DATABASE_POOL_SIZE": 10,
     # Paging of /collections/{id}/items.
     "ITEMS_DEFAULT_LIMIT": 100,
     "ITEMS_MAX_LIMIT": 1000,
@@ -129,28 +132,32 @@ def load(instance_path: str, test_config: dict[str, Any] | None = None) -> dict[
     instance = Path(instance_path)
     if config["DATABASE"] is None:
         config["DATABASE"] = str(instance / "trailapp.sqlite3")
-    _check_database(str(config["DATABASE"]))
+    postgres = _check_database(str(config["DATABASE"]))
     if config["MEDIA_DIR"] is None:
         config["MEDIA_DIR"] = str(instance / "media")
     if config["PACK_DIR"] is None:
         config["PACK_DIR"] = str(instance / "packs")
     if config["ERASURE_LOG"] is None:
-        config["ERASURE_LOG"] = str(Path(config["DATABASE"]).parent / "erasures.log")
+        config["ERASURE_LOG"] = str(
+            (instance if postgres else Path(config["DATABASE"]).parent) / "erasures.log")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(instance)
     return config
 
 
-def _check_database(database: str) -> None:
-    """TRAILAPP_DATABASE is the path of the embedded SQLite file. A URL (postgresql://…)
-    is refused at start, naming itself: taken as a file name it would silently make a
-    new, empty database in a folder called `postgresql:`."""
+def _check_database(database: str) -> bool:
+    """TRAILAPP_DATABASE is the path of the embedded SQLite file, or a postgresql://
+    URL (True then). Any other URL is refused at start, naming itself: taken as a file
+    name it would silently make a new, empty database in a folder called `mysql:`."""
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", database)
-    if scheme:
-        raise ValueError(
-            f"TRAILAPP_DATABASE={scheme.group(1)}://…: this build stores its data in an "
-            "embedded SQLite file only; give the file's path (the default is "
-            "instance/trailapp.sqlite3). See docs/operations.md.")
+    if scheme is None:
+        return False
+    if scheme.group(1).lower() in ("postgresql", "postgres"):
+        return True
+    raise ValueError(
+        f"TRAILAPP_DATABASE={scheme.group(1)}://…: the store is an embedded SQLite file "
+        "(give its path; the default is instance/trailapp.sqlite3) or PostgreSQL "
+        "(postgresql://…). See docs/operations.md.")
 
 
 def _coerce(key: str, raw: str, default: Any) -> Any:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..errors import StoreBusy
 from . import cql
@@ -37,7 +38,7 @@ from .sync import SyncReads, SyncWrites
 from .twins import TwinReads, TwinWrites
 from .workshops import WorkshopReads, WorkshopWrites
 
-__all__ = ["Store", "Reader", "Writer", "StoreBusy"]
+__all__ = ["Store", "Reader", "Writer", "StoreBusy", "open_store"]
 
 #: How much of the database file each read connection maps into memory (address space,
 #: not RAM: the kernel's page cache backs it and is shared by every connection).
@@ -288,3 +289,13 @@ class Store:
             with self._write_lock():
                 self._writer_conn.close()
                 self._writer_conn = None
+
+
+def open_store(database: str, busy_timeout_ms: int = 5000, pool_size: int = 10) -> Any:
+    """The store a TRAILAPP_DATABASE names: a postgresql:// URL opens the PostgreSQL +
+    PostGIS store (store/postgres/), anything else is the SQLite file's path. Both have
+    the same interface: reader(), writer(), initialise(), version_seq(), close()."""
+    if database.startswith(("postgresql://", "postgres://")):
+        from .postgres import PgStore
+        return PgStore(database, busy_timeout_ms, pool_size)
+    return Store(database, busy_timeout_ms)

@@ -114,7 +114,7 @@ class ChallengeReads:
         with the place's names."""
         rows = self.conn.execute(
             "SELECT c.place_id, ch.kind, c.age_band, count(*) AS n, "
-            "json_extract(f.record, '$.texts.name') AS names FROM contributions c "
+            "max(json_extract(f.record, '$.texts.name')) AS names FROM contributions c "
             "JOIN challenge_answers a ON a.contribution_id = c.id "
             "JOIN challenges ch ON ch.id = a.challenge_id "
             "LEFT JOIN features f ON f.collection = 'places' AND f.id = c.place_id "
@@ -158,8 +158,9 @@ class ChallengeWrites:
     def link_passport(self, passport_hash: str, item_kind: str, item_id: str) -> None:
         """Link an item to a passport (its keyed hash)."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO passport_links (passport_hash, item_kind, item_id) "
-            "VALUES (?, ?, ?)", [passport_hash, item_kind, item_id])
+            "INSERT INTO passport_links (passport_hash, item_kind, item_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (item_kind, item_id) DO UPDATE SET passport_hash = "
+            "excluded.passport_hash", [passport_hash, item_kind, item_id])
 
     def unlink_passport(self, passport_hash: str) -> int:
         """Delete every link of a passport; how many there were."""

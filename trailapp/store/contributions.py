@@ -305,8 +305,9 @@ class ContributionWrites:
     def add_report(self, row: dict[str, Any]) -> bool:
         """Record a report; False when this client had already reported it."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO reports (contribution_id, reporter, reason, note, created) "
-            "VALUES (:contribution_id, :reporter, :reason, :note, :created)", row)
+            "INSERT INTO reports (contribution_id, reporter, reason, note, created) "
+            "VALUES (:contribution_id, :reporter, :reason, :note, :created) "
+            "ON CONFLICT DO NOTHING", row)
         return cur.rowcount > 0
 
     def clear_reports(self, contribution_id: str) -> int:
@@ -316,14 +317,14 @@ class ContributionWrites:
 
     def add_rate_event(self, bucket: str, client: str, at: float) -> int:
         """Count one event for a client in a bucket; return its row id."""
-        cur = self.conn.execute("INSERT INTO rate_events (bucket, client, at) VALUES (?, ?, ?)",
-                                [bucket, client, at])
-        return int(cur.lastrowid or 0)
+        return int(self.conn.execute(
+            "INSERT INTO rate_events (bucket, client, at) VALUES (?, ?, ?) RETURNING rowid",
+            [bucket, client, at]).fetchone()[0])
 
     def remove_rate_events(self, rowids: list[int]) -> None:
         """Give back reserved events (a login that succeeded)."""
         self.conn.execute("DELETE FROM rate_events WHERE rowid IN "
-                          "(SELECT value FROM json_each(?))", [json.dumps(rowids)])
+                          "(SELECT CAST(value AS INTEGER) FROM json_each(?))", [json.dumps(rowids)])
 
     def prune_rate_events(self, before: float) -> int:
         """Forget rate-limit events older than a moment; return how many."""

@@ -24,15 +24,21 @@ COLUMNS = {"id": "f.id", "municipality": "f.municipality", "kind": "f.kind",
 OPERATORS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 JSON_VALUE = {"sv": "json_extract(f.json_sv, ?)", "en": "json_extract(f.json_en, ?)",
               "tn": "json_extract(f.json_tn, ?)"}
-SPATIAL = ("(f.rowid IN (SELECT id FROM features_rtree WHERE minx <= ? AND maxx >= ? AND "
-           "miny <= ? AND maxy >= ?) AND trailapp_meets(?, ?, f.geom_type, f.minx, f.miny, "
-           "f.geometry))")
+SPATIAL = {"sqlite": ("(f.rowid IN (SELECT id FROM features_rtree WHERE minx <= ? AND "
+                      "maxx >= ? AND miny <= ? AND maxy >= ?) AND trailapp_meets(?, ?, "
+                      "f.geom_type, f.minx, f.miny, f.geometry))"),
+           # PostGIS: the GiST index finds candidates, ST_Intersects/ST_Within is exact.
+           "postgresql": ("(f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND CASE ? WHEN "
+                          "'intersects' THEN ST_Intersects(f.geom, ST_SetSRID("
+                          "ST_GeomFromGeoJSON(?), 4326)) ELSE ST_Within(f.geom, ST_SetSRID("
+                          "ST_GeomFromGeoJSON(?), 4326)) END)")}
 
 
-def condition(expr: tuple, lang: str) -> tuple[str, list[Any]]:
-    """The filter as one SQL condition and its parameters, in order."""
+def condition(expr: tuple, lang: str, dialect: str = "sqlite") -> tuple[str, list[Any]]:
+    """The filter as one SQL condition and its parameters, in order, for the database
+    named (sqlite or postgresql)."""
     params: list[Any] = []
-    sql = _sql(expr, lang, params)
+    sql = _sql(expr, lang, params, dialect)
     return sql, params
 
 
@@ -56,15 +62,15 @@ def _operand_sql(operand: tuple, lang: str, params: list[Any]) -> str:
     return "?"
 
 
-def _sql(expr: tuple, lang: str, params: list[Any]) -> str:
+def _sql(expr: tuple, lang: str, params: list[Any], dialect: str) -> str:
     kind = expr[0]
     if kind == "const":
-        return "1" if expr[1] else "0"
+        return "1 = 1" if expr[1] else "1 = 0"
     if kind in ("and", "or"):
         joiner = " AND " if kind == "and" else " OR "
-        return "(" + joiner.join(_sql(e, lang, params) for e in expr[1]) + ")"
+        return "(" + joiner.join(_sql(e, lang, params, dialect) for e in expr[1]) + ")"
     if kind == "not":
-        return "NOT (" + _sql(expr[1], lang, params) + ")"
+        return "NOT (" + _sql(expr[1], lang, params, dialect) + ")"
     if kind == "cmp":
         _, op, left, right = expr
         dated = "date-time" in (left[2] if left[0] == "prop" else left[1],
@@ -76,8 +82,13 @@ def _sql(expr: tuple, lang: str, params: list[Any]) -> str:
     if kind == "like":
         _, name, pattern, negated = expr
         left = _value_sql(name, "string", lang, params)
-        params.append(pattern)
-        return f"NOT ({left} GLOB ?)" if negated else f"{left} GLOB ?"
+        if dialect == "postgresql":
+            params.append(_glob_to_like(pattern))
+            match = f"{left} LIKE ? ESCAPE '\\'"
+        else:
+            params.append(pattern)
+            match = f"{left} GLOB ?"
+        return f"NOT ({match})" if negated else match
     if kind == "in":
         _, name, type_, values, negated = expr
         left = _value_sql(name, type_, lang, params)
@@ -92,9 +103,31 @@ def _sql(expr: tuple, lang: str, params: list[Any]) -> str:
     if kind == "spatial":
         _, relation, geometry = expr
         minx, miny, maxx, maxy = _literal(geometry).bounds
-        params.extend([maxx, minx, maxy, miny, relation, geometry])
-        return SPATIAL
+        if dialect == "postgresql":
+            params.extend([minx, miny, maxx, maxy, relation, geometry, geometry])
+        else:
+            params.extend([maxx, minx, maxy, miny, relation, geometry])
+        return SPATIAL[dialect]
     raise ValueError(f"not a filter expression: {kind!r}")  # filters.py makes only these
+
+
+def _glob_to_like(pattern: str) -> str:
+    """A GLOB pattern (as filters.py writes CQL2's LIKE: * and ?, a literal character
+    as [c]) as a LIKE pattern with backslash escapes, for PostgreSQL."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "[" and i + 2 < len(pattern) and pattern[i + 2] == "]":
+            c, i = pattern[i + 1], i + 2
+            out.append("\\" + c if c in "%_\\" else c)
+        elif c == "*":
+            out.append("%")
+        elif c == "?":
+            out.append("_")
+        else:
+            out.append("\\" + c if c in "%_\\" else c)
+        i += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=256)

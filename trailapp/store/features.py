@@ -47,11 +47,22 @@ class FeatureFilter:
         return [w.lower() for w in _WORD.findall(self.text or "")][:10]
 
 
-def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
+#: The full-text condition and its query, per database: SQLite's FTS5 table, and
+#: PostgreSQL's tsvector column (store/postgres/schema.py) — each word a prefix term,
+#: so that no search syntax from the client survives.
+TEXT_MATCH = {
+    "sqlite": ("f.rowid IN (SELECT rowid FROM features_fts WHERE features_fts MATCH ?)",
+               lambda tokens: " ".join(f'"{t}"*' for t in tokens)),
+    "postgresql": ("f.search @@ to_tsquery('simple', lower(unaccent(?)))",
+                   lambda tokens: " & ".join(f"'{t}':*" for t in tokens)),
+}
+
+
+def _where(f: FeatureFilter, dialect: str = "sqlite") -> tuple[str, list[Any]]:
     w = (Where().add("f.collection = ?", f.collection)
          # A joint activity (issue 13) is listed in both towns.
          .when(f.municipality, "(f.municipality = ? OR (f.collection = 'activities' AND "
-                               "json_extract(f.record, '$.attrs.joint') IS 1))")
+                               "CAST(json_extract(f.record, '$.attrs.joint') AS INTEGER) = 1))")
          .when(f.kind, "f.kind = ?")
          .when(f.updated_after, "f.updated > ?")
          .when(f.time_from, "f.time_end >= ?")
@@ -63,15 +74,14 @@ def _where(f: FeatureFilter) -> tuple[str, list[Any]]:
                   "NOT EXISTS (SELECT 1 FROM json_each(f.record, '$.attrs.content_notes') AS n "
                   "WHERE n.value IN (SELECT value FROM json_each(?)))"))
     if f.cql is not None:
-        cql_sql, cql_params = cql.condition(f.cql, f.cql_lang)
+        cql_sql, cql_params = cql.condition(f.cql, f.cql_lang, dialect)
         w.add(cql_sql, *cql_params)
     tokens = f.text_tokens()
     if tokens:
-        # Each word as a quoted prefix term: no FTS syntax from the client survives.
-        w.add("f.rowid IN (SELECT rowid FROM features_fts WHERE features_fts MATCH ?)",
-              " ".join(f'"{t}"*' for t in tokens))
+        text_sql, text_query = TEXT_MATCH[dialect]
+        w.add(text_sql, text_query(tokens))
     elif f.text is not None:
-        w.add("0")  # a search with no words matches nothing
+        w.add("1 = 0")  # a search with no words matches nothing
     return w.sql, w.params
 
 
@@ -109,6 +119,10 @@ class FeatureReads:
     """Read queries on published features (mixed into the store's Reader)."""
 
     conn: sqlite3.Connection
+    dialect = "sqlite"
+
+    def _where(self, f: FeatureFilter) -> tuple[str, list[Any]]:
+        return _where(f, self.dialect)
 
     def version(self) -> tuple[int, str | None]:
         """The content version: the last change's sequence number and time."""
@@ -118,7 +132,7 @@ class FeatureReads:
 
     def count(self, f: FeatureFilter) -> int:
         """How many features match the filter."""
-        where, params = _where(f)
+        where, params = self._where(f)
         return self.conn.execute(
             f"SELECT count(*) FROM features f WHERE {where}", params).fetchone()[0]  # noqa: S608
 
@@ -131,7 +145,7 @@ class FeatureReads:
         release can wait a whole switch interval (a convoy that cut 1000-feature
         pages to a fifth). The ordered subquery fixes group_concat's order.
         """
-        where, params = _where(f)
+        where, params = self._where(f)
         col = JSON_COLUMN[lang]
         row = self.conn.execute(
             f"SELECT group_concat(j, ','), count(*) FROM (SELECT f.{col} AS j "  # noqa: S608
@@ -142,7 +156,7 @@ class FeatureReads:
     def candidates(self, f: FeatureFilter, boxes: Sequence[tuple[float, float, float, float]]
                    ) -> list[Candidate]:
         """Features whose float64 bounds meet any of the boxes, in id order."""
-        where, params = _where(f)
+        where, params = self._where(f)
         if not boxes:
             return []
         index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
@@ -174,7 +188,7 @@ class FeatureReads:
         """
         if not boxes:
             return [], {}
-        where, params = _where(f)
+        where, params = self._where(f)
         index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
         row = self.conn.execute(
             "SELECT group_concat(rowid), json_group_object(rowid, geometry) "  # noqa: S608

@@ -60,10 +60,10 @@ class OrganiserWrites:
 
     def insert_organiser(self, row: dict[str, Any]) -> int:
         """Create an organiser; return its id."""
-        cur = self.conn.execute(
+        return int(self.conn.execute(
             "INSERT INTO organisers (username, password_hash, role, municipalities, created) "
-            "VALUES (:username, :password_hash, :role, :municipalities, :created)", row)
-        return int(cur.lastrowid or 0)
+            "VALUES (:username, :password_hash, :role, :municipalities, :created) "
+            "RETURNING id", row).fetchone()[0])
 
     def set_password_hash(self, organiser_id: int, password_hash: str) -> None:
         """Replace an organiser's password hash (a rehash or a new password)."""
@@ -93,10 +93,10 @@ class OrganiserWrites:
 
     def insert_api_token(self, organiser_id: int, name: str, token_hash: str, now: str) -> int:
         """Store a new API token's hash; return its id."""
-        cur = self.conn.execute(
+        return int(self.conn.execute(
             "INSERT INTO api_tokens (organiser_id, name, token_hash, created) "
-            "VALUES (?, ?, ?, ?)", [organiser_id, name, token_hash, now])
-        return int(cur.lastrowid or 0)
+            "VALUES (?, ?, ?, ?) RETURNING id", [organiser_id, name, token_hash, now]
+        ).fetchone()[0])
 
     def use_api_token(self, token_id: int, now: str) -> None:
         self.conn.execute("UPDATE api_tokens SET last_used = ? WHERE id = ?", [now, token_id])

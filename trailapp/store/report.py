@@ -106,7 +106,8 @@ class ReportReads:
             "IN ('approximate', 'unknown')), "
             "coalesce(sum(CASE WHEN collection = 'trails' AND "
             "json_extract(record, '$.accuracy') = 'surveyed' THEN "
-            "json_extract(json_sv, '$.properties.length_m') END), 0) "
+            "CAST(json_extract(json_sv, '$.properties.length_m') AS DOUBLE PRECISION) "
+            "END), 0) "
             "FROM features WHERE collection IN ('places', 'trails') AND municipality IN "
             "(SELECT value FROM json_each(?))", [scope]).fetchone()
         waiting = self.conn.execute(

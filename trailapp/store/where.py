@@ -39,5 +39,5 @@ class Where:
 
     @property
     def sql(self) -> str:
-        """The conditions as SQL ('1' when there are none)."""
-        return " AND ".join(self.clauses) or "1"
+        """The conditions as SQL ('1 = 1' when there are none)."""
+        return " AND ".join(self.clauses) or "1 = 1"
