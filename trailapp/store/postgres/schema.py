@@ -600,6 +600,13 @@ def m012_challenges(conn: Any) -> None:
     )
 
 
+@migration
+def m013_contributions_created(conn: Any) -> None:
+    """The report's period queries filter contributions by municipality and time."""
+    _run(conn, "CREATE INDEX contributions_by_created ON contributions "
+               "(municipality, created)")
+
+
 def pending(conn: Any) -> list[str]:
     """Names of the migrations not yet applied."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
