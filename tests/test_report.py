@@ -296,6 +296,7 @@ def test_the_report_csv_carries_questions_replies_and_translations_per_twin_pair
                      "Översättningar"]
 
 
+@pytest.mark.sqlite_only  # SQLite's trace callback and EXPLAIN QUERY PLAN
 def test_the_reports_period_queries_search_an_index_instead_of_reading_every_row(world,
                                                                                  geo_app):
     """Each query of a period (municipalities and a range of `created`) searches an

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import urllib.request
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from helpers.exchange import (
 from helpers.media_files import jpeg_with_gps
 from helpers.organisers import PASSWORD
 from helpers.packs import pack_info
+from helpers.store import INTEGRITY_ERRORS
 from helpers.translations import translation
 
 from trailapp import erasure, text
@@ -409,6 +409,7 @@ def test_a_long_thread_is_paginated_in_order(geo_client, store):
     assert (r.status_code, r.get_json()["errors"][0]["field"]) == (400, "limit")
 
 
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
 def test_a_thread_page_reads_its_replies_translations_in_one_query(geo_client, store):
     """Four replies in English, two translated into Swedish: in Swedish the page shows
     those two translated and the others as written, and reads the translations once for
@@ -447,7 +448,7 @@ def test_a_thread_page_reads_its_replies_translations_in_one_query(geo_client, s
 
 def test_the_migrated_database_keeps_the_reply_check(store):
     """A question with a parent, or a reply without one, cannot be stored at all."""
-    with store.writer() as w, pytest.raises(sqlite3.IntegrityError):
+    with store.writer() as w, pytest.raises(INTEGRITY_ERRORS):
         w.conn.execute(
             "INSERT INTO contributions (id, kind, place_id, municipality, status, lang, "
             "title, body, pseudonym, age_band, consent_by, consent_notice_version, "

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+
+#: What either store raises when a constraint refuses a row.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
 
 def count(store, table: str, **equal) -> int:
     """Rows of a table (constant names from the test), optionally where column = value."""

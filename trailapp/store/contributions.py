@@ -148,8 +148,9 @@ class ContributionReads:
             f"SELECT c.* FROM contributions c WHERE {w.sql} "  # noqa: S608
             "ORDER BY c.decided_at, c.id LIMIT ?", [*w.params, limit])
         return [dict(r) for r in rows]
+
     def replies_of(self, question_id: str, status: str | None = "approved",
-                   limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
+                   limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         """The replies to a question in a status (None: any), in the order they were
         published (then sent)."""
         w = Where().add("parent_id = ?", question_id).add("kind = 'reply'")
@@ -157,7 +158,8 @@ class ContributionReads:
         rows = self.conn.execute(
             f"SELECT * FROM contributions WHERE {w.sql} "  # noqa: S608 - constant fragments
             "ORDER BY coalesce(decided_at, created), created, id LIMIT ? OFFSET ?",
-            [*w.params, limit, offset])
+            # No limit: a count no thread reaches (SQLite's -1 is refused by PostgreSQL).
+            [*w.params, 2**62 if limit is None else limit, offset])
         return [dict(r) for r in rows]
 
     def reply_count(self, question_id: str, status: str = "approved") -> int:
