@@ -6,6 +6,8 @@ plain (f=html, crs, If-None-Match, gzip, an unknown id or a bad value) reaches F
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from flask import request_started
 from helpers.app import copy_instance, place, settings_in, write_geojson
@@ -177,3 +179,19 @@ def test_the_response_cache_keeps_fast_answers_and_answers_304(geodata_instance,
     assert after.status_code == 200  # a write moved the version: a new ETag
     assert after.headers["ETag"] != first.headers["ETag"]
     app.extensions["trailapp"].store.close()
+
+
+def test_a_busy_database_on_the_fast_path_gets_flasks_503_not_a_bare_error(apps,
+                                                                          monkeypatch):
+    fast, _, entered = apps
+
+    def busy(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(fast.extensions["trailapp"].catalog, "item", busy)
+    response = fast.test_client().get("/collections/places/items/test-fast-001")
+    assert entered == ["flask"]
+    assert response.status_code == 503
+    assert response.get_json()["status"] == 503
+    assert "busy" in response.get_json()["description"]
+    assert response.headers["Retry-After"] == "1"
