@@ -112,3 +112,34 @@ def test_read_connections_map_the_database_file(store):
     # almost none of them and every page was a read() call.
     with store.reader() as reader:
         assert reader.conn.execute("PRAGMA mmap_size").fetchone()[0] == READ_MMAP_BYTES
+
+
+def _bounds_both_ways(store) -> tuple[list[tuple], list[tuple]]:
+    with store.reader() as reader:
+        from_features = [tuple(r) for r in reader.conn.execute(
+            "SELECT rowid, collection, id, geom_type, minx, miny, maxx, maxy FROM features "
+            "WHERE minx IS NOT NULL ORDER BY rowid")]
+        narrow = [tuple(r) for r in reader.conn.execute(
+            "SELECT rowid, collection, id, geom_type, minx, miny, maxx, maxy "
+            "FROM feature_bounds ORDER BY rowid")]
+    return from_features, narrow
+
+
+def test_the_narrow_bounds_follow_every_insert_move_and_delete(mixed, tmp_path):
+    # A bbox page reads feature_bounds (a page of rows per page, not a page per match):
+    # it must say what features says after every kind of write.
+    store = mixed.extensions["trailapp"].store
+    from_features, narrow = _bounds_both_ways(store)
+    assert len(from_features) == 140 and narrow == from_features
+    moved = [f for f in mixed_features() if f["id"] == "test-l00"][0]
+    moved["geometry"]["coordinates"] = [[x + 0.0005, y] for x, y in
+                                        moved["geometry"]["coordinates"]]
+    unlocated = place("test-p-unlocated", None, None)
+    loader.load(store, [write_geojson(tmp_path / "more.geojson", [moved, unlocated])])
+    with store.writer() as writer:
+        writer.delete_feature("places", "test-a00")
+    from_features, narrow = _bounds_both_ways(store)
+    assert narrow == from_features and len(narrow) == 139
+    assert "test-a00" not in [r[2] for r in narrow]
+    new_minx = min(c[0] for c in moved["geometry"]["coordinates"])
+    assert [r[4] for r in narrow if r[2] == "test-l00"] == pytest.approx([new_minx], abs=1e-9)

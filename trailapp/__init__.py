@@ -19,6 +19,7 @@ from .contributions import Settings as ContributionSettings
 from .features import GEOJSON, GPX, JSON, dumps
 from .features import OPENAPI as OPENAPI_TYPE
 from .http.cache import ResponseCache
+from .http.fast import FastReads
 from .media import Limits, MediaStore
 from .packs import Packs
 from .ratelimit import Limit
@@ -124,6 +125,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
                         reader, survey_settings, lang, m)).encode()),
         survey=survey_settings)
 
+    if app.config["FAST_READS"]:  # inside the response cache, which keeps its answers
+        app.wsgi_app = FastReads(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config["RESPONSE_CACHE_MB"]:
         app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
             app.wsgi_app, lambda: catalog.current_version(store),

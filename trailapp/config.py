@@ -79,6 +79,9 @@ DEFAULTS: dict[str, Any] = {
     # In-process cache of public GET responses, per worker, in MiB (0 turns it off).
     # Entries are keyed by the content version, so a write makes them all stale.
     "RESPONSE_CACHE_MB": 64,
+    # Answer plain item reads (one feature; a page by bbox/limit/offset) in front of
+    # Flask, with the same bytes and headers (trailapp/http/fast.py); 0 turns it off.
+    "FAST_READS": True,
     # Let /metrics answer callers other than the machine itself (off: loopback only).
     "METRICS_PUBLIC": False,
     # Field survey (docs/survey.md): a place is ready for review when at least

@@ -36,8 +36,12 @@ def language(lang_param: str | None) -> str:
     """lang= wins; else Accept-Language negotiated with Babel; else English."""
     if lang_param:
         return lang_param
-    header = request.accept_languages
-    return i18n.negotiate([value for value, quality in header if quality > 0])
+    return language_of(request.accept_languages)
+
+
+def language_of(accept: Any) -> str:
+    """The language negotiated for a parsed Accept-Language header (English without)."""
+    return i18n.negotiate([value for value, quality in accept if quality > 0])
 
 
 def base_url() -> str:

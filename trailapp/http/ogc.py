@@ -6,8 +6,6 @@ response. Every GET carries a strong ETag and answers 304 to If-None-Match.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
@@ -28,6 +26,7 @@ from ..features import (
 )
 from . import models, ogc_pages
 from .context import base_url, language, settings, state
+from .ogc_links import item_links, page_links
 from .openapi import json_response, ogc_responses
 from .responses import HTML, cached_response, content_version, negotiate, not_modified
 
@@ -178,7 +177,7 @@ def queryables(path: models.CollectionPath, query: models.PageQuery) -> Response
                  ogc_pages.queryables(body, path.collectionId, title, lang, etag))
 
 
-def _items_query(collection: Collection, q: models.ItemsParams, lang: str) -> ItemsQuery:
+def items_query(collection: Collection, q: models.ItemsParams, lang: str) -> ItemsQuery:
     """The catalogue's query from the parameters (already parsed and typed)."""
     config = settings()
     time_from, time_to = q.datetime or (None, None)
@@ -199,30 +198,6 @@ def _items_query(collection: Collection, q: models.ItemsParams, lang: str) -> It
         if q.content_notes_exclude else None)
 
 
-def _page_links(collection_id: str, q: ItemsQuery, matched: int, media_type: str) -> list:
-    base = f"{base_url()}/collections/{collection_id}/items"
-    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("offset", "f")]
-
-    def href(offset: int | None = None, f: str | None = None) -> str:
-        extra = ([("offset", str(offset))] if offset else []) + ([("f", f)] if f else [])
-        query = urlencode(args + extra)
-        return f"{base}?{query}" if query else base
-
-    current = q.offset if q.offset else None
-    links = [
-        link(href(current, None if media_type == GEOJSON else "json"), "self", media_type),
-        link(href(current, "json" if media_type == GEOJSON else None), "alternate",
-             JSON if media_type == GEOJSON else GEOJSON),
-        link(href(current, "html"), "alternate", HTML, "This page as HTML"),
-        link(f"{base_url()}/collections/{collection_id}", "collection", JSON),
-    ]
-    if q.offset + q.limit < matched:
-        links.append(link(href(q.offset + q.limit), "next", GEOJSON, "Next page"))
-    if q.offset > 0:
-        links.append(link(href(max(0, q.offset - q.limit)), "prev", GEOJSON, "Previous page"))
-    return links
-
-
 @bp.get("/collections/<collectionId>/items", summary="Features of a collection",
         responses=ogc_responses(models.FeatureCollection, 404, 409))
 def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
@@ -230,7 +205,7 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
     lang = language(query.lang)
     media_type = negotiate(query.f, [GEOJSON, JSON, HTML])
     service = catalog()
-    q = _items_query(service.collection(path.collectionId), query, lang)
+    q = items_query(service.collection(path.collectionId), query, lang)
     with state().store.reader() as reader:
         version = content_version(reader, lang, media_type)
         if (hit := not_modified(version.etag)) is not None:
@@ -246,7 +221,8 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
     body = collection_json(
         absolute_links(crs.reproject_features(page.features, out_crs), base_url()),
         page.returned, number_matched=page.number_matched,
-        links=_page_links(path.collectionId, q, page.number_matched, media_type),
+        links=page_links(base_url(), path.collectionId, list(request.args.items(multi=True)),
+                         q, page.number_matched, media_type),
         extra=page.extra)
     return _with_crs(cached_response(body, media_type, version.etag, lang), out_crs)
 
@@ -279,15 +255,7 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
         return ogc_pages.item(path.collectionId, i18n.label(f"{path.collectionId}.title",
                               lang), text, lang, version.etag)
     text = crs.reproject_features(text, out_crs)
-    links = [
-        link(self_href, "self", media_type),
-        link(f"{self_href}?f={'json' if media_type == GEOJSON else 'geojson'}", "alternate",
-             JSON if media_type == GEOJSON else GEOJSON),
-        link(f"{base}/collections/{path.collectionId}", "collection", JSON),
-    ]
-    if path.collectionId == "trails":
-        links.append(link(f"{self_href}?f=gpx", "alternate", GPX, "GPX 1.1 track"))
-    links.append(link(f"{self_href}?f=html", "alternate", HTML, "This feature as HTML"))
+    links = item_links(self_href, base, path.collectionId, media_type)
     return _with_crs(cached_response(with_links(absolute_links(text, base), links),
                                      media_type, version.etag, lang), out_crs)
 

@@ -72,11 +72,15 @@ def content_version(reader: Any, lang: str, media_type: str) -> ContentVersion:
     """
     seq, at = state().catalog.version(reader)
     request.environ[VERSION_KEY] = seq  # lets the response cache keep this response
-    key = (f"{CODE_VERSION}|{seq}|{request.host_url}|{request.full_path}|{lang}|"
-           f"{media_type}")
-    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     g.content_time = at
-    return ContentVersion(seq, at, digest)
+    return ContentVersion(seq, at, etag_of(seq, request.host_url, request.full_path, lang,
+                                           media_type))
+
+
+def etag_of(seq: int, host_url: str, full_path: str, lang: str, media_type: str) -> str:
+    """The strong ETag of a request (host, path and query) at a content version."""
+    key = f"{CODE_VERSION}|{seq}|{host_url}|{full_path}|{lang}|{media_type}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 def not_modified(etag: str) -> Response | None:
@@ -95,21 +99,25 @@ def not_modified(etag: str) -> Response | None:
 
 
 @lru_cache(maxsize=64)
-def _http_date(rfc3339: str) -> str:
+def http_date(rfc3339: str) -> str:
+    """A stored RFC 3339 time as an HTTP date (Last-Modified)."""
     return format_datetime(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")), usegmt=True)
 
 
-def _cache_headers(response: Response) -> None:
-    if request.path.startswith(("/collections/stories", "/collections/activities", "/sync")):
+def cache_control(path: str, max_age: int) -> str:
+    """Cache-Control of a public GET answer at this path."""
+    if path.startswith(("/collections/stories", "/collections/activities", "/sync")):
         # Young people's contributions: a withdrawn one must leave caches at once.
-        response.headers["Cache-Control"] = "public, no-cache"
-    else:
-        response.cache_control.public = True
-        response.cache_control.max_age = settings()["CACHE_MAX_AGE"]
-        response.headers["Cache-Control"] += ", stale-if-error=86400"
+        return "public, no-cache"
+    return f"public, max-age={int(max_age)}, stale-if-error=86400"
+
+
+def _cache_headers(response: Response) -> None:
+    response.headers["Cache-Control"] = cache_control(request.path,
+                                                      settings()["CACHE_MAX_AGE"])
     at = g.get("content_time")
     if at:
-        response.headers["Last-Modified"] = _http_date(at)
+        response.headers["Last-Modified"] = http_date(at)
     # flask-cors echoes the request's Origin in Access-Control-Allow-Origin, so a
     # shared cache must keep one copy per Origin.
     response.headers["Vary"] = "Accept-Language, Accept, Origin"

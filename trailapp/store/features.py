@@ -100,16 +100,19 @@ class Candidate:
     municipality: str
 
 
-def _box_sql(boxes: Sequence[tuple[float, float, float, float]]
+def _box_sql(boxes: Sequence[tuple[float, float, float, float]], table: str = "f"
              ) -> tuple[list[str], list[float], list[str], list[float]]:
-    """Per box, an R*Tree query and the exact float64 bounds test, with their values."""
+    """Per box, an R*Tree query and the exact float64 bounds test (on the bounds of
+    table "f", features, or "b", feature_bounds), with their values."""
     index_sql, exact_sql = [], []
     index_params: list[float] = []
     exact_params: list[float] = []
+    t = {"f": "f", "b": "b"}[table]  # a constant alias, never a caller's text
     for minx, miny, maxx, maxy in boxes:
         index_sql.append("SELECT id FROM features_rtree "
                          "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?")
-        exact_sql.append("(f.minx <= ? AND f.maxx >= ? AND f.miny <= ? AND f.maxy >= ?)")
+        exact_sql.append(f"({t}.minx <= ? AND {t}.maxx >= ? AND {t}.miny <= ? "
+                         f"AND {t}.maxy >= ?)")
         index_params += [maxx, minx, maxy, miny]
         exact_params += [maxx, minx, maxy, miny]
     return index_sql, index_params, exact_sql, exact_params
@@ -188,6 +191,8 @@ class FeatureReads:
         """
         if not boxes:
             return [], {}
+        if f == FeatureFilter(collection=f.collection):
+            return self._bbox_bounds_only(f.collection, boxes)
         where, params = self._where(f)
         index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
         row = self.conn.execute(
@@ -197,6 +202,26 @@ class FeatureReads:
             f"FROM ({' UNION '.join(index_sql)}) AS r CROSS JOIN features f ON f.rowid = r.id "
             f"WHERE {where} AND ({' OR '.join(exact_sql)}) ORDER BY f.id)",
             [*index_params, *params, *exact_params]).fetchone()
+        rowids = [int(r) for r in row[0].split(",")] if row[0] else []
+        shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
+        return rowids, shapes
+
+    def _bbox_bounds_only(self, collection: str,
+                          boxes: Sequence[tuple[float, float, float, float]]
+                          ) -> tuple[list[int], dict[int, str]]:
+        """bbox_matches() of a whole collection, read from the narrow feature_bounds
+        (some sixty rows a page) rather than features (a row of a few KB, a page per
+        match); only a line's or area's geometry is read from features."""
+        index_sql, index_params, exact_sql, exact_params = _box_sql(boxes, "b")
+        row = self.conn.execute(
+            "SELECT group_concat(rowid), json_group_object(rowid, geometry) "  # noqa: S608
+            "FILTER (WHERE geom_type != 'Point') FROM (SELECT b.rowid, b.geom_type, "
+            "CASE WHEN b.geom_type = 'Point' THEN NULL ELSE "
+            "(SELECT geometry FROM features WHERE rowid = b.rowid) END AS geometry "
+            f"FROM ({' UNION '.join(index_sql)}) AS r CROSS JOIN feature_bounds b "
+            f"ON b.rowid = r.id WHERE b.collection = ? AND ({' OR '.join(exact_sql)}) "
+            "ORDER BY b.id)",
+            [*index_params, collection, *exact_params]).fetchone()
         rowids = [int(r) for r in row[0].split(",")] if row[0] else []
         shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
         return rowids, shapes

@@ -820,3 +820,53 @@ def m013_contributions_created(db: Database) -> None:
     table. (_rebuild_with_kinds recreates it with the table's other indexes.)"""
     _run(db, "CREATE INDEX IF NOT EXISTS contributions_by_created ON contributions "
              "(municipality, created)")
+
+
+@migrations()
+def m014_feature_bounds(db: Database) -> None:
+    """A narrow copy of each located feature's collection, id, type and float64 bounds,
+    kept in step with features by triggers (issue 15).
+
+    A bbox page tests every match the R*Tree finds against its exact bounds and puts
+    them in id order. In features each row is a few KB (three renderings and the
+    record), so at 100,000 places every match touched a page of its own and a map-sized
+    box cost hundreds of page reads; here a page holds some sixty rows.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS feature_bounds (
+            rowid INTEGER PRIMARY KEY,
+            collection TEXT NOT NULL,
+            id TEXT NOT NULL,
+            geom_type TEXT NOT NULL,
+            minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL
+        )
+        """,
+        "DELETE FROM feature_bounds",
+        "INSERT INTO feature_bounds SELECT rowid, collection, id, geom_type, minx, miny, "
+        "maxx, maxy FROM features WHERE minx IS NOT NULL",
+        """
+        CREATE TRIGGER IF NOT EXISTS feature_bounds_insert AFTER INSERT ON features
+        WHEN new.minx IS NOT NULL BEGIN
+            INSERT INTO feature_bounds VALUES (new.rowid, new.collection, new.id,
+                new.geom_type, new.minx, new.miny, new.maxx, new.maxy);
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS feature_bounds_update
+        AFTER UPDATE OF collection, id, geom_type, minx, miny, maxx, maxy ON features
+        BEGIN
+            DELETE FROM feature_bounds WHERE rowid = old.rowid;
+            INSERT INTO feature_bounds
+                SELECT new.rowid, new.collection, new.id, new.geom_type, new.minx,
+                       new.miny, new.maxx, new.maxy
+                WHERE new.minx IS NOT NULL;
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS feature_bounds_delete AFTER DELETE ON features BEGIN
+            DELETE FROM feature_bounds WHERE rowid = old.rowid;
+        END
+        """,
+    )

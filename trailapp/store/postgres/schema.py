@@ -607,6 +607,13 @@ def m013_contributions_created(conn: Any) -> None:
                "(municipality, created)")
 
 
+@migration
+def m014_feature_bounds(conn: Any) -> None:
+    """In SQLite a narrow copy of each feature's bounds, so that a bbox page reads
+    small rows. PostgreSQL's GiST index on features.geom (m001) already answers a bbox
+    from the index; nothing to add."""
+
+
 def pending(conn: Any) -> list[str]:
     """Names of the migrations not yet applied."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
