@@ -7,6 +7,7 @@ there: one entry per faulty field, or an empty list).
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 
@@ -182,3 +183,22 @@ def error_codes() -> list[str]:
         codes.add(cls.code)
         todo.extend(cls.__subclasses__())
     return sorted(codes)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when a database error means "try again shortly" rather than a fault: SQLite
+    locked, or PostgreSQL unreachable, restarting, or a lock not granted in time."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(error, psycopg.OperationalError) and not database_full(error)
+
+
+def database_full(error: BaseException) -> bool:
+    """True when the database reports its storage full."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "disk is full" in str(error) or "disk I/O error" in str(error)
+    return type(error).__name__ == "DiskFull"  # psycopg.errors.DiskFull (SQLSTATE 53100)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import sqlite3
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -14,6 +13,8 @@ from ..errors import (
     InsufficientStorage,
     InvalidParameter,
     ServiceUnavailable,
+    database_full,
+    database_unavailable,
     http_code,
 )
 from . import dashboard, html_pages
@@ -41,8 +42,7 @@ log = logging.getLogger("trailapp")
 def _disk_full(error: BaseException) -> bool:
     """A full disk, as SQLite or the file system reports it (also when wrapped)."""
     while error is not None:
-        if isinstance(error, sqlite3.OperationalError) and (
-                "disk is full" in str(error) or "disk I/O error" in str(error)):
+        if database_full(error):
             return True
         if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
             return True
@@ -111,7 +111,7 @@ def register(app: Flask) -> None:
             return error_answer(InsufficientStorage(
                 "The server has no room to store this now; nothing was saved. Please try "
                 "again later.", headers={"Retry-After": "60"}))
-        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        if database_unavailable(error):
             return error_answer(ServiceUnavailable(
                 "The database is busy; please try again shortly.",
                 headers={"Retry-After": "1"}))

@@ -23,7 +23,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from ..errors import NotFound, ServiceUnavailable
+from ..errors import NotFound, ServiceUnavailable, StoreBusy
 from ..features import JSON, dumps
 from .context import settings, state
 from .openapi import _errors
@@ -59,7 +59,7 @@ def healthz() -> Response:
     app_state = state()
     try:
         version = app_state.catalog.current_version(app_state.store)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StoreBusy) as exc:
         raise ServiceUnavailable("The database does not answer.",
                                  headers={"Retry-After": "5"}) from exc
     response = Response(dumps({"status": "ok", "database": "ok", "content_version": version}),

@@ -6,7 +6,11 @@ across threads (a lock) and across processes (an flock on a lock file beside the
 database). That keeps SQLite 3.40's WAL-reset bug (two connections writing or
 checkpointing at once can lose committed data) out of reach: read connections
 never checkpoint (wal_autocheckpoint=0, query_only) and only the writer does, inside
-its lock. See docs/operations.md for the deployment that keeps it so.
+its lock. See docs/operations.md for the deployment that keeps it so. open_store()
+picks this store or the PostgreSQL one (store/postgres/) from TRAILAPP_DATABASE.
+
+Longer than 300 lines because the SQLite store's connections, locks, backup and
+restore belong together in one class.
 """
 
 from __future__ import annotations
@@ -299,3 +303,4 @@ def open_store(database: str, busy_timeout_ms: int = 5000, pool_size: int = 10) 
         from .postgres import PgStore
         return PgStore(database, busy_timeout_ms, pool_size)
     return Store(database, busy_timeout_ms)
+
