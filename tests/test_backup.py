@@ -5,9 +5,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
 from helpers.app import place, settings_in, write_geojson
 
 from trailapp import create_app, erasure, loader
+
+pytestmark = pytest.mark.sqlite_only  # flask backup and restore write and read SQLite files
 
 
 def test_a_backup_taken_during_writes_is_consistent_and_restores(geo_app, store, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from helpers.app import GEODATA
 from helpers.contributions import post_json, story
 from helpers.store import count
@@ -50,6 +51,7 @@ def test_loading_and_rendering_show_progress_and_a_summary(app):
     assert "Re-rendered 0 feature(s)" in rendered.output
 
 
+@pytest.mark.sqlite_only  # flask backup writes SQLite files
 def test_backup_says_what_it_wrote(geo_app, tmp_path):
     result = geo_app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.sqlite3")])
     assert result.exit_code == 0, result.output

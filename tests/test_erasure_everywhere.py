@@ -19,6 +19,8 @@ from helpers.media_files import jpeg_with_gps
 
 from trailapp import erasure, moderation
 
+pytestmark = pytest.mark.sqlite_only  # reads every byte of the SQLite file and its WAL
+
 
 def _settings(app):
     return app.extensions["trailapp"].contributions

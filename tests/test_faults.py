@@ -34,6 +34,7 @@ def test_a_full_disk_while_writing_media_is_507_and_leaves_nothing(app, geo_clie
     assert post_json(geo_client, story()).status_code == 201  # recovers, no restart
 
 
+@pytest.mark.sqlite_only  # faults of the SQLite file
 def test_a_full_database_is_507_and_recovers(app, geo_client, store):
     """SQLite's own "database or disk is full", forced with max_page_count."""
     with store.writer() as w:
@@ -51,6 +52,7 @@ def test_a_full_database_is_507_and_recovers(app, geo_client, store):
     assert store.integrity_check() == "ok"
 
 
+@pytest.mark.sqlite_only  # faults of the SQLite file
 def test_a_database_locked_by_another_program_gives_503_and_reads_go_on(tmp_path):
     app = create_app(settings_in(tmp_path, BUSY_TIMEOUT_MS=200))
     from helpers.app import GEODATA
@@ -71,6 +73,7 @@ def test_a_database_locked_by_another_program_gives_503_and_reads_go_on(tmp_path
     app.extensions["trailapp"].store.close()
 
 
+@pytest.mark.sqlite_only  # faults of the SQLite file
 def test_another_process_holding_the_write_lock_file_gives_503(tmp_path):
     app = create_app(settings_in(tmp_path, BUSY_TIMEOUT_MS=200))
     from helpers.app import GEODATA

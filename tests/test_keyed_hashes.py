@@ -10,6 +10,7 @@ import uuid
 from dataclasses import asdict, fields
 
 import pytest
+from helpers.app import ON_POSTGRES
 from helpers.contributions import post_json, story
 
 from trailapp import auth, ratelimit, text
@@ -22,7 +23,8 @@ def _all_values(store) -> set:
     """Every value of every row of every table (what a database copy holds)."""
     with store.reader() as reader:
         tables = [r[0] for r in reader.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'" if ON_POSTGRES
+            else "SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {v for t in tables for row in reader.conn.execute(f'SELECT * FROM "{t}"')
                 for v in tuple(row)}
 

@@ -305,6 +305,7 @@ def test_point_1e7_degrees_outside_bbox_is_not_returned(synthetic, geo_client, b
     assert "test-edge" not in ids(body)
 
 
+@pytest.mark.sqlite_only  # SQLite's R*Tree
 def test_rtree_float32_bounds_would_have_matched_the_outside_bbox(synthetic, store):
     # The precondition that makes the test above meaningful: the index alone is not exact.
     with store.reader() as reader:

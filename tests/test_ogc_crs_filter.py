@@ -4,10 +4,10 @@ Flask test client on the real geodata. Expected values come from pyproj and the 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from helpers.app import trail, write_geojson
+from helpers.store import count
 from pyproj import Transformer
 
 from trailapp import loader
@@ -291,9 +291,8 @@ def test_sql_looking_filters_are_harmless(geo_client, store, text):
     else:
         assert [e["field"] for e in body["errors"]] == ["filter"]
     assert len(stored_places(store)) == before
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT count(*) FROM features").fetchone()[0] >= before
+    assert store.integrity_check() == "ok"
+    assert count(store, "features") >= before
 
 
 # -- Part 3: queryables and conformance ------------------------------------------------------

@@ -44,15 +44,18 @@ def test_metrics_answer_only_the_machine_itself(client):
     assert r.get_json()["code"] == "NotFound"
 
 
-def test_a_database_url_stops_the_start_and_creates_nothing(tmp_path, monkeypatch):
-    # A postgresql:// URL given to a build with only the embedded store must not be
-    # taken as a file name (a new, empty database in a folder called "postgresql:").
+def test_a_database_url_of_another_kind_stops_the_start_and_creates_nothing(
+        tmp_path, monkeypatch):
+    # A URL of a database this service has no store for must not be taken as a file
+    # name (a new, empty database in a folder called "mysql:"); its password is not
+    # repeated. postgresql:// opens the PostgreSQL store (tests/test_postgres.py).
     monkeypatch.chdir(tmp_path)
-    url = "postgresql://trail:secret@127.0.0.1/trailapp"
+    url = "mysql://trail:secret@127.0.0.1/trailapp"
     settings = settings_in(tmp_path, DATABASE=url)
-    with pytest.raises(ValueError, match=r"TRAILAPP_DATABASE=postgresql://…: this build"):
+    with pytest.raises(ValueError, match=r"TRAILAPP_DATABASE=mysql://…: the store is") as e:
         create_app(settings)
-    assert not (tmp_path / "postgresql:").exists()
+    assert "secret" not in str(e.value)
+    assert not (tmp_path / "mysql:").exists()
     assert not (tmp_path / "test.sqlite3").exists()
 
 

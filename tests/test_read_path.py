@@ -107,6 +107,7 @@ def test_a_triangle_whose_bounds_meet_the_box_is_left_out(mixed):
     assert body["numberMatched"] == len(straightforward(store, corner))
 
 
+@pytest.mark.sqlite_only  # SQLite's mmap and its narrow bounds table
 def test_read_connections_map_the_database_file(store):
     # A bbox touches a page per match: at 100k places the default page cache held
     # almost none of them and every page was a read() call.
@@ -125,6 +126,7 @@ def _bounds_both_ways(store) -> tuple[list[tuple], list[tuple]]:
     return from_features, narrow
 
 
+@pytest.mark.sqlite_only  # SQLite's mmap and its narrow bounds table
 def test_the_narrow_bounds_follow_every_insert_move_and_delete(mixed, tmp_path):
     # A bbox page reads feature_bounds (a page of rows per page, not a page per match):
     # it must say what features says after every kind of write.

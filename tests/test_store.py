@@ -112,6 +112,7 @@ def test_migrations_apply_once_and_are_safe_to_rerun(tmp_path):
         store.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's pragmas
 def test_writer_connection_is_wal_durable_with_foreign_keys(store):
     with store.writer() as w:
         pragmas = [w.conn.execute(f"PRAGMA {p}").fetchone()[0]
@@ -119,6 +120,7 @@ def test_writer_connection_is_wal_durable_with_foreign_keys(store):
     assert pragmas == ["wal", 2, 1]  # synchronous 2 is FULL
 
 
+@pytest.mark.sqlite_only  # SQLite's pragmas
 def test_read_connection_is_query_only(store):
     with store.reader() as r:
         assert r.conn.execute("PRAGMA query_only").fetchone()[0] == 1
@@ -130,6 +132,7 @@ def test_read_connection_is_query_only(store):
 # -- the spatial index ----------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # SQLite's R*Tree table (PostGIS: test_postgres.py)
 def test_rtree_gets_the_bounds_of_an_inserted_feature(store):
     write(store, record("test-a", (16.40, 61.35)))
     minx, miny, maxx, maxy = rtree_box(store, "test-a")
@@ -138,6 +141,7 @@ def test_rtree_gets_the_bounds_of_an_inserted_feature(store):
     assert [minx, miny, maxx, maxy] == pytest.approx([16.40, 61.35, 16.40, 61.35], abs=1e-5)
 
 
+@pytest.mark.sqlite_only  # SQLite's R*Tree table (PostGIS: test_postgres.py)
 def test_rtree_follows_a_geometry_update(store):
     write(store, record("test-a", (16.40, 61.35)))
     write(store, record("test-a", (16.90, 61.80)))
@@ -145,6 +149,7 @@ def test_rtree_follows_a_geometry_update(store):
     assert one(store, "SELECT count(*) FROM features_rtree") == 1
 
 
+@pytest.mark.sqlite_only  # SQLite's R*Tree table (PostGIS: test_postgres.py)
 def test_rtree_entry_goes_with_a_deleted_feature(store):
     write(store, record("test-a"))
     write(store, record("test-b", (16.5, 61.4)))
@@ -154,6 +159,7 @@ def test_rtree_entry_goes_with_a_deleted_feature(store):
     assert rtree_box(store, "test-b") is not None
 
 
+@pytest.mark.sqlite_only  # SQLite's R*Tree table (PostGIS: test_postgres.py)
 def test_null_geometry_has_no_rtree_entry_and_clears_an_old_one(store):
     write(store, record("test-unknown", None))
     write(store, record("test-a", (16.40, 61.35)))
@@ -166,6 +172,7 @@ def test_null_geometry_has_no_rtree_entry_and_clears_an_old_one(store):
 # -- the text index --------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # SQLite's FTS5 table
 def test_renamed_feature_is_found_by_its_new_name_only(store):
     write(store, record("test-a", name="Gamla kvarnen"))
     write(store, record("test-a", name="Vallsta såg"))
@@ -218,6 +225,7 @@ def test_reader_snapshot_does_not_see_a_later_commit(store):
 # -- many writers ------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the SQLite file's write lock (PostgreSQL: test_postgres.py)
 def test_concurrent_writes_from_processes_and_threads_all_survive(store):
     per_worker, spawn = 20, multiprocessing.get_context("spawn")
     # Three processes with a Store each, and three threads sharing this one.
@@ -237,6 +245,7 @@ def test_concurrent_writes_from_processes_and_threads_all_survive(store):
     assert one(store, "SELECT count(*) FROM changes") == 6 * per_worker
 
 
+@pytest.mark.sqlite_only  # the SQLite file's write lock (PostgreSQL: test_postgres.py)
 def test_writer_gives_up_with_store_busy_while_another_process_holds_the_lock(store):
     impatient = Store(store.path, busy_timeout_ms=100)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, store.path + ".write-lock"],

@@ -605,6 +605,7 @@ def test_the_steering_report_shows_how_far_the_survey_has_come(geo_client, store
     assert figures["Fixes and tracks waiting for review"] == "fewer than 5"
 
 
+@pytest.mark.sqlite_only  # flask backup/restore of SQLite files
 def test_restoring_a_backup_does_not_bring_back_an_erased_fix(geo_app, geo_client, store,
                                                               tmp_path):
     from helpers.app import settings_in

@@ -141,7 +141,7 @@ def m001_features(conn: Any) -> None:
         """CREATE FUNCTION features_derive() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN
                NEW.geom := CASE WHEN NEW.geometry IS NULL THEN NULL
-                           ELSE ST_SetSRID(ST_GeomFromGeoJSON(NEW.geometry), 4326) END;
+                           ELSE ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(NEW.geometry), 4326)) END;
                NEW.search := trailapp_words(NEW.search_text);
                RETURN NEW;
            END $$""",
