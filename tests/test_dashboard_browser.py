@@ -221,7 +221,11 @@ def test_the_report_page_draws_its_charts_and_map_without_an_error(tab, site, tm
     page.wait_for_load_state("networkidle")
     assert page.locator("#report-map path.leaflet-interactive").count() == 2  # two places
     charts = page.locator("figure.chart img")
-    assert charts.count() == 6  # taking part (4) and the challenges (2)
+    drawn = page.locator("figure.chart:has(img)").evaluate_all("fs => fs.map(f => f.id)")
+    # taking part (4; places are on the map), the challenges (3), the exchange per pair
+    assert sorted(drawn) == sorted(f"chart-{k}" for k in (
+        "per_month", "by_kind", "by_age_band", "by_language", "challenges_by_place",
+        "challenges_by_kind", "challenges_by_age_band", "exchange_by_pair")), drawn
     assert all(charts.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
                for i in range(charts.count()))
     assert page.locator("#table-per_month tfoot td").inner_text() == "14"
