@@ -816,3 +816,20 @@ def test_a_file_gone_from_disk_is_404_not_500(geo_app, geo_client, store, photo)
     moderation.approve(store, photo["id"])
     (media_dir(geo_app) / photo["media"]["href"].removeprefix("http://localhost/media/")).unlink()
     assert_error(geo_client.get(photo["media"]["href"]), 404)
+
+
+def test_a_truncated_photo_is_refused_after_a_pdf_report_too(geo_app, geo_client, store):
+    """WeasyPrint, imported for the first PDF report in a worker, switched Pillow's
+    process-wide LOAD_TRUNCATED_IMAGES on: every later upload in that worker then
+    accepted a truncated photo. Making a PDF must leave Pillow strict."""
+    from PIL import ImageFile
+
+    from trailapp import pdf
+
+    assert pdf.html_to_pdf("<p>Rapport</p>").startswith(b"%PDF")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    before = snapshot(geo_app, store)
+    r = geo_client.post("/contributions", environ_base={"REMOTE_ADDR": "10.6.6.7"},
+                        **multipart(form_parts() + file_parts(truncated_jpeg())))
+    assert_error(r, 422, "media")
+    assert snapshot(geo_app, store) == before
