@@ -9,23 +9,14 @@ import re
 
 import pytest
 from helpers.challenges import PLACE, TRAIL
-from helpers.dashboard import PASSWORD, csrf_token, login
-
-from trailapp import auth
+from helpers.dashboard import csrf_token, signed_in, two_town_staff
 
 
 @pytest.fixture
 def staff(geo_app):
     store = geo_app.extensions["trailapp"].store
-    auth.create_organiser(store, "anna", PASSWORD, "moderator", ["bollnas"])
-    auth.create_organiser(store, "kabo", PASSWORD, "moderator", ["lobatse"])
+    two_town_staff(store)
     return store
-
-
-def as_user(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def post_challenge(client, **fields):
@@ -52,7 +43,7 @@ def row_of(page: str, challenge_id: str) -> str:
 
 
 def test_set_list_and_withdraw_a_challenge_through_the_form(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     r = post_challenge(anna)
     assert r.status_code == 302
     assert r.headers["Location"].endswith("/dashboard/challenges?done=create")
@@ -79,7 +70,7 @@ def test_set_list_and_withdraw_a_challenge_through_the_form(geo_app, staff):
 
 def test_multiple_choice_along_a_trail_keeps_the_right_option_of_the_filled_rows(
         geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     # Rows 0 and 2 filled, row 1 left empty: the right option (row 2) is the second one.
     r = post_challenge(anna, target=f"trail:{TRAIL}", kind="multiple-choice",
                        option_0_en="1650", option_2_en="1750", option_2_sv="1750",
@@ -102,7 +93,7 @@ def test_multiple_choice_along_a_trail_keeps_the_right_option_of_the_filled_rows
 ])
 def test_a_refused_form_names_the_field_keeps_the_values_and_saves_nothing(
         geo_app, staff, fields, named):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     r = post_challenge(anna, prompt_en="Look for the <gate> & its year", **fields)
     assert r.status_code == 422
     page = r.get_data(as_text=True)
@@ -117,7 +108,7 @@ def test_a_refused_form_names_the_field_keeps_the_values_and_saves_nothing(
 
 
 def test_another_towns_organiser_gets_404_and_changes_nothing(geo_app, staff):
-    anna, kabo = as_user(geo_app, "anna"), as_user(geo_app, "kabo")
+    anna, kabo = signed_in(geo_app, "anna"), signed_in(geo_app, "kabo")
     assert post_challenge(anna).status_code == 302
     (row,) = stored(staff)
     assert row["id"] not in kabo.get("/dashboard/challenges").get_data(as_text=True)
@@ -132,7 +123,7 @@ def test_another_towns_organiser_gets_404_and_changes_nothing(geo_app, staff):
 
 
 def test_withdrawing_without_the_forms_token_changes_nothing(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     assert post_challenge(anna).status_code == 302
     (row,) = stored(staff)
     r = anna.post(f"/dashboard/challenges/{row['id']}/withdraw", data={})

@@ -9,9 +9,9 @@ import re
 
 import pytest
 from helpers.app import place
-from helpers.dashboard import PASSWORD, csrf_token, login
+from helpers.dashboard import csrf_token, signed_in, two_town_staff
 
-from trailapp import auth, editing, protection
+from trailapp import editing, protection
 from trailapp.auth import Organiser
 
 HOME = (16.41234, 61.33877)  # a family home (synthetic)
@@ -21,18 +21,11 @@ PAGE = "/dashboard/places/test-home"
 @pytest.fixture
 def staff(geo_app):
     store = geo_app.extensions["trailapp"].store
-    auth.create_organiser(store, "anna", PASSWORD, "moderator", ["bollnas"])
-    auth.create_organiser(store, "kabo", PASSWORD, "moderator", ["lobatse"])
+    two_town_staff(store)
     anna = Organiser(1, "anna", "moderator", ("bollnas",))
     editing.save(store, anna, "places", place("test-home", *HOME, description_en="A home."),
                  create=True)
     return store
-
-
-def as_user(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def save(client, **fields):
@@ -52,12 +45,12 @@ def protection_entries(store) -> list[tuple]:
 
 
 def test_the_places_page_links_to_the_place_page(geo_app, staff):
-    page = as_user(geo_app, "anna").get("/dashboard/places").get_data(as_text=True)
+    page = signed_in(geo_app, "anna").get("/dashboard/places").get_data(as_text=True)
     assert f'href="{PAGE}"' in page
 
 
 def test_lowering_without_a_reason_shows_the_error_and_changes_nothing(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     r = save(anna, protection="hidden")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"{PAGE}?done=saved")
     assert public(geo_app)["geometry"] is None
@@ -82,7 +75,7 @@ def test_lowering_without_a_reason_shows_the_error_and_changes_nothing(geo_app, 
 
 
 def test_with_a_reason_the_public_item_moves_to_the_cell_centre(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     assert save(anna, protection="hidden").status_code == 302
     r = save(anna, protection="area", reason="The family agreed to an area.")
     assert r.status_code == 302
@@ -102,7 +95,7 @@ def test_with_a_reason_the_public_item_moves_to_the_cell_centre(geo_app, staff):
 
 
 def test_content_notes_and_visiting_guidance_are_published(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     r = save(anna, content_notes=["death", "grief"], access="ask-permission",
              opening_times_sv="Dagtid", opening_times_en="Daytime",
              accessibility=["steps"], accessibility_note_sv="Tre trappsteg",
@@ -123,14 +116,14 @@ def test_content_notes_and_visiting_guidance_are_published(geo_app, staff):
 
 
 def test_an_unknown_content_note_is_refused_in_the_form(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     r = save(anna, content_notes=["gore"])
     assert r.status_code == 422 and "content_notes" in r.get_data(as_text=True)
     assert "content_notes" not in public(geo_app)["properties"]
 
 
 def test_another_towns_organiser_gets_404_and_changes_nothing(geo_app, staff):
-    kabo = as_user(geo_app, "kabo")
+    kabo = signed_in(geo_app, "kabo")
     assert kabo.get(PAGE).status_code == 404
     token = csrf_token(kabo, "/dashboard/places")
     r = kabo.post(PAGE, data={"csrf_token": token, "protection": "organisers"})
@@ -142,7 +135,7 @@ def test_another_towns_organiser_gets_404_and_changes_nothing(geo_app, staff):
 @pytest.mark.parametrize("place_id", ["bol-gastgivars", "bol-arbra-kyrka"])
 def test_saving_a_real_place_unchanged_leaves_its_public_item_as_it_was(
         geo_app, staff, place_id):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     url = f"/collections/places/items/{place_id}"
     before = geo_app.test_client().get(url).get_json()
     page = f"/dashboard/places/{place_id}"

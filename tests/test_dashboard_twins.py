@@ -8,24 +8,15 @@ import json
 import re
 
 import pytest
-from helpers.dashboard import PASSWORD, XSS, csrf_token, login
+from helpers.dashboard import XSS, csrf_token, signed_in, two_town_staff
 from helpers.exchange import BOLLNAS_PLACE, LOBATSE_PLACE
-
-from trailapp import auth
 
 
 @pytest.fixture
 def staff(geo_app):
     store = geo_app.extensions["trailapp"].store
-    auth.create_organiser(store, "anna", PASSWORD, "moderator", ["bollnas"])
-    auth.create_organiser(store, "kabo", PASSWORD, "moderator", ["lobatse"])
+    two_town_staff(store)
     return store
-
-
-def as_user(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def propose(client, **fields):
@@ -55,7 +46,7 @@ def map_points(html: str, town: str) -> list[dict]:
 
 
 def test_propose_through_the_form_then_the_twin_town_accepts(geo_app, staff):
-    anna, kabo = as_user(geo_app, "anna"), as_user(geo_app, "kabo")
+    anna, kabo = signed_in(geo_app, "anna"), signed_in(geo_app, "kabo")
     r = propose(anna)
     assert r.status_code == 302 and r.headers["Location"].endswith("/dashboard/twins?done=propose")
     (twin_id,) = [row[0] for row in twin_rows(staff)]
@@ -83,7 +74,7 @@ def test_propose_through_the_form_then_the_twin_town_accepts(geo_app, staff):
 
 
 def test_the_proposing_town_cannot_accept_through_the_dashboard(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     propose(anna)
     (twin_id,) = [row[0] for row in twin_rows(staff)]
     before = twin_rows(staff)
@@ -93,7 +84,7 @@ def test_the_proposing_town_cannot_accept_through_the_dashboard(geo_app, staff):
 
 
 def test_a_bad_proposal_names_the_field_and_writes_nothing(geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     r = propose(anna, twin_place="bol-bollnas-kyrka")
     assert r.status_code == 422
     assert "twin town" in r.get_data(as_text=True) or "twin_place" in r.get_data(as_text=True)
@@ -104,7 +95,7 @@ def test_a_bad_proposal_names_the_field_and_writes_nothing(geo_app, staff):
 
 def test_unknown_twins_and_steps_are_404_and_a_form_without_a_token_changes_nothing(
         geo_app, staff):
-    anna = as_user(geo_app, "anna")
+    anna = signed_in(geo_app, "anna")
     assert step(anna, "t0123456789abcdef", "accept").status_code == 404
     assert step(anna, "not-a-twin", "end").status_code == 404
     assert anna.post("/dashboard/twins", data={"municipality": "bollnas"}).status_code == 400
@@ -112,7 +103,7 @@ def test_unknown_twins_and_steps_are_404_and_a_form_without_a_token_changes_noth
 
 
 def test_markup_in_the_text_is_refused_and_a_plain_text_is_shown_escaped(geo_app, staff):
-    anna, kabo = as_user(geo_app, "anna"), as_user(geo_app, "kabo")
+    anna, kabo = signed_in(geo_app, "anna"), signed_in(geo_app, "kabo")
     r = propose(anna, text_en=XSS)
     assert r.status_code == 422 and "text.en" in r.get_data(as_text=True)
     assert twin_rows(staff) == []

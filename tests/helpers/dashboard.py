@@ -26,6 +26,20 @@ def login(client, username: str = "anna", password: str = PASSWORD, **kwargs):
         **kwargs})
 
 
+def two_town_staff(store) -> None:
+    """anna, moderator in Bollnäs, and kabo, moderator in Lobatse (real argon2 hashes)."""
+    from trailapp import auth
+    auth.create_organiser(store, "anna", PASSWORD, "moderator", ["bollnas"])
+    auth.create_organiser(store, "kabo", PASSWORD, "moderator", ["lobatse"])
+
+
+def signed_in(app, username: str):
+    """A test client of app, signed in through the form as username."""
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    return client
+
+
 def submit(client, addr: str = "10.0.0.1", **fields) -> dict:
     """A pending contribution through the public API: its receipt (id, token)."""
     r = post_json(client, story(**fields), addr=addr)

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..features import JSON_COLUMN, Candidate, FeatureFilter, _where
-from ..sync import SHARED_CHANGE  # noqa: F401 - the same marker on both stores
 
 _BOX = "f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)"
 _EXACT = "(f.minx <= ? AND f.maxx >= ? AND f.miny <= ? AND f.maxy >= ?)"
