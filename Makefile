@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup db run serve test test-postgres lint bench bench-load bench-crash bench-disk-full security \
+.PHONY: setup db run serve test test-sqlite test-postgres lint bench bench-load bench-crash bench-disk-full security \
 	sqlmap system-deps-bench system-deps-run system-deps-test clean
 
 $(STAMP): pyproject.toml
@@ -34,11 +34,17 @@ run: db system-deps-run
 serve: db system-deps-run
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-## test: set up and run the whole test suite (installs Debian's chromium if missing)
+## test: set up and run the whole test suite on both stores: the embedded SQLite, then
+## PostgreSQL + PostGIS (installs Debian's chromium and PostgreSQL 15 if missing)
 test: setup system-deps-test
 	$(BIN)/python -m pytest -n 2
+	TRAILAPP_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2
 
-## test-postgres: the whole suite again on the PostgreSQL + PostGIS store (a throwaway
+## test-sqlite: the whole suite on the SQLite store only (the first half of make test)
+test-sqlite: setup system-deps-test
+	$(BIN)/python -m pytest -n 2
+
+## test-postgres: the whole suite on the PostgreSQL + PostGIS store only (a throwaway
 ## cluster per test process; tests that look into the SQLite file itself are skipped)
 test-postgres: setup system-deps-test
 	TRAILAPP_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2

@@ -1,7 +1,9 @@
 """Read-API benchmark: requests/s and p50/p99 per route at 1k, 10k and 100k places,
 each beside a bare Flask JSON endpoint under the same gunicorn settings, measured
-with wrk on loopback, with the response cache on and off. Prints a table of figures
-and ratios (median of alternating route/bare pairs); never passes or fails.
+with wrk on loopback, with the response cache on and off, on the SQLite store and (with
+--stores sqlite,postgresql) on PostgreSQL + PostGIS: a throwaway cluster
+(tests/helpers/pg.py) filled from the same SQLite file by copy-db. Prints a table of
+figures and ratios (median of alternating route/bare pairs); never passes or fails.
 
 The "random" workloads (bench/random_reads.lua) make every request different, a
 map-sized bbox (0.05° x 0.03°) anywhere in the data or one place id drawn from the
@@ -10,6 +12,7 @@ response cache on.
 
     .venv/bin/python bench/read_api.py [--sizes 1000,10000,100000] [--seconds 2] [--pairs 3]
         [--routes random] [--modes uncached] [--app-dir DIR] [--db-dir DIR]
+        [--stores sqlite,postgresql]
 
 --routes keeps the routes whose name contains one of the comma-separated words;
 --app-dir serves trailapp from another checkout (figures before a change).
@@ -36,10 +39,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from trailapp import create_app  # noqa: E402
 from trailapp.publishing import to_row  # noqa: E402
 from trailapp.times import now_rfc3339  # noqa: E402
+
+try:
+    from helpers.pg import Cluster  # noqa: E402
+except ImportError:  # psycopg is a test dependency
+    Cluster = None  # type: ignore[assignment,misc]
 
 BOX = (16.0, 61.1, 16.8, 61.6)  # synthetic places spread over this part of Bollnäs
 MAP_BOX = (0.05, 0.03)  # a phone map's view, in degrees (random bbox workloads)
@@ -83,6 +92,27 @@ def build_database(path: Path, n: int) -> None:
             "attrs": {"source": "synthetic benchmark data"}}, updated))
     store.close()
     ids_file(path).write_text("".join(f"bench-{i:06d}\n" for i in range(n)))
+
+
+def postgres_copy(cluster: Cluster, db: Path, n: int) -> str:
+    """A PostgreSQL database holding what the SQLite file holds (flask copy-db), made
+    once per cluster and size; its URL."""
+    from trailapp.store import Store
+    from trailapp.store.copy import copy
+    from trailapp.store.postgres import PgStore
+
+    name = f"places_{n}"
+    cluster.execute(f'CREATE DATABASE "{name}"')
+    url = cluster.url(name)
+    source, target = Store(str(db)), PgStore(url)
+    try:
+        copy(source, target)
+        with target.writer() as w:
+            w.conn.execute("ANALYZE")
+    finally:
+        source.close()
+        target.close()
+    return url
 
 
 def free_port() -> int:
@@ -183,6 +213,44 @@ def measure(url: str, bare_url: str, seconds: int, pairs: int, headers: dict,
             "errors": sum(r["errors"] for r in runs)}
 
 
+def run_size(n: int, database: str, ids: Path, args: argparse.Namespace, words: list[str],
+             modes: list[str]) -> dict:
+    """Every route against one database, beside the bare endpoint."""
+    env = {**os.environ, "TRAILAPP_DATABASE": database, "TRAILAPP_SECRET_KEY": "bench"}
+    ports = {name: free_port() for name in ("cached", "uncached", "bare")}
+    procs = [start_gunicorn("wsgi:app", env, ports["cached"], args.app_dir),
+             start_gunicorn("wsgi:app", {**env, "TRAILAPP_RESPONSE_CACHE_MB": "0"},
+                            ports["uncached"], args.app_dir),
+             start_gunicorn("bench.bare_app:app", env, ports["bare"])]
+    bare_url = f"http://127.0.0.1:{ports['bare']}/bare"
+    table: dict = {}
+    try:
+        bare = measure(bare_url, bare_url, args.seconds, 1, {})
+        for mode in modes:
+            for name, url, headers, script in routes(
+                    n, f"http://127.0.0.1:{ports[mode]}", ids):
+                if words and not any(w in name for w in words):
+                    continue
+                table.setdefault(name, {})[mode] = measure(
+                    url, bare_url, args.seconds, args.pairs, headers, script)
+    finally:
+        for proc in procs:
+            stop(proc)
+    return {"bare": bare, "routes": table}
+
+
+def print_table(title: str, result: dict) -> None:
+    bare = result["bare"]
+    print(f"\n{title}: bare Flask {bare['rps']:.0f} req/s, p50 {bare['p50']:.2f} ms, "
+          f"p99 {bare['p99']:.2f} ms")
+    print(f"{'route':22} {'cache':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'x bare':>7} {'non-2xx':>7}")
+    for name, modes in result["routes"].items():
+        for mode, r in modes.items():
+            print(f"{name:22} {mode:>8} {r['rps']:7.0f} {r['p50']:7.2f} {r['p99']:7.2f} "
+                  f"{r['ratio']:7.2f} {r['errors']:7}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -191,12 +259,16 @@ def main() -> None:
     parser.add_argument("--routes", default="", help="comma-separated words of route names")
     parser.add_argument("--modes", default="cached,uncached")
     parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--stores", default="sqlite",
+                        help="sqlite, postgresql or both, comma-separated")
     parser.add_argument("--db-dir", type=Path, help="build the databases here once and "
                         "keep them (a before/after pair then reads the same data)")
     args = parser.parse_args()
     words = [w for w in args.routes.split(",") if w]
     modes = args.modes.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
+    stores = args.stores.split(",")
+    cluster = Cluster().start() if "postgresql" in stores else None
     folder = args.db_dir or Path(tempfile.mkdtemp(prefix="trailapp-bench-"))
     results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count(),
                      "seconds": args.seconds, "pairs": args.pairs, "sizes": {}}
@@ -207,47 +279,32 @@ def main() -> None:
             if not (args.db_dir and ids_file(db).exists()):
                 build_database(db, n)
             print(f"\n{n} places: database ready in {time.perf_counter() - t0:.1f} s")
-            env = {**os.environ, "TRAILAPP_DATABASE": str(db), "TRAILAPP_SECRET_KEY": "bench"}
-            ports = {name: free_port() for name in ("cached", "uncached", "bare")}
-            procs = [start_gunicorn("wsgi:app", env, ports["cached"], args.app_dir),
-                     start_gunicorn("wsgi:app", {**env, "TRAILAPP_RESPONSE_CACHE_MB": "0"},
-                                    ports["uncached"], args.app_dir),
-                     start_gunicorn("bench.bare_app:app", env, ports["bare"])]
-            bare_url = f"http://127.0.0.1:{ports['bare']}/bare"
-            table: dict = {}
-            try:
-                bare = measure(bare_url, bare_url, args.seconds, 1, {})
-                for mode in modes:
-                    for name, url, headers, script in routes(
-                            n, f"http://127.0.0.1:{ports[mode]}", ids_file(db)):
-                        if words and not any(w in name for w in words):
-                            continue
-                        table.setdefault(name, {})[mode] = measure(
-                            url, bare_url, args.seconds, args.pairs, headers, script)
-            finally:
-                for proc in procs:
-                    stop(proc)
-            results["sizes"][n] = {"bare": bare, "routes": table}
-            print(f"bare Flask: {bare['rps']:.0f} req/s, p50 {bare['p50']:.2f} ms, "
-                  f"p99 {bare['p99']:.2f} ms")
-            print(f"{'route':22} {'cache':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-                  f"{'x bare':>7} {'non-2xx':>7}")
-            for name, modes in table.items():
-                for mode, r in modes.items():
-                    print(f"{name:22} {mode:>8} {r['rps']:7.0f} {r['p50']:7.2f} {r['p99']:7.2f} "
-                          f"{r['ratio']:7.2f} {r['errors']:7}")
+            databases = {"sqlite": str(db)}
+            if cluster:
+                t0 = time.perf_counter()
+                databases["postgresql"] = postgres_copy(cluster, db, n)
+                print(f"{n} places: copied into PostgreSQL in {time.perf_counter() - t0:.1f} s")
+            results["sizes"][n] = {}
+            for store in stores:
+                results["sizes"][n][store] = run_size(n, databases[store], ids_file(db), args,
+                                                      words, modes)
+                print_table(f"{n} places, {store}", results["sizes"][n][store])
         if len(sizes) > 1:
-            small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
-            print(f"\np50 and p99 at {sizes[-1]} places relative to {sizes[0]}:")
-            for name in small["routes"]:
-                for mode in small["routes"][name]:
-                    a, b = small["routes"][name][mode], large["routes"][name][mode]
-                    print(f"  {name:22} {mode:>8} p50 x{b['p50'] / a['p50']:.2f}  "
-                          f"p99 x{b['p99'] / a['p99']:.2f}")
+            for store in stores:
+                small = results["sizes"][sizes[0]][store]
+                large = results["sizes"][sizes[-1]][store]
+                print(f"\n{store}: p50 and p99 at {sizes[-1]} places relative to {sizes[0]}:")
+                for name in small["routes"]:
+                    for mode in small["routes"][name]:
+                        a, b = small["routes"][name][mode], large["routes"][name][mode]
+                        print(f"  {name:22} {mode:>8} p50 x{b['p50'] / a['p50']:.2f}  "
+                              f"p99 x{b['p99'] / a['p99']:.2f}")
         out = ROOT / "bench" / "results"
         out.mkdir(exist_ok=True)
         (out / "read_api.json").write_text(json.dumps(results, indent=1))
     finally:
+        if cluster:
+            cluster.stop()
         if not args.db_dir:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -27,12 +27,18 @@ def _postgres_databases_back(request):
 def pytest_collection_modifyitems(config, items):
     """Tests marked sqlite_only look into the SQLite file itself (its pragmas, its
     WAL, a copy of the file): skipped on PostgreSQL, where tests/test_postgres.py
-    shows the same promise its own way."""
+    shows the same promise its own way. Tests marked own_postgres (test_postgres.py,
+    test_multiserver.py) make their own PostgreSQL databases whatever the store: they
+    run in the SQLite pass only, not twice."""
     if ON_POSTGRES:
         skip = pytest.mark.skip(reason="looks into the SQLite file itself")
+        again = pytest.mark.skip(reason="makes its own PostgreSQL databases: run once, in "
+                                 "the SQLite pass")
         for item in items:
             if "sqlite_only" in item.keywords:
                 item.add_marker(skip)
+            elif "own_postgres" in item.keywords:
+                item.add_marker(again)
 
 
 @pytest.fixture(scope="session")

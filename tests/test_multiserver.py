@@ -14,6 +14,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import multiserver  # noqa: E402
 
+pytestmark = pytest.mark.own_postgres
+
 
 @pytest.mark.slow
 def test_two_servers_one_killed_lose_no_acknowledged_write_and_sync_exactly():

@@ -7,6 +7,7 @@ the database. The whole suite also runs on this store: TRAILAPP_TEST_STORE=postg
 
 from __future__ import annotations
 
+import random
 import uuid
 
 import psycopg
@@ -18,9 +19,12 @@ from helpers.organisers import add_organiser, token_headers
 
 from trailapp import auth, create_app, loader
 from trailapp.errors import StoreBusy, TooManyRequests
+from trailapp.publishing import to_row
 from trailapp.store import schema as sqlite_schema
 from trailapp.store.postgres import WRITE_LOCK, PgStore
 from trailapp.store.postgres import schema as pg_schema
+
+pytestmark = pytest.mark.own_postgres
 
 
 def _pg_settings(folder, **extra) -> dict:
@@ -205,6 +209,58 @@ def test_spatial_and_text_queries_use_postgis_and_the_text_index(pg_app):
                      "f.search @@ to_tsquery('simple', 'kyrk:*')")]
     assert "features_geom" in plans[0]
     assert "features_search" in plans[1]
+
+
+def test_near_and_trail_search_the_geography_index_and_agree_with_sqlite(pg_app, tmp_path):
+    """near= and trail= find their candidates with ST_DWithin on the geography index
+    (m015); the answers are the SQLite store's, to the metre."""
+    from shapely.geometry import LineString
+
+    from trailapp.store.features import FeatureFilter
+
+    line = LineString([(16.30, 61.33), (16.40, 61.35), (16.45, 61.37)])
+    store = pg_app.extensions["trailapp"].store
+    rng = random.Random(16)
+    # Enough places that the planner's choice is a real one, all north of 61.5° N: away
+    # from the points compared with SQLite below.
+    with store.writer() as w:
+        for i in range(3000):
+            w.upsert_feature(to_row({
+                "collection": "places", "id": f"test-far-{i}", "municipality": "bollnas",
+                "kind": "test-site", "accuracy": "exact", "attrs": {"source": "synthetic"},
+                "texts": {"name": {"sv": f"Plats {i}", "en": f"Place {i}", "tn": None}},
+                "geometry": {"type": "Point", "coordinates": [rng.uniform(15.0, 17.0),
+                                                              rng.uniform(61.5, 62.5)]}},
+                "2026-01-01T00:00:00Z"))
+        w.conn.execute("ANALYZE features")
+    plans: list[str] = []
+    with store.reader() as r:
+        real = r.conn.execute
+
+        def explained(sql, params=None):
+            if sql.lstrip().startswith("SELECT f.rowid"):
+                plans.append("\n".join(row[0] for row in real(f"EXPLAIN {sql}", params)))
+            return real(sql, params)
+
+        r.conn.execute = explained
+        near = r.near_candidates(FeatureFilter("places"), 16.3947, 61.3486, 2000)
+        along = r.corridor_candidates(FeatureFilter("places"), line, 1500)
+    assert len(plans) == 2
+    assert all("features_geography" in plan for plan in plans), plans
+    assert near and along  # the real data has places near Bollnäs church and the line
+
+    sqlite_app = create_app(settings_in(tmp_path / "sqlite"))
+    loader.load(sqlite_app.extensions["trailapp"].store, [GEODATA])
+    for query in ("near=16.3947,61.3486&radius=2000", "near=25.6775,-25.1927&radius=1500",
+                  "near=25.67,-25.19&radius=5000&limit=3&offset=1"):
+        url = f"/collections/places/items?{query}"
+        on_pg = pg_app.test_client().get(url).get_json()
+        on_sqlite = sqlite_app.test_client().get(url).get_json()
+        assert on_pg["numberMatched"] > 0
+        assert [(f["id"], f["properties"]["distance_m"]) for f in on_pg["features"]] == \
+            [(f["id"], f["properties"]["distance_m"]) for f in on_sqlite["features"]]
+        assert on_pg["numberMatched"] == on_sqlite["numberMatched"]
+    sqlite_app.extensions["trailapp"].store.close()
 
 
 def test_copy_db_moves_a_sqlite_deployment_and_every_cursor_stays_valid(tmp_path):

@@ -5,10 +5,10 @@ the stored rendering), over points, lines and areas; and read connections map th
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from helpers.app import place, write_geojson
+from helpers.mixed import AREA, GRID, mixed_features
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box, shape
@@ -16,36 +16,6 @@ from shapely.geometry import box, shape
 from trailapp import loader
 from trailapp.features import absolute_links
 from trailapp.store import READ_MMAP_BYTES
-
-AREA = (16.0, 61.0, 16.1, 61.05)  # the synthetic features lie in here, on a 0.001° grid
-GRID = 0.001
-
-
-def _grid(rng: random.Random, lo: float, hi: float) -> float:
-    return round(lo + rng.randrange(int((hi - lo) / GRID) + 1) * GRID, 3)
-
-
-def mixed_features() -> list[dict]:
-    """Points (some on one spot), lines and areas, with ids out of insertion order."""
-    rng = random.Random(15)
-    out = []
-    for i in range(120):
-        out.append(place(f"test-p{rng.randrange(10**6):06d}-{i}",
-                         _grid(rng, AREA[0], AREA[2]), _grid(rng, AREA[1], AREA[3])))
-    for i in range(12):
-        x, y = _grid(rng, AREA[0], AREA[2] - 0.02), _grid(rng, AREA[1], AREA[3] - 0.02)
-        line = place(f"test-l{i:02d}", None, None, accuracy="exact")
-        line["geometry"] = {"type": "LineString",
-                            "coordinates": [[x, y], [x + 0.02, y + 0.013], [x + 0.004, y + 0.02]]}
-        out.append(line)
-    for i in range(8):
-        x, y = _grid(rng, AREA[0], AREA[2] - 0.02), _grid(rng, AREA[1], AREA[3] - 0.02)
-        area = place(f"test-a{i:02d}", None, None, accuracy="exact")
-        # A triangle: its bounds meet boxes that the triangle itself does not.
-        area["geometry"] = {"type": "Polygon",
-                            "coordinates": [[[x, y], [x + 0.02, y], [x, y + 0.02], [x, y]]]}
-        out.append(area)
-    return out
 
 
 @pytest.fixture

@@ -167,7 +167,7 @@ class Catalog:
     def _near(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
               near: tuple[float, float]) -> ItemsPage:
         lon, lat = near
-        found = self._filter_bbox(q, reader.candidates(f, geo.degree_box(lon, lat, q.radius_m)))
+        found = self._filter_bbox(q, reader.near_candidates(f, lon, lat, q.radius_m))
         points = [c for c in found if c.geom_type == "Point"]
         dist = dict(zip((c.rowid for c in points), geo.geodesic_distances_m(
             lon, lat, np.array([c.minx for c in points]), np.array([c.miny for c in points])),
@@ -194,8 +194,7 @@ class Catalog:
         crs = domain.MUNICIPALITIES[row["municipality"]].metric_crs
         length_m = json.loads(row["record"])["attrs"].get("length_m") or \
             geo.geodesic_length_m(line)
-        boxes = geo.corridor_boxes(line, q.within_m)
-        found = self._filter_bbox(q, reader.candidates(f, boxes))
+        found = self._filter_bbox(q, reader.corridor_candidates(f, line, q.within_m))
         points = [_representative(c) for c in found]
         lons = np.array([p[0] for p in points])
         lats = np.array([p[1] for p in points])

@@ -235,32 +235,34 @@ def split_box(minx: float, miny: float, maxx: float, maxy: float
     return [(minx, miny, maxx, maxy)]
 
 
-def corridor_boxes(line: BaseGeometry, within_m: float, pieces: int = 48
-                   ) -> list[tuple[float, float, float, float]]:
-    """Boxes in degrees that together cover every point within within_m of a line.
-
-    The line is cut into about `pieces` short runs, each boxed and widened by
-    within_m, so a long trail is not searched through its whole bounding box. Long
-    straight segments are split first (shapely.segmentize adds vertices on them).
-    """
+def line_runs(line: BaseGeometry, pieces: int = 48) -> list[list[tuple[float, float]]]:
+    """The line cut into about `pieces` short runs of coordinates, long straight
+    segments split first (shapely.segmentize), so that no run spans a long way."""
     parts = list(getattr(line, "geoms", [line]))
     per_part = max(1, pieces // len(parts))
-    boxes: list[tuple[float, float, float, float]] = []
+    runs: list[list[tuple[float, float]]] = []
     for part in parts:
         if part.length > 0:
             part = shapely.segmentize(part, part.length / per_part)
-        coords = list(part.coords)
+        coords = [(c[0], c[1]) for c in part.coords]
         step = max(1, math.ceil((len(coords) - 1) / per_part))
-        for start in range(0, len(coords) - 1, step):
-            run = coords[start:start + step + 1]
-            xs = [c[0] for c in run]
-            ys = [c[1] for c in run]
-            far_lat = max(ys, key=abs)
-            # degree_box gives the widening needed at the run's most poleward latitude.
-            grow = degree_box(0.0, far_lat, within_m)[0]
-            dlon, dlat = (grow[2] - grow[0]) / 2, (grow[3] - grow[1]) / 2
-            boxes += split_box(min(xs) - dlon, max(-90.0, min(ys) - dlat),
-                               max(xs) + dlon, min(90.0, max(ys) + dlat))
+        runs += [coords[start:start + step + 1] for start in range(0, len(coords) - 1, step)]
+    return runs
+
+
+def corridor_boxes(line: BaseGeometry, within_m: float, pieces: int = 48
+                   ) -> list[tuple[float, float, float, float]]:
+    """Boxes in degrees that together cover every point within within_m of a line:
+    each run (line_runs) boxed and widened, not the long trail's whole bounding box."""
+    boxes: list[tuple[float, float, float, float]] = []
+    for run in line_runs(line, pieces):
+        xs, ys = [c[0] for c in run], [c[1] for c in run]
+        far_lat = max(ys, key=abs)
+        # degree_box gives the widening needed at the run's most poleward latitude.
+        grow = degree_box(0.0, far_lat, within_m)[0]
+        dlon, dlat = (grow[2] - grow[0]) / 2, (grow[3] - grow[1]) / 2
+        boxes += split_box(min(xs) - dlon, max(-90.0, min(ys) - dlat),
+                           max(xs) + dlon, min(90.0, max(ys) + dlat))
     return boxes
 
 

@@ -141,8 +141,7 @@ def _place(reader: Reader, sub: Submission, snap_m: float) -> dict[str, Any]:
         raise Unprocessable("place", "say which place this is about: place (an id) or "
                             "point (lon,lat)")
     lon, lat = sub.point
-    found = [c for c in reader.candidates(FeatureFilter("places"),
-                                          geo.degree_box(lon, lat, snap_m))
+    found = [c for c in reader.near_candidates(FeatureFilter("places"), lon, lat, snap_m)
              if c.geom_type == "Point"]
     if found:
         dist = geo.geodesic_distances_m(lon, lat, np.array([c.minx for c in found]),

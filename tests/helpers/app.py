@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -27,14 +28,20 @@ ON_POSTGRES = TEST_STORE == "postgresql"
 
 class _Databases:
     """One PostgreSQL database per test folder. A test's databases are emptied after it
-    (TRUNCATE, sequences restarted) and handed to later tests: far cheaper than a new
-    database each (CREATE DATABASE copies PostGIS's tables, ~0.4 s here)."""
+    (DELETE, sequences restarted) and handed to later tests: far cheaper than a new
+    database each (CREATE DATABASE copies PostGIS's tables, ~0.4 s here). Each reset
+    and each copy is one round trip of SQL (or one COPY per table holding rows), since
+    the suite does some three thousand of them."""
 
     def __init__(self) -> None:
         self.cluster = None
         self.by_folder: dict[str, str] = {}
         self.free: list[str] = []
         self.tables: list[str] = []
+        self.sequences: list[str] = []
+        self.admin = None  # a connection to the cluster's postgres database
+        self.connections: dict[str, Any] = {}  # the harness's own, one per database
+        self.snapshots: dict[str, tuple[list[tuple[str, bytes]], list[tuple[str, int]]]] = {}
 
     def _start(self):
         if self.cluster is None:
@@ -55,6 +62,10 @@ class _Databases:
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND "
                     "tablename NOT IN ('spatial_ref_sys', 'schema_migrations') "
                     "ORDER BY tablename")]
+                self.sequences = [r[0] for r in conn.execute(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
+                    "ORDER BY sequencename")]
+            self.admin = psycopg.connect(self.cluster.url(), autocommit=True)
         return self.cluster
 
     def url_for(self, folder: Path) -> str:
@@ -65,24 +76,56 @@ class _Databases:
                                    cluster.new_database(template="template_trailapp"))
         return cluster.url(self.by_folder[key])
 
+    def _emptying(self) -> str:
+        """The SQL that empties a database: every table, no triggers, and every
+        sequence back at its start."""
+        return ("SET session_replication_role = replica; BEGIN; "
+                + "".join(f'DELETE FROM "{t}"; ' for t in self.tables)
+                + "".join(f'ALTER SEQUENCE "{q}" RESTART; ' for q in self.sequences))
+
+    def _snapshot(self, source_url: str, name: str):
+        """Every row of a closed source database, read once (a source instance is built
+        once and then only copied from, until its folder is released)."""
+        if name not in self.snapshots:
+            import psycopg
+            with psycopg.connect(source_url) as src:
+                counts = src.execute(" UNION ALL ".join(
+                    f"SELECT '{t}', count(*) FROM \"{t}\"" for t in self.tables)).fetchall()
+                blocks = []
+                for table, n in counts:
+                    if n:
+                        with src.cursor().copy(
+                                f'COPY "{table}" TO STDOUT (FORMAT binary)') as out:
+                            blocks.append((table, b"".join(bytes(b) for b in out)))
+                values = src.execute(
+                    "SELECT sequencename, last_value FROM pg_sequences "
+                    "WHERE schemaname = 'public' AND last_value IS NOT NULL").fetchall()
+            self.snapshots[name] = (blocks, values)
+        return self.snapshots[name]
+
     def copy(self, source: Path, target: Path) -> None:
         """Copy every row of source's database into target's (both closed)."""
-        import psycopg
         source_url = self.url_for(source)
         target_url = self.url_for(target)
-        with psycopg.connect(source_url) as src, psycopg.connect(target_url) as dst:
-            dst.execute("SET session_replication_role = replica")  # no triggers
-            for table in self.tables:
-                dst.execute(f'DELETE FROM "{table}"')
-            for table in self.tables:
-                with src.cursor().copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as out, \
-                        dst.cursor().copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as into:
-                    for block in out:
-                        into.write(block)
-            for seq, value in src.execute(
-                    "SELECT sequencename, last_value FROM pg_sequences "
-                    "WHERE schemaname = 'public' AND last_value IS NOT NULL").fetchall():
-                dst.execute("SELECT setval(%s, %s)", [seq, value])
+        blocks, values = self._snapshot(source_url, self.by_folder[str(Path(source).resolve())])
+        dst = self._connection(target_url, self.by_folder[str(Path(target).resolve())])
+        dst.execute(self._emptying() + "COMMIT")
+        with dst.transaction():
+            dst.execute("SET LOCAL session_replication_role = replica")  # no triggers
+            for table, data in blocks:
+                with dst.cursor().copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as into:
+                    into.write(data)
+            if values:
+                dst.execute("SELECT " + ", ".join(
+                    f"setval('\"{q}\"', {int(v)})" for q, v in values))
+
+    def _connection(self, url: str, name: str):
+        """The harness's own connection to a database, kept open: a new connection
+        is a new server process."""
+        if name not in self.connections:
+            import psycopg
+            self.connections[name] = psycopg.connect(url, autocommit=True)
+        return self.connections[name]
 
     def release_under(self, folder: Path) -> None:
         """Empty the databases of folders inside folder and keep them for later tests."""
@@ -90,24 +133,17 @@ class _Databases:
         mine = [k for k in self.by_folder if k == root or k.startswith(root + os.sep)]
         if not mine:
             return
-        import psycopg
         for key in mine:
             name = self.by_folder.pop(key)
-            self.cluster.execute(
+            self.snapshots.pop(name, None)
+            conn = self._connection(self.cluster.url(name), name)
+            self.admin.execute(  # what the test left open (the harness's own stays)
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-            with psycopg.connect(self.cluster.url(name), autocommit=True) as conn:
-                # DELETE, not TRUNCATE: a test's tables are small, and TRUNCATE makes
-                # new files for every table and index. No triggers while emptying.
-                conn.execute("SET session_replication_role = replica")
-                with conn.transaction():
-                    for table in self.tables:
-                        conn.execute(f'DELETE FROM "{table}"')
-                    for (seq,) in conn.execute(
-                            "SELECT sequencename FROM pg_sequences WHERE schemaname = "
-                            "'public' AND last_value IS NOT NULL").fetchall():
-                        conn.execute(f'ALTER SEQUENCE "{seq}" RESTART')
-                    conn.execute("INSERT INTO sync_state (key, value) VALUES ('floor', 0)")
+                f"WHERE datname = '{name}' AND pid <> {conn.info.backend_pid}")
+            # DELETE, not TRUNCATE: a test's tables are small, and TRUNCATE makes new
+            # files for every table and index. No triggers while emptying.
+            conn.execute(self._emptying() + "INSERT INTO sync_state (key, value) "
+                         "VALUES ('floor', 0); COMMIT")
             self.free.append(name)
 
 

@@ -50,7 +50,10 @@ class Cluster:
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         options = (f"-k {self.folder} -c listen_addresses='' -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=300 -c shared_buffers=128MB")
+                   "-c max_connections=300 -c shared_buffers=128MB "
+                   # Loaded once by the server rather than by each new connection: a
+                   # test's app opens new connections, and each loaded PostGIS anew.
+                   "-c shared_preload_libraries=postgis-3")
         self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w",
                   "-l", str(self.folder / "log"), "start")
         return self

@@ -16,11 +16,13 @@ def page_links(base: str, collection_id: str, args: list[tuple[str, str]], q: It
     query parameters in order (offset and f are left out here). Plain values: the fast
     path (http/fast.py) calls it too."""
     items_url = f"{base}/collections/{collection_id}/items"
-    args = [(k, v) for k, v in args if k not in ("offset", "f")]
+    # The request's own parameters are encoded once; offset (a number) and f (one of
+    # our format names) need no quoting.
+    kept = urlencode([(k, v) for k, v in args if k not in ("offset", "f")])
 
     def href(offset: int | None = None, f: str | None = None) -> str:
-        extra = ([("offset", str(offset))] if offset else []) + ([("f", f)] if f else [])
-        query = urlencode(args + extra)
+        query = "&".join(part for part in (kept, f"offset={offset}" if offset else "",
+                                           f"f={f}" if f else "") if part)
         return f"{items_url}?{query}" if query else items_url
 
     current = q.offset if q.offset else None

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import StoreBusy
 from . import cql
+from .bounds import BoundsIndex
 from .challenges import ChallengeReads, ChallengeWrites
 from .contributions import ContributionReads, ContributionWrites
 from .features import FeatureReads, FeatureWrites
@@ -54,14 +55,19 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
              TwinReads, ChallengeReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, bounds: BoundsIndex | None = None):
         self.conn = conn
+        self.bounds = bounds
+        self.snapshot = True  # version() is read once: a snapshot does not change
 
 
 class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWrites,
              PlaceImageWrites, WorkshopWrites, SurveyWrites, ProtectionWrites,
              TwinWrites, ChallengeWrites):
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn  # its version moves as it writes; no in-memory bounds
 
 
 class Store:
@@ -75,6 +81,7 @@ class Store:
         self._pid = os.getpid()
         self._writer_conn: sqlite3.Connection | None = None
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self.bounds = BoundsIndex()
 
     # -- connections -------------------------------------------------------------
 
@@ -109,6 +116,7 @@ class Store:
             self._thread_lock = threading.Lock()
             self._writer_conn = None
             self._readers = queue.SimpleQueue()
+            self.bounds = BoundsIndex()
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -190,7 +198,7 @@ class Store:
         with self._borrowed() as conn:
             conn.execute("BEGIN")
             try:
-                yield Reader(conn)
+                yield Reader(conn, self.bounds)
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
@@ -274,7 +282,9 @@ class Store:
             return writer.jump_change_sequence(1_000_000_000)
 
     def close_readers(self) -> None:
-        """Close the pooled read connections."""
+        """Close the pooled read connections (and forget the in-memory bounds: a
+        restore replaces the file under them)."""
+        self.bounds = BoundsIndex()
         while True:
             try:
                 self._readers.get_nowait().close()

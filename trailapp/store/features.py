@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import geo
 from . import cql
 from .where import Where
 
@@ -123,15 +124,23 @@ class FeatureReads:
 
     conn: sqlite3.Connection
     dialect = "sqlite"
+    #: The worker's in-memory bounds (store/bounds.py): set on a Store's readers only.
+    bounds: Any = None
+    #: True on a reader (one snapshot); a writer's version moves as it writes.
+    snapshot = False
+    _version: tuple[int, str | None] | None = None
 
     def _where(self, f: FeatureFilter) -> tuple[str, list[Any]]:
         return _where(f, self.dialect)
 
     def version(self) -> tuple[int, str | None]:
-        """The content version: the last change's sequence number and time."""
-        row = self.conn.execute(
-            "SELECT seq, at FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
-        return (row["seq"], row["at"]) if row else (0, None)
+        """The content version: the last change's sequence number and time (read once
+        by a reader: its snapshot does not change)."""
+        if self._version is None or not self.snapshot:
+            row = self.conn.execute(
+                "SELECT seq, at FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+            self._version = (row["seq"], row["at"]) if row else (0, None)
+        return self._version
 
     def count(self, f: FeatureFilter) -> int:
         """How many features match the filter."""
@@ -178,6 +187,20 @@ class FeatureReads:
             [*index_params, *params, *exact_params]).fetchone()
         return [Candidate(*values) for values in json.loads(row[0])]
 
+    def near_candidates(self, f: FeatureFilter, lon: float, lat: float, radius_m: float
+                        ) -> list[Candidate]:
+        """Features that may lie within radius_m of (lon, lat), in id order: every one
+        that does, perhaps a few more (the caller measures each exactly). Here the
+        R*Tree is searched with degree boxes that surely hold the circle."""
+        return self.candidates(f, geo.degree_box(lon, lat, radius_m))
+
+    def corridor_candidates(self, f: FeatureFilter, line: Any, within_m: float
+                            ) -> list[Candidate]:
+        """Features that may lie within within_m of a line (shapely), in id order:
+        every one that does, perhaps a few more (the caller measures each exactly).
+        Here the R*Tree is searched with one widened box per run of the line."""
+        return self.candidates(f, geo.corridor_boxes(line, within_m))
+
     def bbox_matches(self, f: FeatureFilter,
                      boxes: Sequence[tuple[float, float, float, float]]
                      ) -> tuple[list[int], dict[int, str]]:
@@ -192,7 +215,8 @@ class FeatureReads:
         if not boxes:
             return [], {}
         if f == FeatureFilter(collection=f.collection):
-            return self._bbox_bounds_only(f.collection, boxes)
+            return self._indexed(f.collection, boxes) or \
+                self._bbox_bounds_only(f.collection, boxes)
         where, params = self._where(f)
         index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
         row = self.conn.execute(
@@ -205,6 +229,58 @@ class FeatureReads:
         rowids = [int(r) for r in row[0].split(",")] if row[0] else []
         shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
         return rowids, shapes
+
+    def _indexed(self, collection: str, boxes: Sequence[tuple[float, float, float, float]]
+                 ) -> tuple[list[int], dict[int, str]] | None:
+        """bbox_matches() of a whole collection from the worker's in-memory bounds
+        (store/bounds.py), or None where SQL must answer."""
+        found = self.bounds.matches(self, collection, boxes) if self.bounds else None
+        if found is None:
+            return None
+        rowids, lines = found
+        return rowids, self.geometries_by_rowid(lines)
+
+    def geometries_by_rowid(self, rowids: Sequence[int]) -> dict[int, str]:
+        """The GeoJSON geometry of each given feature."""
+        out: dict[int, str] = {}
+        for start in range(0, len(rowids), 500):
+            chunk = list(rowids[start:start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            out.update((r[0], r[1]) for r in self.conn.execute(
+                f"SELECT rowid, geometry FROM features WHERE rowid IN ({marks})", chunk))  # noqa: S608
+        return out
+
+    def located_bounds(self, collection: str) -> list[Any]:
+        """(rowid, id, geom_type, minx, miny, maxx, maxy) of every located feature of a
+        collection (for store/bounds.py), from the narrow feature_bounds."""
+        return self.conn.execute(
+            "SELECT rowid, id, geom_type, minx, miny, maxx, maxy FROM feature_bounds "
+            "WHERE collection = ?", [collection]).fetchall()
+
+    def located_bounds_of(self, collection: str, ids: Sequence[str]
+                          ) -> dict[str, Any | None]:
+        """As located_bounds(), for the given ids: None for one that is gone or has
+        no location."""
+        out: dict[str, Any | None] = dict.fromkeys(ids)
+        marks = ", ".join("?" for _ in ids)
+        for row in self.conn.execute(
+                "SELECT rowid, id, geom_type, minx, miny, maxx, maxy FROM features "  # noqa: S608
+                f"WHERE collection = ? AND id IN ({marks}) AND minx IS NOT NULL",
+                [collection, *ids]):
+            out[row[1]] = tuple(row)
+        return out
+
+    def changed_feature_ids(self, collection: str, since: int, limit: int
+                            ) -> list[str] | None:
+        """Ids of a collection's features changed after change `since`; None when
+        there are more than limit, or a restore happened since."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT collection, feature_id FROM changes WHERE seq > ? "
+            "AND collection IN (?, '_restore') LIMIT ?",
+            [since, collection, limit + 1]).fetchall()
+        if len(rows) > limit or any(r[0] == "_restore" for r in rows):
+            return None
+        return [r[1] for r in rows]
 
     def _bbox_bounds_only(self, collection: str,
                           boxes: Sequence[tuple[float, float, float, float]]

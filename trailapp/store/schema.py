@@ -870,3 +870,10 @@ def m014_feature_bounds(db: Database) -> None:
         END
         """,
     )
+
+
+@migrations()
+def m015_geography_index(db: Database) -> None:
+    """On PostgreSQL a geography GiST index for near= and trail= (issue 16). SQLite
+    answers both from the R*Tree with degree boxes (features.near_candidates); nothing
+    to add here. Kept so that both stores have the same numbered migrations."""

@@ -25,6 +25,7 @@ import psycopg_pool
 from ...errors import StoreBusy
 from .. import Reader as SqliteReader
 from .. import Writer as SqliteWriter
+from ..bounds import BoundsIndex
 from . import schema
 from .connection import Connection, configure
 from .overrides import PgReads, PgWrites
@@ -55,6 +56,7 @@ class PgStore:
         self._pid = os.getpid()
         self._pool: psycopg_pool.ConnectionPool | None = None
         self._lock = threading.Lock()
+        self.bounds = BoundsIndex()  # the worker's in-memory bounds (store/bounds.py)
 
     # -- connections -------------------------------------------------------------
 
@@ -70,6 +72,7 @@ class PgStore:
             with self._lock:
                 if self._pool is None or os.getpid() != self._pid:
                     self._pid = os.getpid()
+                    self.bounds = BoundsIndex()
                     self._pool = psycopg_pool.ConnectionPool(
                         self.url, min_size=1, max_size=self.pool_size, open=True,
                         kwargs={"autocommit": True}, configure=self._configure,
@@ -130,7 +133,7 @@ class PgStore:
         with self._connection() as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
-                yield PgReader(conn)
+                yield PgReader(conn, self.bounds)
             finally:
                 if conn.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")

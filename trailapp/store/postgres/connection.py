@@ -136,6 +136,12 @@ class Connection:
             cur.execute(translate(sql), params)  # type: ignore[arg-type]
         return Cursor(cur)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows, sent in one pipeline (psycopg's executemany):
+        no round trip per row."""
+        with self.raw.cursor() as cur:
+            cur.executemany(translate(sql), rows)  # type: ignore[arg-type]
+
 
 def configure(conn: psycopg.Connection[Any]) -> None:
     """Set up a new pooled connection: rows like sqlite3.Row, booleans as integers."""

@@ -8,12 +8,23 @@ the whole suite run on both stores.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ... import geo
 from ..features import JSON_COLUMN, Candidate, FeatureFilter, _where
 
 _BOX = "f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)"
+#: The candidate columns, as features.candidates() gives them.
+_CANDIDATE = ("SELECT f.rowid, f.id, f.geom_type, f.minx, f.miny, f.maxx, f.maxy, "
+              "CASE WHEN f.geom_type = 'Point' THEN NULL ELSE f.geometry END, f.municipality "
+              "FROM features f")
+#: ST_DWithin on geography (the m015 index) measures on the spheroid; the caller then
+#: measures each candidate exactly, sometimes in the municipality's metric projection,
+#: whose scale differs from the ellipsoid's by well under 1 %: widen the search by that.
+_WIDEN = 1.01
+_DWITHIN = "ST_DWithin(geography(f.geom), geography(ST_GeomFromGeoJSON(?)), ?)"
 _EXACT = "(f.minx <= ? AND f.maxx >= ? AND f.miny <= ? AND f.maxy >= ?)"
 
 
@@ -32,15 +43,19 @@ class PgReads:
 
     conn: Any
     dialect = "postgresql"
+    snapshot = False
+    _version: tuple[int, str | None] | None = None
 
     def _where(self, f: FeatureFilter) -> tuple[str, list[Any]]:
         return _where(f, "postgresql")
 
     def version(self) -> tuple[int, str | None]:
-        row = self.conn.execute(
-            "SELECT seq, at FROM changes WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return (row["seq"], row["at"]) if row else (0, None)
+        if self._version is None or not self.snapshot:  # type: ignore[has-type]
+            row = self.conn.execute(
+                "SELECT seq, at FROM changes WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            self._version = (row["seq"], row["at"]) if row else (0, None)
+        return self._version
 
     def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> tuple[str, int]:
         where, params = self._where(f)
@@ -58,10 +73,33 @@ class PgReads:
         where, params = self._where(f)
         box_sql, box_params = _boxes_sql(boxes)
         rows = self.conn.execute(
-            "SELECT f.rowid, f.id, f.geom_type, f.minx, f.miny, f.maxx, f.maxy, "  # noqa: S608
-            "CASE WHEN f.geom_type = 'Point' THEN NULL ELSE f.geometry END, f.municipality "
-            f"FROM features f WHERE {where} AND {box_sql} ORDER BY f.id",
+            f"{_CANDIDATE} WHERE {where} AND {box_sql} ORDER BY f.id",  # noqa: S608
             [*params, *box_params]).fetchall()
+        return [Candidate(*r) for r in rows]
+
+    def near_candidates(self, f: FeatureFilter, lon: float, lat: float, radius_m: float
+                        ) -> list[Candidate]:
+        where, params = self._where(f)
+        point = json.dumps({"type": "Point", "coordinates": [lon, lat]})
+        rows = self.conn.execute(
+            f"{_CANDIDATE} WHERE {where} AND {_DWITHIN} ORDER BY f.id",  # noqa: S608
+            [*params, point, radius_m * _WIDEN + 1]).fetchall()
+        return [Candidate(*r) for r in rows]
+
+    def corridor_candidates(self, f: FeatureFilter, line: Any, within_m: float
+                            ) -> list[Candidate]:
+        """Each run of the line (geo.line_runs) is its own ST_DWithin test, so that the
+        index is searched run by run rather than through a long trail's whole box."""
+        runs = [json.dumps({"type": "LineString", "coordinates": run})
+                for run in geo.line_runs(line)]
+        if not runs:
+            return []
+        where, params = self._where(f)
+        reach = within_m * _WIDEN + 1
+        tests = " OR ".join([_DWITHIN] * len(runs))
+        rows = self.conn.execute(
+            f"{_CANDIDATE} WHERE {where} AND ({tests}) ORDER BY f.id",  # noqa: S608
+            [*params, *[v for run in runs for v in (run, reach)]]).fetchall()
         return [Candidate(*r) for r in rows]
 
     def bbox_matches(self, f: FeatureFilter,
@@ -69,6 +107,10 @@ class PgReads:
                      ) -> tuple[list[int], dict[int, str]]:
         if not boxes:
             return [], {}
+        if f == FeatureFilter(collection=f.collection):
+            found = self._indexed(f.collection, boxes)  # type: ignore[attr-defined]
+            if found is not None:
+                return found
         where, params = self._where(f)
         box_sql, box_params = _boxes_sql(boxes)
         rows = self.conn.execute(
@@ -76,6 +118,11 @@ class PgReads:
             f"FROM features f WHERE {where} AND {box_sql} ORDER BY f.id",
             [*params, *box_params]).fetchall()
         return [r[0] for r in rows], {r[0]: r[1] for r in rows if r[1] is not None}
+
+    def located_bounds(self, collection: str) -> list[Any]:
+        return self.conn.execute(
+            "SELECT rowid, id, geom_type, minx, miny, maxx, maxy FROM features "
+            "WHERE collection = ? AND minx IS NOT NULL", [collection]).fetchall()
 
     def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
         col = JSON_COLUMN[lang]

@@ -614,6 +614,14 @@ def m014_feature_bounds(conn: Any) -> None:
     from the index; nothing to add."""
 
 
+@migration
+def m015_geography_index(conn: Any) -> None:
+    """near= and trail= measure on the ellipsoid: a GiST index on the geography of
+    each feature lets ST_DWithin find the features within so many metres of a point or
+    of a run of a trail straight from the index (features.geom's geometry index keeps
+    serving bbox=)."""
+    _run(conn, "CREATE INDEX features_geography ON features USING gist (geography(geom))")
+
 def pending(conn: Any) -> list[str]:
     """Names of the migrations not yet applied."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
