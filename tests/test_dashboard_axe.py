@@ -59,6 +59,7 @@ def browser():
         browser.close()
 
 
+@pytest.mark.store_independent  # markup and contrast, whatever the store
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_every_dashboard_page_passes_axe(browser, site, lang):
     url, cid = site

@@ -73,6 +73,7 @@ def test_the_items_page_draws_its_map_and_nothing_leaves_loopback(tab, served):
     assert tab.failed == [] and tab.console_errors == [], tab.console_errors
 
 
+@pytest.mark.store_independent  # markup and contrast, whatever the store
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("name", PAGE_TYPES)
 def test_every_page_type_passes_axe(axe_tab, name, lang):
@@ -91,6 +92,7 @@ ERROR_PAGES = {"not-found": ("/collections/places/items/bol-nowhere", 404),
                "bad-parameter": ("/collections/places/items?limit=many", 400)}
 
 
+@pytest.mark.store_independent  # markup and contrast, whatever the store
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("name", ERROR_PAGES)
 def test_an_error_page_passes_axe_and_leads_home(axe_tab, name, lang):

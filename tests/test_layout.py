@@ -15,6 +15,8 @@ from trailapp.cli import COMMANDS
 from trailapp.domain import COLLECTION_IDS
 from trailapp.http.openapi import build_document
 
+pytestmark = pytest.mark.store_independent  # reads the source tree and the OpenAPI document only
+
 PACKAGE = Path(__file__).resolve().parent.parent / "trailapp"
 DOCS = PACKAGE.parent / "docs"
 FLASK_ALLOWED = {"__init__.py", "cli.py"}

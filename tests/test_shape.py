@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.store_independent  # reads the source tree only
+
 PACKAGE = Path(__file__).resolve().parent.parent / "trailapp"
 
 
