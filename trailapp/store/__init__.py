@@ -81,7 +81,7 @@ class Store:
         self._pid = os.getpid()
         self._writer_conn: sqlite3.Connection | None = None
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self.bounds = BoundsIndex()
+        self.bounds = BoundsIndex(self.reader)
 
     # -- connections -------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class Store:
             self._thread_lock = threading.Lock()
             self._writer_conn = None
             self._readers = queue.SimpleQueue()
-            self.bounds = BoundsIndex()
+            self.bounds = BoundsIndex(self.reader)
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -284,7 +284,7 @@ class Store:
     def close_readers(self) -> None:
         """Close the pooled read connections (and forget the in-memory bounds: a
         restore replaces the file under them)."""
-        self.bounds = BoundsIndex()
+        self.bounds = BoundsIndex(self.reader)
         while True:
             try:
                 self._readers.get_nowait().close()

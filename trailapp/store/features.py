@@ -251,11 +251,11 @@ class FeatureReads:
         return out
 
     def located_bounds(self, collection: str) -> list[Any]:
-        """(rowid, id, geom_type, minx, miny, maxx, maxy) of every located feature of a
+        """(rowid, id, is_point, minx, miny, maxx, maxy) of every located feature of a
         collection (for store/bounds.py), from the narrow feature_bounds."""
         return self.conn.execute(
-            "SELECT rowid, id, geom_type, minx, miny, maxx, maxy FROM feature_bounds "
-            "WHERE collection = ?", [collection]).fetchall()
+            "SELECT rowid, id, geom_type = 'Point', minx, miny, maxx, maxy FROM "
+            "feature_bounds WHERE collection = ?", [collection]).fetchall()
 
     def located_bounds_of(self, collection: str, ids: Sequence[str]
                           ) -> dict[str, Any | None]:
@@ -264,8 +264,8 @@ class FeatureReads:
         out: dict[str, Any | None] = dict.fromkeys(ids)
         marks = ", ".join("?" for _ in ids)
         for row in self.conn.execute(
-                "SELECT rowid, id, geom_type, minx, miny, maxx, maxy FROM features "  # noqa: S608
-                f"WHERE collection = ? AND id IN ({marks}) AND minx IS NOT NULL",
+                "SELECT rowid, id, geom_type = 'Point', minx, miny, maxx, maxy "  # noqa: S608
+                f"FROM features WHERE collection = ? AND id IN ({marks}) AND minx IS NOT NULL",
                 [collection, *ids]):
             out[row[1]] = tuple(row)
         return out

@@ -56,7 +56,7 @@ class PgStore:
         self._pid = os.getpid()
         self._pool: psycopg_pool.ConnectionPool | None = None
         self._lock = threading.Lock()
-        self.bounds = BoundsIndex()  # the worker's in-memory bounds (store/bounds.py)
+        self.bounds = BoundsIndex(self.reader)  # the worker's in-memory bounds (store/bounds.py)
 
     # -- connections -------------------------------------------------------------
 
@@ -72,7 +72,7 @@ class PgStore:
             with self._lock:
                 if self._pool is None or os.getpid() != self._pid:
                     self._pid = os.getpid()
-                    self.bounds = BoundsIndex()
+                    self.bounds = BoundsIndex(self.reader)
                     self._pool = psycopg_pool.ConnectionPool(
                         self.url, min_size=1, max_size=self.pool_size, open=True,
                         kwargs={"autocommit": True}, configure=self._configure,

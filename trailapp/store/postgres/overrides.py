@@ -121,7 +121,7 @@ class PgReads:
 
     def located_bounds(self, collection: str) -> list[Any]:
         return self.conn.execute(
-            "SELECT rowid, id, geom_type, minx, miny, maxx, maxy FROM features "
+            "SELECT rowid, id, geom_type = 'Point', minx, miny, maxx, maxy FROM features "
             "WHERE collection = ? AND minx IS NOT NULL", [collection]).fetchall()
 
     def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
