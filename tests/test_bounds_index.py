@@ -169,3 +169,19 @@ def test_a_first_read_is_answered_by_sql_while_the_index_is_read_aside(loaded, b
     assert builds == [143]
     indexed, by_sql = _both(loaded, boxes)
     assert indexed == by_sql == first
+
+
+def test_a_failed_read_leaves_sql_answering_and_is_not_retried_at_once(loaded, monkeypatch):
+    def broken(version, rows):
+        raise MemoryError("no room for the bounds")
+
+    monkeypatch.setattr(bounds, "build", broken)
+    boxes = [(16.0, 61.0, 16.1, 61.05)]
+    with loaded.reader() as reader:
+        first = reader.bbox_matches(PLACES, boxes)
+    loaded.bounds.wait()
+    with loaded.reader() as reader:
+        assert reader.bounds.matches(reader, "places", boxes) is None
+        assert not loaded.bounds._building  # no new read started within RETRY_S
+        reader.bounds = None
+        assert reader.bbox_matches(PLACES, boxes) == first

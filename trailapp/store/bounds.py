@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -31,6 +32,8 @@ import numpy as np
 
 #: More changes than this since the index's version: read the collection again.
 PATCH_LIMIT = 64
+#: After a failed read of a collection, SQL answers for this long before another try.
+RETRY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class BoundsIndex:
         self._snapshots: dict[str, Snapshot] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._building: dict[str, threading.Thread] = {}
+        self._failed: dict[str, float] = {}  # when a read of the collection last failed
         self._guard = threading.Lock()
 
     def matches(self, reader: Any, collection: str,
@@ -186,7 +190,8 @@ class BoundsIndex:
 
     def _build_aside(self, collection: str) -> None:
         with self._guard:
-            if collection in self._building:
+            if collection in self._building or \
+                    time.monotonic() - self._failed.get(collection, -RETRY_S) < RETRY_S:
                 return
             thread = threading.Thread(target=self._build, args=(collection,), daemon=True,
                                       name=f"bounds-{collection}")
@@ -201,8 +206,8 @@ class BoundsIndex:
                 current = self._snapshots.get(collection)
                 if current is None or current.version[0] <= s.version[0]:
                     self._snapshots[collection] = s
-        except Exception:  # noqa: BLE001, S110 - a closed store, a busy database: SQL
-            pass  # answers, and the next request that finds the index behind tries again
+        except Exception:  # noqa: BLE001 - a closed store, a busy database: SQL answers,
+            self._failed[collection] = time.monotonic()  # and a request tries again later
         finally:
             with self._guard:
                 self._building.pop(collection, None)
