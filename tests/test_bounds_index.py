@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers.app import place, write_geojson
+from helpers.app import place, trail, write_geojson
 from helpers.mixed import AREA, mixed_features
 
 from trailapp import geo, loader
@@ -185,3 +185,13 @@ def test_a_failed_read_leaves_sql_answering_and_is_not_retried_at_once(loaded, m
         assert not loaded.bounds._building  # no new read started within RETRY_S
         reader.bounds = None
         assert reader.bbox_matches(PLACES, boxes) == first
+
+
+def test_a_write_to_another_collection_moves_the_version_and_changes_nothing(loaded, builds,
+                                                                             tmp_path):
+    rng = random.Random(5)
+    _agree(loaded, rng, 3)
+    loader.load(loaded, [write_geojson(tmp_path / "trail.geojson", [
+        trail("test-walk", [[16.01, 61.01], [16.02, 61.02]])])])
+    _agree(loaded, rng)
+    assert builds == [143]

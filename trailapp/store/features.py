@@ -262,6 +262,8 @@ class FeatureReads:
         """As located_bounds(), for the given ids: None for one that is gone or has
         no location."""
         out: dict[str, Any | None] = dict.fromkeys(ids)
+        if not ids:  # (PostgreSQL refuses an empty IN list)
+            return out
         marks = ", ".join("?" for _ in ids)
         for row in self.conn.execute(
                 "SELECT rowid, id, geom_type = 'Point', minx, miny, maxx, maxy "  # noqa: S608
