@@ -12,7 +12,7 @@ response cache on.
 
     .venv/bin/python bench/read_api.py [--sizes 1000,10000,100000] [--seconds 2] [--pairs 3]
         [--routes random] [--modes uncached] [--app-dir DIR] [--db-dir DIR]
-        [--stores sqlite,postgresql]
+        [--stores sqlite,postgresql] [--warmup SECONDS]
 
 --routes keeps the routes whose name contains one of the comma-separated words;
 --app-dir serves trailapp from another checkout (figures before a change).
@@ -197,10 +197,12 @@ def routes(n: int, base: str, ids: Path) -> list[tuple[str, str, dict, list[str]
 
 
 def measure(url: str, bare_url: str, seconds: int, pairs: int, headers: dict,
-            script: list[str] | None = None) -> dict:
+            script: list[str] | None = None, warmup: int = 1) -> dict:
     """Alternate runs of the route and the bare endpoint; the ratio is the median of
     the pairs (the machine is shared and noisy; pairing cancels slow spells)."""
-    wrk(url, 1, headers, script)  # warm-up: caches, page cache, connection pools
+    # Warm-up: caches, page cache, connection pools, and each worker's in-memory bounds
+    # (read in a thread of their own: seconds at a million places; --warmup).
+    wrk(url, warmup, headers, script)
     runs, ratios = [], []
     for _ in range(pairs):
         bare = wrk(bare_url, seconds)
@@ -232,7 +234,7 @@ def run_size(n: int, database: str, ids: Path, args: argparse.Namespace, words: 
                 if words and not any(w in name for w in words):
                     continue
                 table.setdefault(name, {})[mode] = measure(
-                    url, bare_url, args.seconds, args.pairs, headers, script)
+                    url, bare_url, args.seconds, args.pairs, headers, script, args.warmup)
     finally:
         for proc in procs:
             stop(proc)
@@ -259,6 +261,8 @@ def main() -> None:
     parser.add_argument("--routes", default="", help="comma-separated words of route names")
     parser.add_argument("--modes", default="cached,uncached")
     parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="seconds of each route before it is measured")
     parser.add_argument("--stores", default="sqlite",
                         help="sqlite, postgresql or both, comma-separated")
     parser.add_argument("--db-dir", type=Path, help="build the databases here once and "
