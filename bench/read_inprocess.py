@@ -60,7 +60,8 @@ def measure(n: int, db_dir: Path, calls: int, bare: float) -> None:
     rng = random.Random(n)
     found: list[int] = []
     with store.reader() as reader:
-        reader.bbox_matches(places, [boxes(rng)])  # builds the in-memory bounds
+        reader.bbox_matches(places, [boxes(rng)])  # starts reading the in-memory bounds
+        store.bounds.wait()
         indexed = per_call_ms(lambda: found.append(
             len(reader.bbox_matches(places, geo.split_box(*boxes(rng)))[0])), calls)
         memory, reader.bounds = reader.bounds, None
