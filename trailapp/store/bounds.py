@@ -133,6 +133,15 @@ def patch(s: Snapshot, version: tuple[int, int], changed: dict[str, Sequence[Any
     return Snapshot(version, ids, px, py, prow, prank, nbox, nrow, nrank)
 
 
+def _changed_ids(reader: Any, collection: str, since: int, until: int) -> list[str] | None:
+    """Ids of a collection's features changed in (since, until]; None when there are
+    more than PATCH_LIMIT changes, or a restore happened in between."""
+    rows = reader.changes_after(since, until, [collection, "_restore"], None, PATCH_LIMIT + 1)
+    if len(rows) > PATCH_LIMIT or any(r["collection"] == "_restore" for r in rows):
+        return None
+    return list(dict.fromkeys(r["feature_id"] for r in rows))
+
+
 class BoundsIndex:
     """The snapshots of one worker, one per collection asked for. `open_reader` is the
     store's reader(): a collection is read whole in a thread of its own, on its own
@@ -178,7 +187,7 @@ class BoundsIndex:
             changed = None
             version = (seq, reader.sync_floor())
             if s is not None and s.version[1] == version[1]:
-                changed = reader.changed_feature_ids(collection, s.version[0], PATCH_LIMIT)
+                changed = _changed_ids(reader, collection, s.version[0], seq)
             if changed is None:
                 self._build_aside(collection)
                 return None

@@ -129,6 +129,7 @@ class FeatureReads:
     #: True on a reader (one snapshot); a writer's version moves as it writes.
     snapshot = False
     _version: tuple[int, str | None] | None = None
+    _VERSION_SQL = "SELECT seq, at FROM changes ORDER BY seq DESC LIMIT 1"
 
     def _where(self, f: FeatureFilter) -> tuple[str, list[Any]]:
         return _where(f, self.dialect)
@@ -137,8 +138,7 @@ class FeatureReads:
         """The content version: the last change's sequence number and time (read once
         by a reader: its snapshot does not change)."""
         if self._version is None or not self.snapshot:
-            row = self.conn.execute(
-                "SELECT seq, at FROM changes ORDER BY seq DESC LIMIT 1").fetchone()
+            row = self.conn.execute(self._VERSION_SQL).fetchone()
             self._version = (row["seq"], row["at"]) if row else (0, None)
         return self._version
 
@@ -215,8 +215,17 @@ class FeatureReads:
         if not boxes:
             return [], {}
         if f == FeatureFilter(collection=f.collection):
-            return self._indexed(f.collection, boxes) or \
-                self._bbox_bounds_only(f.collection, boxes)
+            found = self.bounds.matches(self, f.collection, boxes) if self.bounds else None
+            if found is not None:  # from the worker's in-memory bounds (store/bounds.py)
+                rowids, lines = found
+                return rowids, self.geometries_by_rowid(lines)
+        return self._bbox_sql(f, boxes)
+
+    def _bbox_sql(self, f: FeatureFilter, boxes: Sequence[tuple[float, float, float, float]]
+                  ) -> tuple[list[int], dict[int, str]]:
+        """bbox_matches() by SQL: the R*Tree, then the exact float64 bounds."""
+        if f == FeatureFilter(collection=f.collection):
+            return self._bbox_bounds_only(f.collection, boxes)
         where, params = self._where(f)
         index_sql, index_params, exact_sql, exact_params = _box_sql(boxes)
         row = self.conn.execute(
@@ -229,16 +238,6 @@ class FeatureReads:
         rowids = [int(r) for r in row[0].split(",")] if row[0] else []
         shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
         return rowids, shapes
-
-    def _indexed(self, collection: str, boxes: Sequence[tuple[float, float, float, float]]
-                 ) -> tuple[list[int], dict[int, str]] | None:
-        """bbox_matches() of a whole collection from the worker's in-memory bounds
-        (store/bounds.py), or None where SQL must answer."""
-        found = self.bounds.matches(self, collection, boxes) if self.bounds else None
-        if found is None:
-            return None
-        rowids, lines = found
-        return rowids, self.geometries_by_rowid(lines)
 
     def geometries_by_rowid(self, rowids: Sequence[int]) -> dict[int, str]:
         """The GeoJSON geometry of each given feature."""
@@ -271,18 +270,6 @@ class FeatureReads:
                 [collection, *ids]):
             out[row[1]] = tuple(row)
         return out
-
-    def changed_feature_ids(self, collection: str, since: int, limit: int
-                            ) -> list[str] | None:
-        """Ids of a collection's features changed after change `since`; None when
-        there are more than limit, or a restore happened since."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT collection, feature_id FROM changes WHERE seq > ? "
-            "AND collection IN (?, '_restore') LIMIT ?",
-            [since, collection, limit + 1]).fetchall()
-        if len(rows) > limit or any(r[0] == "_restore" for r in rows):
-            return None
-        return [r[1] for r in rows]
 
     def _bbox_bounds_only(self, collection: str,
                           boxes: Sequence[tuple[float, float, float, float]]

@@ -43,19 +43,13 @@ class PgReads:
 
     conn: Any
     dialect = "postgresql"
-    snapshot = False
-    _version: tuple[int, str | None] | None = None
+    # A change is numbered as its transaction commits: one still without a number is
+    # not part of any version yet.
+    _VERSION_SQL = ("SELECT seq, at FROM changes WHERE seq IS NOT NULL "
+                    "ORDER BY seq DESC LIMIT 1")
 
     def _where(self, f: FeatureFilter) -> tuple[str, list[Any]]:
         return _where(f, "postgresql")
-
-    def version(self) -> tuple[int, str | None]:
-        if self._version is None or not self.snapshot:  # type: ignore[has-type]
-            row = self.conn.execute(
-                "SELECT seq, at FROM changes WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            self._version = (row["seq"], row["at"]) if row else (0, None)
-        return self._version
 
     def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> tuple[str, int]:
         where, params = self._where(f)
@@ -102,15 +96,8 @@ class PgReads:
             [*params, *[v for run in runs for v in (run, reach)]]).fetchall()
         return [Candidate(*r) for r in rows]
 
-    def bbox_matches(self, f: FeatureFilter,
-                     boxes: Sequence[tuple[float, float, float, float]]
-                     ) -> tuple[list[int], dict[int, str]]:
-        if not boxes:
-            return [], {}
-        if f == FeatureFilter(collection=f.collection):
-            found = self._indexed(f.collection, boxes)  # type: ignore[attr-defined]
-            if found is not None:
-                return found
+    def _bbox_sql(self, f: FeatureFilter, boxes: Sequence[tuple[float, float, float, float]]
+                  ) -> tuple[list[int], dict[int, str]]:
         where, params = self._where(f)
         box_sql, box_params = _boxes_sql(boxes)
         rows = self.conn.execute(
