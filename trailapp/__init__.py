@@ -112,7 +112,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> OpenAPI:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     store = open_store(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"],
-                       app.config["DATABASE_POOL_SIZE"])
+                       app.config["DATABASE_POOL_SIZE"],
+                       int(app.config["FEATURE_MEMORY_MB"] * 2**20))
     store.initialise()
     catalog = Catalog()
     contribution_settings = _contribution_settings(app.config)

@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     # In-process cache of public GET responses, per worker, in MiB (0 turns it off).
     # Entries are keyed by the content version, so a write makes them all stale.
     "RESPONSE_CACHE_MB": 64,
+    # Rendered features each worker keeps in memory, in MiB (0: read each by SQL);
+    # true at one content version, the changed ones forgotten as the version moves on
+    # (trailapp/store/texts.py).
+    "FEATURE_MEMORY_MB": 128,
     # Answer plain item reads (one feature; a page by bbox/limit/offset) in front of
     # Flask, with the same bytes and headers (trailapp/http/fast.py); 0 turns it off.
     "FAST_READS": True,

@@ -40,6 +40,7 @@ from .report import ReportReads
 from .schema import migrations
 from .survey import SurveyReads, SurveyWrites
 from .sync import SyncReads, SyncWrites
+from .texts import FeatureTexts
 from .twins import TwinReads, TwinWrites
 from .workshops import WorkshopReads, WorkshopWrites
 
@@ -55,9 +56,11 @@ class Reader(FeatureReads, ContributionReads, SyncReads, OrganiserReads, PlaceIm
              TwinReads, ChallengeReads):
     """Read queries inside one snapshot (see Store.reader)."""
 
-    def __init__(self, conn: sqlite3.Connection, bounds: BoundsIndex | None = None):
+    def __init__(self, conn: sqlite3.Connection, bounds: BoundsIndex | None = None,
+                 texts: FeatureTexts | None = None):
         self.conn = conn
         self.bounds = bounds
+        self.texts = texts
         self.snapshot = True  # version() is read once: a snapshot does not change
 
 
@@ -67,21 +70,23 @@ class Writer(Reader, FeatureWrites, ContributionWrites, SyncWrites, OrganiserWri
     """Reads and writes inside one BEGIN IMMEDIATE transaction (see Store.writer)."""
 
     def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn  # its version moves as it writes; no in-memory bounds
+        self.conn = conn  # its version moves as it writes: no worker memory
 
 
 class Store:
     """Owns every connection to one SQLite database file."""
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout_ms: int = 5000):
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_ms: int = 5000,
+                 memory_bytes: int = 0):
         self.path = str(path)
+        self.memory_bytes = memory_bytes
         self.busy_timeout_ms = busy_timeout_ms
         self._lock_path = self.path + ".write-lock"
         self._thread_lock = threading.Lock()
         self._pid = os.getpid()
         self._writer_conn: sqlite3.Connection | None = None
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self.bounds = BoundsIndex(self.reader)
+        self.bounds, self.texts = worker_memory(self.reader, memory_bytes)
 
     # -- connections -------------------------------------------------------------
 
@@ -116,7 +121,7 @@ class Store:
             self._thread_lock = threading.Lock()
             self._writer_conn = None
             self._readers = queue.SimpleQueue()
-            self.bounds = BoundsIndex(self.reader)
+            self.bounds, self.texts = worker_memory(self.reader, self.memory_bytes)
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -198,7 +203,7 @@ class Store:
         with self._borrowed() as conn:
             conn.execute("BEGIN")
             try:
-                yield Reader(conn, self.bounds)
+                yield Reader(conn, self.bounds, self.texts)
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
@@ -282,9 +287,9 @@ class Store:
             return writer.jump_change_sequence(1_000_000_000)
 
     def close_readers(self) -> None:
-        """Close the pooled read connections (and forget the in-memory bounds: a
-        restore replaces the file under them)."""
-        self.bounds = BoundsIndex(self.reader)
+        """Close the pooled read connections (and forget the worker's memory: a
+        restore replaces the file under it)."""
+        self.bounds, self.texts = worker_memory(self.reader, self.memory_bytes)
         while True:
             try:
                 self._readers.get_nowait().close()
@@ -305,12 +310,20 @@ class Store:
                 self._writer_conn = None
 
 
-def open_store(database: str, busy_timeout_ms: int = 5000, pool_size: int = 10) -> Any:
+def worker_memory(open_reader: Any, memory_bytes: int
+                  ) -> tuple[BoundsIndex, FeatureTexts | None]:
+    """A worker's in-memory bounds (store/bounds.py) and rendered features
+    (store/texts.py, none when memory_bytes is 0), fresh."""
+    return BoundsIndex(open_reader), FeatureTexts(memory_bytes) if memory_bytes else None
+
+
+def open_store(database: str, busy_timeout_ms: int = 5000, pool_size: int = 10,
+               memory_bytes: int = 0) -> Any:
     """The store a TRAILAPP_DATABASE names: a postgresql:// URL opens the PostgreSQL +
     PostGIS store (store/postgres/), anything else is the SQLite file's path. Both have
     the same interface: reader(), writer(), initialise(), version_seq(), close()."""
     if database.startswith(("postgresql://", "postgres://")):
         from .postgres import PgStore
-        return PgStore(database, busy_timeout_ms, pool_size)
-    return Store(database, busy_timeout_ms)
+        return PgStore(database, busy_timeout_ms, pool_size, memory_bytes)
+    return Store(database, busy_timeout_ms, memory_bytes)
 

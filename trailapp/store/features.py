@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,8 +124,10 @@ class FeatureReads:
 
     conn: sqlite3.Connection
     dialect = "sqlite"
-    #: The worker's in-memory bounds (store/bounds.py): set on a Store's readers only.
+    #: The worker's in-memory bounds (store/bounds.py) and rendered features
+    #: (store/texts.py): set on a Store's readers only.
     bounds: Any = None
+    texts: Any = None
     #: True on a reader (one snapshot); a writer's version moves as it writes.
     snapshot = False
     _version: tuple[int, str | None] | None = None
@@ -150,7 +152,26 @@ class FeatureReads:
 
     def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> tuple[str, int]:
         """One page of rendered features in id order: their JSON joined by commas, and
-        how many there are.
+        how many there are. On a Store's reader the page's rowids come from the index
+        and the texts from the worker's memory (store/texts.py), the rest by SQL."""
+        if self.texts is None:
+            return self._page_sql(f, lang, limit, offset)
+        rowids = self._page_rowids(f, limit, offset)
+        texts = self.json_by_rowid(rowids, lang)
+        return ",".join(texts[r] for r in rowids), len(rowids)
+
+    def _page_rowids(self, f: FeatureFilter, limit: int, offset: int) -> list[int]:
+        """The rowids of one page in id order (one aggregated row, see _page_sql())."""
+        where, params = self._where(f)
+        row = self.conn.execute(
+            "SELECT json_group_array(rowid) FROM (SELECT f.rowid FROM features f "  # noqa: S608
+            f"WHERE {where} ORDER BY f.id LIMIT ? OFFSET ?)", [*params, limit, offset]
+        ).fetchone()
+        return json.loads(row[0])
+
+    def _page_sql(self, f: FeatureFilter, lang: str, limit: int, offset: int
+                  ) -> tuple[str, int]:
+        """page() by SQL alone.
 
         Aggregated inside SQLite so the page comes back in a single step: Python's
         sqlite3 releases the GIL on every row, and with several busy threads each
@@ -291,27 +312,47 @@ class FeatureReads:
         shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
         return rowids, shapes
 
-    def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
-        """Rendered features for the given rowids, fetched in one step (see page())."""
+    def json_by_rowid(self, rowids: Sequence[int], lang: str) -> dict[int, str]:
+        """Rendered features for the given rowids: from the worker's memory of them
+        (store/texts.py) on a Store's reader, the rest in one step by SQL."""
+        if self.texts is not None:
+            return self.texts.by_rowid(self, rowids, lang,
+                                       lambda missing: self._texts_sql(missing, lang))
+        return {r: t for r, (_c, _i, t) in self._texts_sql(rowids, lang).items()}
+
+    def _texts_sql(self, rowids: Sequence[int], lang: str
+                   ) -> dict[int, tuple[str, str, str]]:
+        """rowid → (collection, id, rendered JSON), fetched in one step (see page())."""
         col = JSON_COLUMN[lang]
         row = self.conn.execute(
-            f"SELECT group_concat(rowid || ':' || {col}, char(30)) FROM features "  # noqa: S608
+            "SELECT group_concat(rowid || char(31) || collection || char(31) || id "  # noqa: S608
+            f"|| char(31) || {col}, char(30)) FROM features "
             "WHERE rowid IN (SELECT value FROM json_each(?))", [json.dumps(list(rowids))]
         ).fetchone()
-        # Rendered JSON escapes control characters, so U+001E cannot occur inside it.
+        # Rendered JSON escapes control characters, and collections and ids are plain
+        # (records.ID_PATTERN), so U+001E and U+001F occur only as separators.
         out = {}
-        for part in (row[0] or "").split("\x1e") if row[0] else []:
-            rowid, _, text = part.partition(":")
-            out[int(rowid)] = text
+        for part in row[0].split("\x1e") if row[0] else []:
+            rowid, collection, fid, text = part.split("\x1f", 3)
+            out[int(rowid)] = (collection, fid, text)
         return out
 
     def feature_json(self, collection: str, feature_id: str, lang: str) -> str | None:
-        """One rendered feature, or None."""
+        """One rendered feature, or None (from the worker's memory when it has it)."""
+        if self.texts is not None:
+            return self.texts.by_id(self, collection, feature_id, lang,
+                                    lambda: self._text_sql(collection, feature_id, lang))
+        found = self._text_sql(collection, feature_id, lang)
+        return found[1] if found is not None else None
+
+    def _text_sql(self, collection: str, feature_id: str, lang: str
+                  ) -> tuple[int, str] | None:
+        """(rowid, rendered JSON) of one feature, or None."""
         col = JSON_COLUMN[lang]
         row = self.conn.execute(
-            f"SELECT {col} FROM features WHERE collection = ? AND id = ?",  # noqa: S608
+            f"SELECT rowid, {col} FROM features WHERE collection = ? AND id = ?",  # noqa: S608
             [collection, feature_id]).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else None
 
     def feature_row(self, collection: str, feature_id: str) -> dict[str, Any] | None:
         """The stored row of one feature (record, geometry, times), or None."""

@@ -25,7 +25,7 @@ import psycopg_pool
 from ...errors import StoreBusy
 from .. import Reader as SqliteReader
 from .. import Writer as SqliteWriter
-from ..bounds import BoundsIndex
+from .. import worker_memory
 from . import schema
 from .connection import Connection, configure
 from .overrides import PgReads, PgWrites
@@ -49,14 +49,17 @@ class PgStore:
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, busy_timeout_ms: int = 5000, pool_size: int = 10):
+    def __init__(self, url: str, busy_timeout_ms: int = 5000, pool_size: int = 10,
+                 memory_bytes: int = 0):
         self.url = url
+        self.memory_bytes = memory_bytes
         self.busy_timeout_ms = busy_timeout_ms
         self.pool_size = pool_size
         self._pid = os.getpid()
         self._pool: psycopg_pool.ConnectionPool | None = None
         self._lock = threading.Lock()
-        self.bounds = BoundsIndex(self.reader)  # the worker's in-memory bounds (store/bounds.py)
+        # The worker's in-memory bounds and rendered features (store/bounds.py, texts.py)
+        self.bounds, self.texts = worker_memory(self.reader, memory_bytes)
 
     # -- connections -------------------------------------------------------------
 
@@ -72,7 +75,7 @@ class PgStore:
             with self._lock:
                 if self._pool is None or os.getpid() != self._pid:
                     self._pid = os.getpid()
-                    self.bounds = BoundsIndex(self.reader)
+                    self.bounds, self.texts = worker_memory(self.reader, self.memory_bytes)
                     self._pool = psycopg_pool.ConnectionPool(
                         self.url, min_size=1, max_size=self.pool_size, open=True,
                         kwargs={"autocommit": True}, configure=self._configure,
@@ -133,7 +136,7 @@ class PgStore:
         with self._connection() as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
-                yield PgReader(conn, self.bounds)
+                yield PgReader(conn, self.bounds, self.texts)
             finally:
                 if conn.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")

@@ -9,7 +9,7 @@ the whole suite run on both stores.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ... import geo
@@ -51,7 +51,15 @@ class PgReads:
     def _where(self, f: FeatureFilter) -> tuple[str, list[Any]]:
         return _where(f, "postgresql")
 
-    def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> tuple[str, int]:
+    def _page_rowids(self, f: FeatureFilter, limit: int, offset: int) -> list[int]:
+        where, params = self._where(f)
+        rows = self.conn.execute(
+            f"SELECT f.rowid FROM features f WHERE {where} "  # noqa: S608
+            "ORDER BY f.id LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        return [r[0] for r in rows]
+
+    def _page_sql(self, f: FeatureFilter, lang: str, limit: int, offset: int
+                  ) -> tuple[str, int]:
         where, params = self._where(f)
         col = JSON_COLUMN[lang]
         row = self.conn.execute(
@@ -111,12 +119,13 @@ class PgReads:
             "SELECT rowid, id, geom_type = 'Point', minx, miny, maxx, maxy FROM features "
             "WHERE collection = ? AND minx IS NOT NULL", [collection]).fetchall()
 
-    def json_by_rowid(self, rowids: Iterable[int], lang: str) -> dict[int, str]:
+    def _texts_sql(self, rowids: Sequence[int], lang: str
+                   ) -> dict[int, tuple[str, str, str]]:
         col = JSON_COLUMN[lang]
         rows = self.conn.execute(
-            f"SELECT rowid, {col} FROM features WHERE rowid = ANY(?)",  # noqa: S608
-            [list(rowids)]).fetchall()
-        return {r[0]: r[1] for r in rows}
+            f"SELECT rowid, collection, id, {col} FROM features "  # noqa: S608
+            "WHERE rowid = ANY(?)", [list(rowids)]).fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def features_json(self, keys: Sequence[tuple[str, str]], lang: str
                       ) -> dict[tuple[str, str], str]:
