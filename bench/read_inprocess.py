@@ -1,8 +1,9 @@
 """Where a random bbox page's time goes, in one process (no HTTP server, no wrk): the
 store's bbox_matches with the worker's in-memory bounds (store/bounds.py) and with SQL
 alone, on the same snapshot and the same boxes, then whole requests through the WSGI
-app (fast path included), beside the bare Flask endpoint called the same way. Prints
-milliseconds per call; never passes or fails.
+app (fast path included; every place read once first, so the worker's memory of
+rendered features, store/texts.py, holds them all), beside the bare Flask endpoint
+called the same way. Prints milliseconds per call; never passes or fails.
 
     .venv/bin/python bench/read_inprocess.py --db-dir DIR [--sizes 10000,100000]
 
@@ -73,6 +74,9 @@ def measure(n: int, db_dir: Path, calls: int, bare: float) -> None:
         query = "bbox={:.5f},{:.5f},{:.5f},{:.5f}".format(*boxes(rng))
         answer(app, environ("/collections/places/items", f"{query}&limit={limit}"))
 
+    for offset in range(0, n, 1000):  # every place read once: the worker's memory of
+        answer(app, environ("/collections/places/items",  # rendered features is full
+                            f"limit=1000&offset={offset}"))
     for _ in range(200):
         page(50)
     page50 = per_call_ms(lambda: page(50), calls)

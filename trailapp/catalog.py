@@ -120,8 +120,10 @@ class Catalog:
 
     # -- items ----------------------------------------------------------------
 
-    def items(self, reader: Reader, q: ItemsQuery, version: int) -> ItemsPage:
-        """One page of features matching the query."""
+    def items(self, reader: Reader, q: ItemsQuery, version: int, base: str | None = None
+              ) -> ItemsPage:
+        """One page of features matching the query (their links absolute under base when
+        it is given: see features.absolute_links)."""
         collection = q.collection
         if q.near is not None and q.trail is not None:
             raise InvalidParameter("near", "use either near or trail, not both")
@@ -132,20 +134,20 @@ class Catalog:
         if q.trail is not None:
             if not collection.along_trail:
                 raise InvalidParameter("trail", f"is not available for {collection.id}")
-            return self._along_trail(reader, q, f, q.trail)
+            return self._along_trail(reader, q, f, q.trail, base)
         if q.near is not None:
-            return self._near(reader, q, f, q.near)
+            return self._near(reader, q, f, q.near, base)
         if q.bbox is not None:
-            return self._in_bbox(reader, q, f, q.bbox)
+            return self._in_bbox(reader, q, f, q.bbox, base)
         matched = self._cached(("count", version, f), lambda: reader.count(f))
-        joined, returned = reader.page(f, q.lang, q.limit, q.offset)
+        joined, returned = reader.page(f, q.lang, q.limit, q.offset, base)
         return ItemsPage(joined, returned, matched)
 
     def _page_of(self, reader: Reader, q: ItemsQuery, chosen: list[Candidate],
-                 extra: list[dict[str, Any]] | None = None) -> ItemsPage:
+                 extra: list[dict[str, Any]] | None, base: str | None) -> ItemsPage:
         window = slice(q.offset, q.offset + q.limit)
         picked = chosen[window]
-        by_rowid = reader.json_by_rowid([c.rowid for c in picked], q.lang)
+        by_rowid = reader.json_by_rowid([c.rowid for c in picked], q.lang, base)
         out = []
         for i, c in enumerate(picked):
             text = by_rowid[c.rowid]
@@ -155,17 +157,17 @@ class Catalog:
         return ItemsPage(",".join(out), len(out), len(chosen))
 
     def _in_bbox(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
-                 bbox: tuple[float, float, float, float]) -> ItemsPage:
+                 bbox: tuple[float, float, float, float], base: str | None) -> ItemsPage:
         boxes = geo.split_box(*bbox)
         rowids, shapes = reader.bbox_matches(f, boxes)
         if shapes:  # lines and areas whose bounds meet a box: the exact test in shapely
             rowids = [r for r in rowids if r not in shapes or _shape_meets(shapes[r], boxes)]
         picked = rowids[q.offset:q.offset + q.limit]
-        by_rowid = reader.json_by_rowid(picked, q.lang)
+        by_rowid = reader.json_by_rowid(picked, q.lang, base)
         return ItemsPage(",".join(by_rowid[r] for r in picked), len(picked), len(rowids))
 
     def _near(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
-              near: tuple[float, float]) -> ItemsPage:
+              near: tuple[float, float], base: str | None) -> ItemsPage:
         lon, lat = near
         found = self._filter_bbox(q, reader.near_candidates(f, lon, lat, q.radius_m))
         points = [c for c in found if c.geom_type == "Point"]
@@ -180,10 +182,10 @@ class Catalog:
         chosen = sorted((c for c in found if dist[c.rowid] <= q.radius_m),
                         key=lambda c: (dist[c.rowid], c.id))
         extra = [{"distance_m": round(float(dist[c.rowid]), 1)} for c in chosen]
-        return self._page_of(reader, q, chosen, extra)
+        return self._page_of(reader, q, chosen, extra, base)
 
     def _along_trail(self, reader: Reader, q: ItemsQuery, f: FeatureFilter,
-                     trail_id: str) -> ItemsPage:
+                     trail_id: str, base: str | None) -> ItemsPage:
         row = reader.feature_row("trails", trail_id)
         if row is None:
             raise NotFound(f"There is no trail {trail_id!r}.")
@@ -204,7 +206,7 @@ class Catalog:
         chosen = [found[i] for i in order]
         extra = [{"distance_to_trail_m": round(float(dist[i]), 1),
                   "distance_along_trail_m": round(float(pos[i] * length_m), 1)} for i in order]
-        page = self._page_of(reader, q, chosen, extra)
+        page = self._page_of(reader, q, chosen, extra, base)
         page.extra = {"trail": {"id": trail_id, "length_m": round(length_m, 1),
                                 "within_m": q.within_m}}
         return page
@@ -217,9 +219,10 @@ class Catalog:
 
     # -- single items -----------------------------------------------------------
 
-    def item(self, reader: Reader, collection: Collection, feature_id: str, lang: str) -> str:
-        """One rendered feature, or NotFound."""
-        text = reader.feature_json(collection.id, feature_id, lang)
+    def item(self, reader: Reader, collection: Collection, feature_id: str, lang: str,
+             base: str | None = None) -> str:
+        """One rendered feature (links absolute under base when given), or NotFound."""
+        text = reader.feature_json(collection.id, feature_id, lang, base)
         if text is None:
             raise NotFound(f"There is no feature {feature_id!r} in {collection.id}.")
         return text

@@ -36,7 +36,7 @@ from werkzeug.wsgi import get_host
 
 from .. import crs
 from ..domain import COLLECTION_IDS
-from ..features import GEOJSON, JSON, absolute_links, collection_json, with_links
+from ..features import GEOJSON, JSON, collection_json, with_links
 from . import models
 from .cache import VERSION_KEY
 from .context import language_of
@@ -58,6 +58,13 @@ _NOT_PLAIN = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH",
               "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_MATCH")
 _EXPOSE = ("Content-Language, ETag, Last-Modified, RateLimit-Limit, RateLimit-Remaining, "
            "RateLimit-Reset, Retry-After")
+
+
+@lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    """request.host_url for a plain Host header (_plain() checked it), as Flask makes it
+    (werkzeug's IRI decoding took more time than the rest of the URL work)."""
+    return get_current_url(scheme, get_host({"wsgi.url_scheme": scheme, "HTTP_HOST": host}))
 
 
 @lru_cache(maxsize=256)
@@ -141,7 +148,7 @@ class FastReads:
         state = self.app.extensions["trailapp"]
         config = self.app.config
         scheme = environ.get("wsgi.url_scheme", "http")
-        host_url = get_current_url(scheme, get_host(environ))
+        host_url = _host_url(scheme, environ["HTTP_HOST"])
         base = host_url.rstrip("/")
         path = environ["PATH_INFO"]
         full_path = f"{path}?{environ.get('QUERY_STRING', '')}"
@@ -157,21 +164,21 @@ class FastReads:
             seq, at = state.catalog.version(reader)
             etag = etag_of(seq, host_url, full_path, lang, media_type)
             if feature_id is None:
-                page = state.catalog.items(reader, q, seq)
+                page = state.catalog.items(reader, q, seq, base)  # links made absolute
             else:
-                text = state.catalog.item(reader, collection, feature_id, lang)  # or 404
+                text = state.catalog.item(reader, collection, feature_id, lang, base)  # or 404
         if feature_id is None:
             endpoint = "ogc.items"
             body = collection_json(
-                absolute_links(crs.reproject_features(page.features, out_crs), base),
-                page.returned, number_matched=page.number_matched,
+                crs.reproject_features(page.features, out_crs), page.returned,
+                number_matched=page.number_matched,
                 links=page_links(base, collection_id, list(params.items()), q,
                                  page.number_matched, media_type),
                 extra=page.extra)
         else:
             endpoint = "ogc.item"
             self_href = f"{base}/collections/{collection_id}/items/{feature_id}"
-            body = with_links(absolute_links(crs.reproject_features(text, out_crs), base),
+            body = with_links(crs.reproject_features(text, out_crs),
                               item_links(self_href, base, collection_id, media_type))
         environ[VERSION_KEY] = seq  # lets the response cache keep this response
         data = body.encode()

@@ -18,7 +18,6 @@ from ..features import (
     GPX,
     JSON,
     OPENAPI,
-    absolute_links,
     collection_json,
     dumps,
     link,
@@ -210,7 +209,7 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
         version = content_version(reader, lang, media_type)
         if (hit := not_modified(version.etag)) is not None:
             return hit
-        page = service.items(reader, q, version.seq)
+        page = service.items(reader, q, version.seq, base_url())  # links made absolute
     out_crs = crs.resolve(query.crs, "crs")
     if media_type == HTML:  # drawn on a map in CRS84; crs= applies to GeoJSON and JSON
         return ogc_pages.items(path.collectionId, i18n.label(f"{path.collectionId}.title",
@@ -219,8 +218,8 @@ def items(path: models.CollectionPath, query: models.ItemsParams) -> Response:
     # No timeStamp: it would have to be the time the response was made, which a cached
     # response (and its strong ETag) cannot keep; Last-Modified tells the content version.
     body = collection_json(
-        absolute_links(crs.reproject_features(page.features, out_crs), base_url()),
-        page.returned, number_matched=page.number_matched,
+        crs.reproject_features(page.features, out_crs), page.returned,
+        number_matched=page.number_matched,
         links=page_links(base_url(), path.collectionId, list(request.args.items(multi=True)),
                          q, page.number_matched, media_type),
         extra=page.extra)
@@ -250,13 +249,13 @@ def item(path: models.ItemPath, query: models.ItemQuery) -> Response:
         if media_type == GPX:
             body = service.trail_gpx(reader, path.featureId, lang, self_href)
             return cached_response(body, GPX, version.etag, lang)
-        text = service.item(reader, collection, path.featureId, lang)
+        text = service.item(reader, collection, path.featureId, lang, base)
     if media_type == HTML:  # drawn on a map in CRS84; crs= applies to GeoJSON and JSON
         return ogc_pages.item(path.collectionId, i18n.label(f"{path.collectionId}.title",
                               lang), text, lang, version.etag)
     text = crs.reproject_features(text, out_crs)
     links = item_links(self_href, base, path.collectionId, media_type)
-    return _with_crs(cached_response(with_links(absolute_links(text, base), links),
+    return _with_crs(cached_response(with_links(text, links),
                                      media_type, version.etag, lang), out_crs)
 
 

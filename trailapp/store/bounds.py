@@ -55,6 +55,13 @@ class Snapshot:
                 ) -> tuple[list[int], list[int]]:
         """Rowids of the features whose bounds meet any box, in id order, and which
         of them are not points."""
+        if len(boxes) == 1 and not len(self.nrow):  # one box, only points: the usual
+            minx, miny, maxx, maxy = boxes[0]
+            lo = int(np.searchsorted(self.px, minx, "left"))
+            hi = int(np.searchsorted(self.px, maxx, "right"))
+            y = self.py[lo:hi]
+            hit = lo + np.flatnonzero((y >= miny) & (y <= maxy))
+            return self.prow[hit[np.argsort(self.prank[hit])]].tolist(), []
         ranks, rows, lines = [], [], []
         for minx, miny, maxx, maxy in boxes:
             lo = int(np.searchsorted(self.px, minx, "left"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import geo
 from . import cql
+from .texts import finish
 from .where import Where
 
 JSON_COLUMN = {"sv": "json_sv", "en": "json_en", "tn": "json_tn"}
@@ -150,14 +151,17 @@ class FeatureReads:
         return self.conn.execute(
             f"SELECT count(*) FROM features f WHERE {where}", params).fetchone()[0]  # noqa: S608
 
-    def page(self, f: FeatureFilter, lang: str, limit: int, offset: int) -> tuple[str, int]:
-        """One page of rendered features in id order: their JSON joined by commas, and
-        how many there are. On a Store's reader the page's rowids come from the index
-        and the texts from the worker's memory (store/texts.py), the rest by SQL."""
+    def page(self, f: FeatureFilter, lang: str, limit: int, offset: int,
+             base: str | None = None) -> tuple[str, int]:
+        """One page of rendered features in id order (links absolute under base when
+        given): their JSON joined by commas, and how many there are. On a Store's reader
+        the page's rowids come from the index and the texts from the worker's memory
+        (store/texts.py), the rest by SQL."""
         if self.texts is None:
-            return self._page_sql(f, lang, limit, offset)
+            text, n = self._page_sql(f, lang, limit, offset)
+            return finish(text, base), n
         rowids = self._page_rowids(f, limit, offset)
-        texts = self.json_by_rowid(rowids, lang)
+        texts = self.json_by_rowid(rowids, lang, base)
         return ",".join(texts[r] for r in rowids), len(rowids)
 
     def _page_rowids(self, f: FeatureFilter, limit: int, offset: int) -> list[int]:
@@ -312,13 +316,15 @@ class FeatureReads:
         shapes = {int(k): v for k, v in json.loads(row[1]).items()} if row[1] else {}
         return rowids, shapes
 
-    def json_by_rowid(self, rowids: Sequence[int], lang: str) -> dict[int, str]:
-        """Rendered features for the given rowids: from the worker's memory of them
-        (store/texts.py) on a Store's reader, the rest in one step by SQL."""
+    def json_by_rowid(self, rowids: Sequence[int], lang: str, base: str | None = None
+                      ) -> dict[int, str]:
+        """Rendered features for the given rowids, their links made absolute under base
+        when it is given: from the worker's memory of them (store/texts.py) on a Store's
+        reader, the rest in one step by SQL."""
         if self.texts is not None:
-            return self.texts.by_rowid(self, rowids, lang,
+            return self.texts.by_rowid(self, rowids, (lang, base),
                                        lambda missing: self._texts_sql(missing, lang))
-        return {r: t for r, (_c, _i, t) in self._texts_sql(rowids, lang).items()}
+        return {r: finish(t, base) for r, (_c, _i, t) in self._texts_sql(rowids, lang).items()}
 
     def _texts_sql(self, rowids: Sequence[int], lang: str
                    ) -> dict[int, tuple[str, str, str]]:
@@ -337,13 +343,15 @@ class FeatureReads:
             out[int(rowid)] = (collection, fid, text)
         return out
 
-    def feature_json(self, collection: str, feature_id: str, lang: str) -> str | None:
-        """One rendered feature, or None (from the worker's memory when it has it)."""
+    def feature_json(self, collection: str, feature_id: str, lang: str,
+                     base: str | None = None) -> str | None:
+        """One rendered feature (links absolute under base when given), or None; from
+        the worker's memory when it has it."""
         if self.texts is not None:
-            return self.texts.by_id(self, collection, feature_id, lang,
+            return self.texts.by_id(self, collection, feature_id, (lang, base),
                                     lambda: self._text_sql(collection, feature_id, lang))
         found = self._text_sql(collection, feature_id, lang)
-        return found[1] if found is not None else None
+        return finish(found[1], base) if found is not None else None
 
     def _text_sql(self, collection: str, feature_id: str, lang: str
                   ) -> tuple[int, str] | None:

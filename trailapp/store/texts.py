@@ -20,81 +20,97 @@ readers of a Store use it: a writer's snapshot holds its own uncommitted changes
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..features import absolute_links
+
+#: Views kept at once: (language, base URL) pairs; the oldest goes first.
+MAX_VIEWS = 12
 #: More changes than this since the memory's version: forget everything.
 FORGET_LIMIT = 1000
-#: Bytes counted for each text beyond its characters, and for each feature.
-TEXT_OVERHEAD = 80
-ENTRY_OVERHEAD = 300
+#: Bytes counted for each text beyond its characters, and for each feature (measured:
+#: 100,000 places in one view grew the process by 114 MiB, 1,197 bytes each).
+TEXT_OVERHEAD = 100
+ENTRY_OVERHEAD = 500
 
 Version = tuple[int, int]  # (change seq, sync floor)
+View = tuple[str, "str | None"]  # (language, base URL of absolute links, or None: paths)
+
+
+def finish(text: str, base: str | None) -> str:
+    """A stored rendering as a view shows it: links made absolute under base."""
+    return absolute_links(text, base) if base else text
 
 
 class FeatureTexts:
-    """rowid → (collection, id, {lang: rendered JSON}) at one version, bounded in size."""
+    """Rendered features by rowid, in each view (a language, and the base URL their
+    links are made absolute under) asked for, at one version, bounded in size."""
 
     def __init__(self, budget_bytes: int) -> None:
         self.budget = budget_bytes
         self._lock = threading.Lock()
         self._version: Version | None = None
-        self._entries: OrderedDict[int, tuple[str, str, dict[str, str]]] = OrderedDict()
+        # rowid → (collection, id), least recently used first; the texts of each view
+        self._entries: OrderedDict[int, tuple[str, str]] = OrderedDict()
         self._rowid: dict[tuple[str, str], int] = {}
+        self._views: dict[View, dict[int, str]] = {}
         self._bytes = 0
 
     # -- reads ------------------------------------------------------------------------
 
-    def by_rowid(self, reader: Any, rowids: Sequence[int], lang: str,
+    def by_rowid(self, reader: Any, rowids: Sequence[int], view: View,
                  read: Callable[[list[int]], dict[int, tuple[str, str, str]]]
                  ) -> dict[int, str]:
-        """Texts of the given rowids in the reader's snapshot; those not in memory come
-        from read(missing rowids) → {rowid: (collection, id, text)}."""
+        """Texts of the given rowids in the reader's snapshot, as the view shows them;
+        those not in memory come from read(missing rowids) → {rowid: (collection, id,
+        stored text)}."""
         seq = self._current(reader)
-        out: dict[int, str] = {}
-        missing: list[int] = []
         with self._lock:
             if seq is None or self._version is None or self._version[0] != seq:
-                seq = None
+                got = None
             else:
-                entries = self._entries
-                for r in rowids:
-                    entry = entries.get(r)
-                    text = entry[2].get(lang) if entry is not None else None
-                    if text is None:
-                        missing.append(r)
-                    else:
-                        out[r] = text
-                        entries.move_to_end(r)
-        if seq is None:
-            return {r: t for r, (_c, _i, t) in read(list(rowids)).items()}
+                get = self._views.get(view, {}).get
+                got = [get(r) for r in rowids]
+                deque(map(self._entries.move_to_end, (r for r, t in zip(rowids, got,
+                                                                        strict=True)
+                                                      if t is not None)), 0)
+        if got is None:
+            return {r: finish(t, view[1]) for r, (_c, _i, t) in read(list(rowids)).items()}
+        out = dict(zip(rowids, got, strict=True))
+        missing = [r for r, t in out.items() if t is None]
         if missing:
-            found = read(missing)
-            for r, (_c, _i, text) in found.items():
-                out[r] = text
-            self._remember(seq, lang, found)
+            found = {r: (c, i, finish(t, view[1])) for r, (c, i, t) in read(missing).items()}
+            for r in missing:
+                if r in found:
+                    out[r] = found[r][2]
+                else:
+                    del out[r]
+            self._remember(seq, view, found)  # type: ignore[arg-type]
         return out
 
-    def by_id(self, reader: Any, collection: str, feature_id: str, lang: str,
+    def by_id(self, reader: Any, collection: str, feature_id: str, view: View,
               read: Callable[[], tuple[int, str] | None]) -> str | None:
-        """The text of one feature in the reader's snapshot, or None when there is no
-        such feature; read() → (rowid, text) or None when it is not in memory."""
+        """The text of one feature in the reader's snapshot as the view shows it, or
+        None when there is no such feature; read() → (rowid, stored text) or None."""
         seq = self._current(reader)
         with self._lock:
             if seq is not None and self._version is not None and self._version[0] == seq:
                 r = self._rowid.get((collection, feature_id))
-                entry = self._entries.get(r) if r is not None else None
-                text = entry[2].get(lang) if entry is not None else None
+                text = self._views.get(view, {}).get(r) if r is not None else None
                 if text is not None:
                     self._entries.move_to_end(r)  # type: ignore[arg-type]
                     return text
             else:
                 seq = None
         found = read()
-        if found is not None and seq is not None:
-            self._remember(seq, lang, {found[0]: (collection, feature_id, found[1])})
-        return found[1] if found is not None else None
+        if found is None:
+            return None
+        text = finish(found[1], view[1])
+        if seq is not None:
+            self._remember(seq, view, {found[0]: (collection, feature_id, text)})
+        return text
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -127,6 +143,7 @@ class FeatureTexts:
             if changed is None:
                 self._entries.clear()
                 self._rowid.clear()
+                self._views.clear()
                 self._bytes = 0
             else:
                 for key in changed:
@@ -136,28 +153,36 @@ class FeatureTexts:
             self._version = (seq, floor)
         return seq
 
-    def _remember(self, seq: int, lang: str, found: dict[int, tuple[str, str, str]]) -> None:
+    def _remember(self, seq: int, view: View, found: dict[int, tuple[str, str, str]]) -> None:
         """Keep texts read by SQL at version seq, if the memory is still there."""
         if not found:
             return
         with self._lock:
             if self._version is None or self._version[0] != seq:
                 return
+            texts = self._views.get(view)
+            if texts is None:
+                while len(self._views) >= MAX_VIEWS:  # the oldest view goes
+                    oldest = self._views.pop(next(iter(self._views)))
+                    self._bytes -= sum(len(t) + TEXT_OVERHEAD for t in oldest.values())
+                texts = self._views[view] = {}
             for r, (collection, feature_id, text) in found.items():
-                entry = self._entries.get(r)
-                if entry is None:
-                    entry = (collection, feature_id, {})
-                    self._entries[r] = entry
+                if r not in self._entries:
+                    self._entries[r] = (collection, feature_id)
                     self._rowid[(collection, feature_id)] = r
                     self._bytes += ENTRY_OVERHEAD
-                elif lang in entry[2]:
+                elif r in texts:
                     continue
-                entry[2][lang] = text
+                texts[r] = text
                 self._bytes += len(text) + TEXT_OVERHEAD
             while self._bytes > self.budget and self._entries:
                 self._forget(next(iter(self._entries)))
 
     def _forget(self, rowid: int) -> None:
-        collection, feature_id, texts = self._entries.pop(rowid)
-        self._rowid.pop((collection, feature_id), None)
-        self._bytes -= ENTRY_OVERHEAD + sum(len(t) + TEXT_OVERHEAD for t in texts.values())
+        key = self._entries.pop(rowid)
+        self._rowid.pop(key, None)
+        self._bytes -= ENTRY_OVERHEAD
+        for texts in self._views.values():
+            text = texts.pop(rowid, None)
+            if text is not None:
+                self._bytes -= len(text) + TEXT_OVERHEAD
