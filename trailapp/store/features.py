@@ -162,7 +162,7 @@ class FeatureReads:
             return finish(text, base), n
         rowids = self._page_rowids(f, limit, offset)
         texts = self.json_by_rowid(rowids, lang, base)
-        return ",".join(texts[r] for r in rowids), len(rowids)
+        return ",".join(map(texts.__getitem__, rowids)), len(rowids)
 
     def _page_rowids(self, f: FeatureFilter, limit: int, offset: int) -> list[int]:
         """The rowids of one page in id order (one aggregated row, see _page_sql())."""

@@ -71,16 +71,15 @@ class FeatureTexts:
             if seq is None or self._version is None or self._version[0] != seq:
                 got = None
             else:
-                get = self._views.get(view, {}).get
-                got = [get(r) for r in rowids]
-                deque(map(self._entries.move_to_end, (r for r, t in zip(rowids, got,
-                                                                        strict=True)
-                                                      if t is not None)), 0)
+                got = list(map(self._views.get(view, {}).get, rowids))
+                if self._bytes > self.budget // 2:  # recency matters once it fills up
+                    deque(map(self._entries.move_to_end, (
+                        r for r, t in zip(rowids, got, strict=True) if t is not None)), 0)
         if got is None:
             return {r: finish(t, view[1]) for r, (_c, _i, t) in read(list(rowids)).items()}
         out = dict(zip(rowids, got, strict=True))
-        missing = [r for r, t in out.items() if t is None]
-        if missing:
+        if None in got:
+            missing = [r for r, t in out.items() if t is None]
             found = {r: (c, i, finish(t, view[1])) for r, (c, i, t) in read(missing).items()}
             for r in missing:
                 if r in found:
