@@ -3,7 +3,9 @@ store's bbox_matches with the worker's in-memory bounds (store/bounds.py) and wi
 alone, on the same snapshot and the same boxes, then whole requests through the WSGI
 app (fast path included; every place read once first, so the worker's memory of
 rendered features, store/texts.py, holds them all), beside the bare Flask endpoint
-called the same way. Prints milliseconds per call; never passes or fails.
+called the same way, and the spread (p50, p99) of a page of 50 served one at a time
+(the service's own, without the queue of a load test). Prints milliseconds per call;
+never passes or fails.
 
     .venv/bin/python bench/read_inprocess.py --db-dir DIR [--sizes 10000,100000]
 
@@ -80,12 +82,20 @@ def measure(n: int, db_dir: Path, calls: int, bare: float) -> None:
     for _ in range(200):
         page(50)
     page50 = per_call_ms(lambda: page(50), calls)
+    each = []  # the service's own spread, with no queue in front of it
+    for _ in range(calls):
+        started = time.perf_counter()
+        page(50)
+        each.append((time.perf_counter() - started) * 1000)
+    each.sort()
+    p50, p99 = each[len(each) // 2], each[int(len(each) * 0.99)]
     page1000 = per_call_ms(lambda: page(1000), max(100, calls // 5))
     store.close()
     print(f"{n} places (~{sum(found) / len(found):.0f} matches a box): bbox_matches "
           f"{indexed:.3f} ms in memory, {by_sql:.3f} ms by SQL; a whole request: "
           f"page of 50 {page50:.3f} ms ({bare / page50:.2f}x bare), "
-          f"limit=1000 {page1000:.3f} ms")
+          f"limit=1000 {page1000:.3f} ms; a page of 50 one at a time: p50 {p50:.3f} ms, "
+          f"p99 {p99:.3f} ms ({p99 / p50:.1f}x)")
 
 
 def main() -> None:
