@@ -134,9 +134,17 @@ class PgStore:
     def reader(self) -> Iterator[PgReader]:
         """A read-only snapshot: every query inside sees the same committed state."""
         with self._connection() as conn:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # One round trip: the snapshot begins and its version is read at once (the
+            # version is asked of almost every read: the ETag, the worker's memory).
+            cur = conn.raw.cursor()
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "  # type: ignore[arg-type]
+                        + PgReader._VERSION_SQL)
             try:
-                yield PgReader(conn, self.bounds, self.texts)
+                cur.nextset()
+                row = cur.fetchone()
+                reader = PgReader(conn, self.bounds, self.texts)
+                reader._version = (row["seq"], row["at"]) if row else (0, None)
+                yield reader
             finally:
                 if conn.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
