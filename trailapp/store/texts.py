@@ -3,8 +3,10 @@
 Every feature is stored already rendered, as JSON text per language. Reading that text
 back was most of an uncached read once the bounds came from memory (store/bounds.py):
 a row of a few KB per feature, about 3 µs each in SQLite and Python, 1.1 ms for a page
-of 376. Here each worker keeps the texts it has read, least recently used first out
-when they pass a size bound (TRAILAPP_FEATURE_MEMORY_MB).
+of 376; making their links absolute for the address asked at cost as much again on a
+big page. Here each worker keeps the texts it has read as each view shows them (a
+language, and the base URL the links are made absolute under), least recently used
+first out when they pass a size bound (TRAILAPP_FEATURE_MEMORY_MB).
 
 The memory is true at one content version (the change log's last number, with the
 sync floor). A reader whose snapshot is at that version reads from it; a reader at a
@@ -46,7 +48,8 @@ def finish(text: str, base: str | None) -> str:
 
 class FeatureTexts:
     """Rendered features by rowid, in each view (a language, and the base URL their
-    links are made absolute under) asked for, at one version, bounded in size."""
+    links are made absolute under) asked for, at one version, bounded in size: the
+    least recently used go first (in the order they came until it is half full)."""
 
     def __init__(self, budget_bytes: int) -> None:
         self.budget = budget_bytes
