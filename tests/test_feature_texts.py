@@ -195,3 +195,31 @@ def test_no_memory_when_its_size_is_zero(tmp_path):
             assert reader.page(PLACES, "en", 10, 0) == ("", 0)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "flask"])
+def test_each_address_gets_its_own_absolute_links_from_the_memory(tmp_path, fast):
+    """The memory keeps a view per base URL: a feature read first at one host is never
+    served with that host's links at another (a page, one feature, both paths)."""
+    from helpers.app import settings_in
+
+    from trailapp import create_app
+
+    app = create_app(settings_in(tmp_path, RESPONSE_CACHE_MB=0, FAST_READS=fast))
+    store = app.extensions["trailapp"].store
+    loader.load(store, [write_geojson(tmp_path / "mixed.geojson", mixed_features())])
+    client = app.test_client()
+    try:
+        for host in ("a.example.org", "b.example.org:8443", "a.example.org"):
+            for url in ("/collections/places/items?limit=20",
+                        "/collections/places/items?bbox=16.0,61.0,16.1,61.05&limit=20",
+                        "/collections/places/items/test-l03"):
+                response = client.get(url, headers={"Host": host})
+                assert response.status_code == 200
+                hrefs = response.get_data(as_text=True).split('"href":"')[1:]
+                assert len(hrefs) > 3  # the features' own links and the page's
+                assert all(h.startswith(f"http://{host}/") for h in hrefs), (host, url)
+        assert {base for _lang, base in store.texts._views} == {  # both were kept
+            "http://a.example.org", "http://b.example.org:8443"}
+    finally:
+        store.close()
