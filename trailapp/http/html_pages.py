@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, render_template, request
 
 from ..domain import MUNICIPALITIES
-from ..features import GEOJSON, JSON, absolute_links
+from ..features import GEOJSON, JSON
 from .context import base_url, settings
 from .dashboard import asset
 from .dashboard_session import translations
@@ -133,13 +133,14 @@ def map_feature(feature: dict[str, Any], href: str | None) -> dict[str, Any]:
 
 
 def features_of(text: str) -> list[dict[str, Any]]:
-    """Rendered features (joined by commas, as the catalogue gives them) as dicts."""
-    return json.loads(f"[{absolute_links(text, base_url())}]")
+    """Rendered features (joined by commas, as the catalogue gives them, their links
+    already absolute) as dicts."""
+    return json.loads(f"[{text}]")
 
 
 def feature_of(text: str) -> dict[str, Any]:
-    """One rendered feature as a dict, its links absolute."""
-    return json.loads(absolute_links(text, base_url()))
+    """One rendered feature (its links already absolute) as a dict."""
+    return json.loads(text)
 
 
 def bbox_feature(bbox: list[float]) -> dict[str, Any]:

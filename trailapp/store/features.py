@@ -141,9 +141,12 @@ class FeatureReads:
         """The content version: the last change's sequence number and time (read once
         by a reader: its snapshot does not change)."""
         if self._version is None or not self.snapshot:
-            row = self.conn.execute(self._VERSION_SQL).fetchone()
-            self._version = (row["seq"], row["at"]) if row else (0, None)
-        return self._version
+            self.keep_version(self.conn.execute(self._VERSION_SQL).fetchone())
+        return self._version  # type: ignore[return-value]
+
+    def keep_version(self, row: Any) -> None:
+        """Take the version from a row of _VERSION_SQL (None: no change yet)."""
+        self._version = (row["seq"], row["at"]) if row else (0, None)
 
     def count(self, f: FeatureFilter) -> int:
         """How many features match the filter."""

@@ -136,14 +136,13 @@ class PgStore:
         with self._connection() as conn:
             # One round trip: the snapshot begins and its version is read at once (the
             # version is asked of almost every read: the ETag, the worker's memory).
-            cur = conn.raw.cursor()
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "  # type: ignore[arg-type]
-                        + PgReader._VERSION_SQL)
             try:
+                cur = conn.raw.cursor()
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "  # type: ignore[arg-type]
+                            + PgReader._VERSION_SQL)
                 cur.nextset()
-                row = cur.fetchone()
                 reader = PgReader(conn, self.bounds, self.texts)
-                reader._version = (row["seq"], row["at"]) if row else (0, None)
+                reader.keep_version(cur.fetchone())
                 yield reader
             finally:
                 if conn.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
