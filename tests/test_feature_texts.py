@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers.app import place, write_geojson
+from helpers.app import place, settings_in, write_geojson
 from helpers.mixed import mixed_features
 
-from trailapp import loader
+from trailapp import create_app, loader
 from trailapp.store import texts as texts_module
 from trailapp.store.features import FeatureFilter
 
@@ -183,10 +183,6 @@ def test_the_memory_keeps_within_its_bound(app, loaded):
 
 
 def test_no_memory_when_its_size_is_zero(tmp_path):
-    from helpers.app import settings_in
-
-    from trailapp import create_app
-
     app = create_app(settings_in(tmp_path, FEATURE_MEMORY_MB=0))
     store = app.extensions["trailapp"].store
     try:
@@ -201,10 +197,6 @@ def test_no_memory_when_its_size_is_zero(tmp_path):
 def test_each_address_gets_its_own_absolute_links_from_the_memory(tmp_path, fast):
     """The memory keeps a view per base URL: a feature read first at one host is never
     served with that host's links at another (a page, one feature, both paths)."""
-    from helpers.app import settings_in
-
-    from trailapp import create_app
-
     app = create_app(settings_in(tmp_path, RESPONSE_CACHE_MB=0, FAST_READS=fast))
     store = app.extensions["trailapp"].store
     loader.load(store, [write_geojson(tmp_path / "mixed.geojson", mixed_features())])
